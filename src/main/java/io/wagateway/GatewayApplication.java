@@ -1,0 +1,22 @@
+package io.wagateway;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientAutoConfiguration;
+import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestClientAutoConfiguration;
+
+/**
+ * Spring Boot entry point. The flow itself lives in the YAML routes ({@code routes/*.camel.yaml}); this class only
+ * boots Camel. Spring Boot's own Elasticsearch client is disabled on purpose: the gateway's
+ * {@code ElasticsearchStore} bean (declared in the routes) owns the connection, so Camel JBang and Spring Boot
+ * are configured the same way.
+ */
+@SpringBootApplication(exclude = {ElasticsearchClientAutoConfiguration.class,
+        ElasticsearchRestClientAutoConfiguration.class})
+public class GatewayApplication {
+
+    /** @param args command-line arguments, passed to Spring Boot */
+    public static void main(String[] args) {
+        SpringApplication.run(GatewayApplication.class, args);
+    }
+}

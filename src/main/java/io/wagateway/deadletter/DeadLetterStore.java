@@ -1,0 +1,148 @@
+package io.wagateway.deadletter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Metrics;
+import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.JsonMapperFactory;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable end of the dead-letter channel: keeps what the gateway could not process with its exact raw bytes,
+ * headers (secrets redacted), route id, error and attempt count, in the Elasticsearch index
+ * {@code whatsapp-dead-letters}; when Elasticsearch cannot take it, appends it as one JSON line to a local journal
+ * file ({@code <journalDir>/dead-letters-YYYY-MM-DD.jsonl}, fsync'd).
+ */
+public class DeadLetterStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeadLetterStore.class);
+    private static final Set<String> SECRET_HINTS = Set.of("signature", "hmac", "auth", "secret", "token", "api-key",
+            "apikey", "cookie", "password");
+
+    private ElasticsearchStore store;
+    private String journalDir = ".local/dead-letters";
+    private long writeTimeoutMs = 5000;
+    private final ObjectMapper mapper = JsonMapperFactory.create();
+
+    /**
+     * Records the exchange as a dead letter. Never throws: the last resort is the journal, then the log.
+     *
+     * @param exchange the failed exchange; the raw body is taken from property {@code rawBody} or the body
+     * @param reason   short reason, e.g. {@code malformed-json}, {@code rejected-document}, {@code retries-exhausted}
+     */
+    public void record(Exchange exchange, String reason) {
+        Map<String, Object> doc = toDocument(exchange, reason);
+        Metrics.counter("gateway.dead_letters", "provider", String.valueOf(doc.get("provider")), "reason", reason)
+                .increment();
+        try {
+            store.storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
+            LOG.warn("Dead letter kept in Elasticsearch: provider={} route={} reason={} error={}", doc.get("provider"),
+                    doc.get("route_id"), reason, doc.get("error"));
+        } catch (Exception e) {
+            journal(doc, e);
+        }
+    }
+
+    private void journal(Map<String, Object> doc, Exception cause) {
+        Path file = Path.of(journalDir, "dead-letters-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl");
+        try {
+            Files.createDirectories(file.getParent());
+            byte[] line = (mapper.writeValueAsString(doc) + "\n").getBytes(StandardCharsets.UTF_8);
+            try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
+                channel.write(ByteBuffer.wrap(line));
+                channel.force(true);
+            }
+            LOG.warn("Dead letter journaled to {} (Elasticsearch unavailable: {}): provider={} reason={}", file,
+                    cause.toString(), doc.get("provider"), doc.get("reason"));
+        } catch (IOException e) {
+            LOG.error("Dead letter could not be kept anywhere (journal {}: {}); raw body base64={}", file, e,
+                    doc.get("raw_body_base64"));
+        }
+    }
+
+    /**
+     * Builds the dead-letter document.
+     *
+     * @param exchange the failed exchange
+     * @param reason   short reason
+     * @return the document fields
+     */
+    public Map<String, Object> toDocument(Exchange exchange, String reason) {
+        byte[] raw = exchange.getProperty("rawBody", byte[].class);
+        if (raw == null) {
+            raw = exchange.getMessage().getBody(byte[].class);
+        }
+        Throwable error = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        if (error == null) {
+            error = exchange.getException();
+        }
+        Map<String, Object> headers = new LinkedHashMap<>();
+        exchange.getMessage().getHeaders().forEach((k, v) -> {
+            if (k.startsWith("Camel") || k.startsWith("camel")) {
+                return;
+            }
+            String lower = k.toLowerCase(Locale.ROOT);
+            boolean secret = SECRET_HINTS.stream().anyMatch(lower::contains);
+            headers.put(k, secret ? "[redacted]" : String.valueOf(v));
+        });
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("provider", exchange.getProperty("provider", "unknown", String.class));
+        doc.put("route_id", exchange.getFromRouteId());
+        doc.put("reason", reason);
+        doc.put("error", error == null ? null : error.getMessage());
+        doc.put("exception_class", error == null ? null : error.getClass().getName());
+        doc.put("content_type", exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class));
+        if (raw != null) {
+            doc.put("raw_body", utf8OrNull(raw));
+            doc.put("raw_body_base64", Base64.getEncoder().encodeToString(raw));
+            doc.put("raw_body_bytes", raw.length);
+        }
+        doc.put("headers", headers);
+        doc.put("attempts", 1 + exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
+        doc.put("received_at", Instant.now().toString());
+        return doc;
+    }
+
+    private static String utf8OrNull(byte[] raw) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /** @param store the Elasticsearch store */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    /** @param journalDir directory of the local append-only journal used when Elasticsearch is down */
+    public void setJournalDir(String journalDir) {
+        this.journalDir = journalDir;
+    }
+
+    /** @param writeTimeoutMs how long to wait for Elasticsearch before journaling, in ms */
+    public void setWriteTimeoutMs(long writeTimeoutMs) {
+        this.writeTimeoutMs = writeTimeoutMs;
+    }
+}

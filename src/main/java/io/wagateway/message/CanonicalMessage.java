@@ -1,0 +1,84 @@
+package io.wagateway.message;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
+import java.time.Instant;
+
+/**
+ * The one message shape every provider is normalised to; it is also the document stored in the
+ * {@code whatsapp-messages} index (field names in snake_case), so it is the product's public data interface
+ * (documented in README "Stored document").
+ *
+ * @param provider    {@code meta}, {@code waha}, {@code periskope}, {@code unipile}
+ * @param accountId   our side of the conversation: Meta phone_number_id, WAHA session, Periskope org_phone, Unipile account_id
+ * @param messageId   the provider's message id (Meta wamid, WAHA payload.id, ...); unique within provider + account
+ * @param chatId      the conversation: the other party for direct chats, the group/channel id otherwise
+ * @param chatType    {@code direct}, {@code group}, {@code channel} or {@code broadcast}
+ * @param chatName    display name of the chat (filled by enrichment); may be null
+ * @param senderId    who wrote the message (our account for own messages)
+ * @param senderName  display name of the sender; may be null
+ * @param fromMe      true for messages sent by our account (stored too, flagged)
+ * @param type        {@code text}, {@code image}, {@code audio}, {@code video}, {@code document}, {@code sticker},
+ *                    {@code location}, {@code contacts}, {@code interactive}, {@code button}, {@code order},
+ *                    {@code system}, {@code unsupported}, ...
+ * @param text        text body, caption, or a readable rendering of the content (location name, button title)
+ * @param media       media description or null
+ * @param replyTo     message id this one quotes/answers, or null
+ * @param timestamp   when the provider says the message was sent
+ * @param receivedAt  when the gateway received the webhook
+ * @param status      delivery status: {@code received} for inbound, else the provider's ack (pending, sent, delivered, read, played, failed)
+ * @param raw         the provider's original item (stored, not indexed)
+ */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+public record CanonicalMessage(
+        String provider,
+        String accountId,
+        String messageId,
+        String chatId,
+        String chatType,
+        String chatName,
+        String senderId,
+        String senderName,
+        boolean fromMe,
+        String type,
+        String text,
+        Media media,
+        String replyTo,
+        Instant timestamp,
+        Instant receivedAt,
+        String status,
+        JsonNode raw) implements WebhookItem {
+
+    /**
+     * The Elasticsearch {@code _id}: {@code {provider}:{account_id}:{message_id}}. Written create-if-absent, so a
+     * redelivered message never makes a second document.
+     *
+     * @return the document id
+     */
+    @JsonIgnore
+    public String documentId() {
+        return provider + ":" + accountId + ":" + messageId;
+    }
+
+    @Override
+    @JsonIgnore
+    public String kind() {
+        return "message";
+    }
+
+    /**
+     * Copy with names filled in (used by enrichment).
+     *
+     * @param newChatName   chat name or null to keep the current one
+     * @param newSenderName sender name or null to keep the current one
+     * @return a new message
+     */
+    public CanonicalMessage withNames(String newChatName, String newSenderName) {
+        return new CanonicalMessage(provider, accountId, messageId, chatId, chatType,
+                newChatName != null ? newChatName : chatName, senderId,
+                newSenderName != null ? newSenderName : senderName, fromMe, type, text, media, replyTo,
+                timestamp, receivedAt, status, raw);
+    }
+}

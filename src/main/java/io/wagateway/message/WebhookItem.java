@@ -1,0 +1,19 @@
+package io.wagateway.message;
+
+/**
+ * One unit of work produced from a provider webhook: a conversation message, a lifecycle update
+ * (status/ack, edit, delete, reaction) that targets a message, or an event the gateway acknowledges
+ * without storing. A single webhook (e.g. a Meta batch) can yield many items.
+ */
+public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, IgnoredEvent {
+
+    /** Provider id, e.g. {@code meta}, {@code waha}. */
+    String provider();
+
+    /**
+     * What the pipeline does with the item; routes branch on it with {@code ${body.kind}}.
+     *
+     * @return {@code message}, {@code lifecycle} or {@code ignored}
+     */
+    String kind();
+}

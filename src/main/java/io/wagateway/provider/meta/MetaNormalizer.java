@@ -1,0 +1,207 @@
+package io.wagateway.provider.meta;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.message.IgnoredEvent;
+import io.wagateway.message.LifecycleUpdate;
+import io.wagateway.message.Media;
+import io.wagateway.message.WebhookItem;
+import io.wagateway.provider.Json;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns one Meta WhatsApp Cloud API webhook (providers.md §1.4–1.7) into webhook items: every
+ * {@code entry[].changes[]} is visited; {@code field=messages} yields a {@link CanonicalMessage} per
+ * {@code messages[]} item and a {@link LifecycleUpdate} per {@code statuses[]} item; reactions, {@code revoke} and
+ * {@code edit} messages become lifecycle updates of their target; {@code field=smb_message_echoes} yields own
+ * messages ({@code from_me=true}); any other field yields an {@link IgnoredEvent}.
+ */
+public class MetaNormalizer {
+
+    static final String PROVIDER = "meta";
+    private static final Set<String> MEDIA_TYPES = Set.of("image", "video", "audio", "document", "sticker");
+
+    private final Clock clock;
+
+    /** Creates a normalizer using the system clock for {@code received_at}. */
+    public MetaNormalizer() {
+        this(Clock.systemUTC());
+    }
+
+    /** @param clock clock for {@code received_at} */
+    public MetaNormalizer(Clock clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * @param payload the parsed webhook body
+     * @return at least one item; order follows the payload
+     */
+    public List<WebhookItem> normalize(JsonNode payload) {
+        Instant receivedAt = clock.instant();
+        List<WebhookItem> items = new ArrayList<>();
+        String object = Json.text(payload, "object");
+        if (!"whatsapp_business_account".equals(object)) {
+            items.add(new IgnoredEvent(PROVIDER, null, object == null ? "(no object)" : object, "unknown-object"));
+            return items;
+        }
+        for (JsonNode entry : payload.path("entry")) {
+            for (JsonNode change : entry.path("changes")) {
+                normalizeChange(change, receivedAt, items);
+            }
+        }
+        if (items.isEmpty()) {
+            items.add(new IgnoredEvent(PROVIDER, null, "entry", "empty-batch"));
+        }
+        return items;
+    }
+
+    private void normalizeChange(JsonNode change, Instant receivedAt, List<WebhookItem> items) {
+        String field = Json.text(change, "field");
+        JsonNode value = change.path("value");
+        String accountId = Json.path(value, "metadata", "phone_number_id");
+        int before = items.size();
+        if ("messages".equals(field)) {
+            Map<String, String> names = contactNames(value);
+            for (JsonNode m : value.path("messages")) {
+                items.add(message(m, accountId, names, false, receivedAt));
+            }
+            for (JsonNode s : value.path("statuses")) {
+                items.add(status(s, accountId, receivedAt));
+            }
+        } else if ("smb_message_echoes".equals(field)) {
+            for (JsonNode m : value.path("message_echoes")) {
+                items.add(message(m, accountId, Map.of(), true, receivedAt));
+            }
+        } else {
+            items.add(new IgnoredEvent(PROVIDER, accountId, field == null ? "(no field)" : field, "unhandled-field"));
+            return;
+        }
+        if (items.size() == before) {
+            String what = value.has("errors") ? "errors" : "no-messages-or-statuses";
+            items.add(new IgnoredEvent(PROVIDER, accountId, field, what));
+        }
+    }
+
+    private static Map<String, String> contactNames(JsonNode value) {
+        Map<String, String> names = new HashMap<>();
+        for (JsonNode c : value.path("contacts")) {
+            String name = Json.path(c, "profile", "name");
+            if (name == null) {
+                continue;
+            }
+            for (String key : new String[] {Json.text(c, "wa_id"), Json.text(c, "user_id")}) {
+                if (key != null) {
+                    names.put(key, name);
+                }
+            }
+        }
+        return names;
+    }
+
+    private WebhookItem message(JsonNode m, String accountId, Map<String, String> names, boolean echo,
+            Instant receivedAt) {
+        String type = Json.first(Json.text(m, "type"), "unsupported");
+        String id = Json.text(m, "id");
+        Instant timestamp = Json.instant(m.get("timestamp"));
+        String from = Json.first(Json.text(m, "from"), Json.text(m, "from_user_id"));
+        String groupId = Json.text(m, "group_id");
+        String chatId;
+        if (groupId != null) {
+            chatId = groupId;
+        } else if (echo) {
+            chatId = Json.first(Json.text(m, "to"), Json.text(m, "to_user_id"));
+        } else {
+            chatId = from;
+        }
+
+        switch (type) {
+            case "reaction" -> {
+                JsonNode reaction = m.path("reaction");
+                String emoji = Json.text(reaction, "emoji");
+                return new LifecycleUpdate(PROVIDER, accountId, Json.text(reaction, "message_id"), chatId, "reaction",
+                        null, emoji == null ? "" : emoji, from, id, null, timestamp, receivedAt, m);
+            }
+            case "revoke" -> {
+                return new LifecycleUpdate(PROVIDER, accountId, Json.path(m, "revoke", "original_message_id"), chatId,
+                        "delete", null, null, from, id, null, timestamp, receivedAt, m);
+            }
+            case "edit" -> {
+                JsonNode edited = m.path("edit").path("message");
+                String editedType = Json.text(edited, "type");
+                String newText = editedType == null ? null : contentText(editedType, edited);
+                return new LifecycleUpdate(PROVIDER, accountId, Json.path(m, "edit", "original_message_id"), chatId,
+                        "edit", null, newText, from, id, null, timestamp, receivedAt, m);
+            }
+            default -> {
+                // fall through to a stored message
+            }
+        }
+
+        String senderName = echo ? null : names.getOrDefault(Json.text(m, "from"),
+                names.get(Json.text(m, "from_user_id")));
+        Media media = null;
+        if (MEDIA_TYPES.contains(type)) {
+            JsonNode md = m.path(type);
+            media = new Media(Json.text(md, "mime_type"), Json.text(md, "url"), Json.text(md, "id"),
+                    Json.text(md, "caption"), Json.text(md, "filename"), null);
+        }
+        String replyTo = Json.path(m, "context", "id");
+        return new CanonicalMessage(PROVIDER, accountId, id, chatId, groupId != null ? "group" : "direct",
+                null, from, senderName, echo, type, contentText(type, m), media, replyTo, timestamp, receivedAt,
+                echo ? "sent" : "received", m);
+    }
+
+    /** Readable text for a message of the given type, or null. */
+    private static String contentText(String type, JsonNode m) {
+        JsonNode body = m.path(type);
+        return switch (type) {
+            case "text" -> Json.text(body, "body");
+            case "image", "video", "document", "audio", "sticker" -> Json.text(body, "caption");
+            case "location" -> Json.first(join(", ", Json.text(body, "name"), Json.text(body, "address")),
+                    body.has("latitude") ? body.path("latitude").asText() + "," + body.path("longitude").asText() : null);
+            case "contacts" -> {
+                List<String> n = new ArrayList<>();
+                for (JsonNode c : m.path("contacts")) {
+                    String formatted = Json.path(c, "name", "formatted_name");
+                    if (formatted != null) {
+                        n.add(formatted);
+                    }
+                }
+                yield n.isEmpty() ? null : String.join(", ", n);
+            }
+            case "interactive" -> Json.first(Json.path(body, "button_reply", "title"),
+                    Json.path(body, "list_reply", "title"), Json.path(body, "nfm_reply", "body"));
+            case "button" -> Json.first(Json.text(body, "text"), Json.text(body, "payload"));
+            case "order" -> Json.text(body, "text");
+            case "system" -> Json.text(body, "body");
+            default -> null;
+        };
+    }
+
+    private static String join(String sep, String... parts) {
+        List<String> present = new ArrayList<>();
+        for (String p : parts) {
+            if (p != null) {
+                present.add(p);
+            }
+        }
+        return present.isEmpty() ? null : String.join(sep, present);
+    }
+
+    private LifecycleUpdate status(JsonNode s, String accountId, Instant receivedAt) {
+        JsonNode errors = s.get("errors");
+        String chat = Json.first(Json.text(s, "recipient_id"), Json.text(s, "recipient_user_id"));
+        return new LifecycleUpdate(PROVIDER, accountId, Json.text(s, "id"), chat, "status",
+                Json.first(Json.text(s, "status"), "unknown"), null,
+                Json.first(Json.text(s, "recipient_participant_id"), chat), null,
+                errors != null && !errors.isNull() ? errors : null,
+                Json.instant(s.get("timestamp")), receivedAt, s);
+    }
+}

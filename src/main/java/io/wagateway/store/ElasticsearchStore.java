@@ -1,0 +1,344 @@
+package io.wagateway.store;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._helpers.bulk.BulkIngester;
+import co.elastic.clients.elasticsearch._helpers.bulk.BulkListener;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.json.jackson.JacksonJsonpMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.message.LifecycleUpdate;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.StringReader;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's Elasticsearch writer. Documents are written create-if-absent ({@code op_type=create}) through the
+ * client's {@link BulkIngester}, so concurrent webhooks share {@code _bulk} requests (group commit) while each
+ * caller gets its own item's result: {@link WriteOutcome#STORED}, {@link WriteOutcome#DUPLICATE}, or an exception
+ * ({@link StoreUnavailableException} → HTTP 503, {@link DocumentRejectedException}).
+ *
+ * <p>Connection and indices are configured as bean properties (declared in {@code routes/message-store.camel.yaml}),
+ * so Spring Boot and Camel JBang create it the same way. Indices are aliases over {@code <alias>-000001} created at
+ * start from an index template with an explicit mapping ({@code classpath:elasticsearch/*.json}).
+ */
+public class ElasticsearchStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchStore.class);
+
+    private String url = "http://127.0.0.1:9200";
+    private String username;
+    private String password;
+    private String messagesIndex = "whatsapp-messages";
+    private String updatesIndex = "whatsapp-message-updates";
+    private String deadLettersIndex = "whatsapp-dead-letters";
+    private int bulkMaxOperations = 1000;
+    private long bulkMaxBytes = 5L * 1024 * 1024;
+    private long bulkFlushIntervalMs = 5;
+    private int bulkMaxConcurrentRequests = 4;
+    private long writeTimeoutMs = 10_000;
+
+    private ObjectMapper objectMapper;
+    private ElasticsearchClient client;
+    private BulkIngester<CompletableFuture<WriteOutcome>> ingester;
+    private volatile boolean indicesReady;
+
+    /** Connects and creates the index templates and write indices if absent. ES being down does not fail start. */
+    public void start() {
+        objectMapper = JsonMapperFactory.create();
+        client = ElasticsearchClient.of(b -> {
+            b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
+            if (username != null && !username.isBlank()) {
+                b.usernameAndPassword(username, password == null ? "" : password);
+            }
+            return b;
+        });
+        ingester = BulkIngester.of(b -> b.client(client)
+                .maxOperations(bulkMaxOperations)
+                .maxSize(bulkMaxBytes)
+                .maxConcurrentRequests(bulkMaxConcurrentRequests)
+                .flushInterval(bulkFlushIntervalMs, TimeUnit.MILLISECONDS)
+                .listener(new FutureCompletingListener()));
+        LOG.info("Elasticsearch store: {} (indices {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger",
+                url, messagesIndex, updatesIndex, deadLettersIndex, bulkMaxOperations, bulkMaxBytes, bulkFlushIntervalMs);
+        try {
+            ensureIndices();
+        } catch (RuntimeException e) {
+            LOG.warn("Elasticsearch at {} is not reachable yet ({}); indices will be created on first write", url,
+                    e.getMessage());
+        }
+    }
+
+    /** Flushes pending bulk operations and closes the connection. */
+    public void stop() {
+        if (ingester != null) {
+            ingester.close();
+        }
+        if (client != null) {
+            try {
+                client.close();
+            } catch (IOException e) {
+                LOG.debug("closing Elasticsearch client", e);
+            }
+        }
+    }
+
+    /**
+     * Stores a message create-if-absent under {@link CanonicalMessage#documentId()}.
+     *
+     * @param message the canonical message
+     * @return completes with STORED or DUPLICATE once Elasticsearch confirmed the item; fails with
+     *         {@link StoreUnavailableException} or {@link DocumentRejectedException}
+     */
+    public CompletableFuture<WriteOutcome> storeMessage(CanonicalMessage message) {
+        return create(messagesIndex, message.documentId(), message);
+    }
+
+    /**
+     * Keeps a lifecycle update (status, edit, delete, reaction) create-if-absent under
+     * {@link LifecycleUpdate#documentId()}, so a redelivered update is recorded once.
+     *
+     * @param update the update
+     * @return as {@link #storeMessage(CanonicalMessage)}
+     */
+    public CompletableFuture<WriteOutcome> storeUpdate(LifecycleUpdate update) {
+        return create(updatesIndex, update.documentId(), update);
+    }
+
+    /**
+     * Writes a dead-letter document (auto-generated id, never a duplicate).
+     *
+     * @param document the fields to store
+     * @return completes when Elasticsearch confirmed the write
+     */
+    public CompletableFuture<WriteOutcome> storeDeadLetter(Map<String, Object> document) {
+        return create(deadLettersIndex, null, document);
+    }
+
+    private CompletableFuture<WriteOutcome> create(String index, String id, Object document) {
+        try {
+            ensureIndices();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new StoreUnavailableException(
+                    "Elasticsearch at " + url + " is not reachable: " + e.getMessage(), e));
+        }
+        CompletableFuture<WriteOutcome> result = new CompletableFuture<>();
+        BulkOperation op = BulkOperation.of(o -> o.create(c -> {
+            c.index(index).document(document);
+            if (id != null) {
+                c.id(id);
+            }
+            return c;
+        }));
+        ingester.add(op, result);
+        return result.orTimeout(writeTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(new StoreUnavailableException(
+                        "Elasticsearch did not confirm " + id + " within " + writeTimeoutMs + " ms", cause));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    /** @return the client (for searches by other beans and tests) */
+    public ElasticsearchClient client() {
+        return client;
+    }
+
+    /** @return the configured Jackson mapper that writes documents (snake_case, ISO dates) */
+    public ObjectMapper objectMapper() {
+        return objectMapper;
+    }
+
+    /**
+     * Creates the index templates and the write indices behind the aliases if they are missing. Safe to call
+     * concurrently and from several gateway instances (an index created by another instance is accepted).
+     */
+    public synchronized void ensureIndices() {
+        if (indicesReady) {
+            return;
+        }
+        ensureIndex(messagesIndex, "elasticsearch/messages-mapping.json");
+        ensureIndex(updatesIndex, "elasticsearch/updates-mapping.json");
+        ensureIndex(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
+        indicesReady = true;
+    }
+
+    /** Forgets that indices were created, so the next write re-checks them (used after indices were deleted). */
+    public synchronized void resetIndices() {
+        indicesReady = false;
+    }
+
+    private void ensureIndex(String alias, String mappingResource) {
+        String mapping = readResource(mappingResource);
+        try {
+            client.indices().putIndexTemplate(t -> t.name(alias)
+                    .indexPatterns(alias + "-*")
+                    .priority(100L)
+                    .template(tt -> tt
+                            .settings(s -> s.numberOfShards("1").autoExpandReplicas("0-1"))
+                            .mappings(m -> m.withJson(new StringReader(mapping)))));
+            boolean exists = client.indices().existsAlias(a -> a.name(alias)).value();
+            if (!exists) {
+                try {
+                    client.indices().create(c -> c.index(alias + "-000001")
+                            .aliases(alias, a -> a.isWriteIndex(true)));
+                    LOG.info("Created Elasticsearch index {}-000001 with alias {}", alias, alias);
+                } catch (ElasticsearchException e) {
+                    if (!"resource_already_exists_exception".equals(e.error().type())) {
+                        throw e;
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot reach Elasticsearch at " + url, e);
+        }
+    }
+
+    private static String readResource(String name) {
+        try (InputStream in = ElasticsearchStore.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing classpath resource " + name);
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + name, e);
+        }
+    }
+
+    /** Completes each caller's future from its own bulk item, so one bad document never fails its neighbours. */
+    private final class FutureCompletingListener implements BulkListener<CompletableFuture<WriteOutcome>> {
+
+        @Override
+        public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
+            // nothing to do
+        }
+
+        @Override
+        public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
+                BulkResponse response) {
+            List<BulkResponseItem> items = response.items();
+            for (int i = 0; i < contexts.size(); i++) {
+                CompletableFuture<WriteOutcome> future = contexts.get(i);
+                if (future == null) {
+                    continue;
+                }
+                BulkResponseItem item = i < items.size() ? items.get(i) : null;
+                if (item == null) {
+                    future.completeExceptionally(new StoreUnavailableException("bulk response has no item " + i, null));
+                } else if (item.error() == null) {
+                    future.complete(WriteOutcome.STORED);
+                } else if (item.status() == 409) {
+                    future.complete(WriteOutcome.DUPLICATE);
+                } else if (item.status() == 429 || item.status() >= 500) {
+                    future.completeExceptionally(new StoreUnavailableException("Elasticsearch answered " + item.status()
+                            + " for " + item.id() + ": " + item.error().reason(), null));
+                } else {
+                    future.completeExceptionally(new DocumentRejectedException(item.id(),
+                            item.error().type() + ": " + item.error().reason()));
+                }
+            }
+        }
+
+        @Override
+        public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
+                Throwable failure) {
+            LOG.warn("Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
+            for (CompletableFuture<WriteOutcome> future : contexts) {
+                if (future != null) {
+                    future.completeExceptionally(new StoreUnavailableException(
+                            "Elasticsearch bulk request failed: " + failure.getMessage(), failure));
+                }
+            }
+        }
+    }
+
+    // --- bean properties (set from placeholders in the route files) ---
+
+    /** @param url Elasticsearch base URL, e.g. {@code http://127.0.0.1:9200} */
+    public void setUrl(String url) {
+        this.url = url;
+    }
+
+    /** @return the Elasticsearch base URL */
+    public String getUrl() {
+        return url;
+    }
+
+    /** @param username basic-auth user, blank for none */
+    public void setUsername(String username) {
+        this.username = username;
+    }
+
+    /** @param password basic-auth password */
+    public void setPassword(String password) {
+        this.password = password;
+    }
+
+    /** @param messagesIndex alias of the messages index */
+    public void setMessagesIndex(String messagesIndex) {
+        this.messagesIndex = messagesIndex;
+    }
+
+    /** @return alias of the messages index */
+    public String getMessagesIndex() {
+        return messagesIndex;
+    }
+
+    /** @param updatesIndex alias of the lifecycle-updates index */
+    public void setUpdatesIndex(String updatesIndex) {
+        this.updatesIndex = updatesIndex;
+    }
+
+    /** @return alias of the lifecycle-updates index */
+    public String getUpdatesIndex() {
+        return updatesIndex;
+    }
+
+    /** @param deadLettersIndex alias of the dead-letters index */
+    public void setDeadLettersIndex(String deadLettersIndex) {
+        this.deadLettersIndex = deadLettersIndex;
+    }
+
+    /** @return alias of the dead-letters index */
+    public String getDeadLettersIndex() {
+        return deadLettersIndex;
+    }
+
+    /** @param bulkMaxOperations flush a bulk request at this many operations */
+    public void setBulkMaxOperations(int bulkMaxOperations) {
+        this.bulkMaxOperations = bulkMaxOperations;
+    }
+
+    /** @param bulkMaxBytes flush a bulk request at this many bytes */
+    public void setBulkMaxBytes(long bulkMaxBytes) {
+        this.bulkMaxBytes = bulkMaxBytes;
+    }
+
+    /** @param bulkFlushIntervalMs flush pending operations after this linger, in ms */
+    public void setBulkFlushIntervalMs(long bulkFlushIntervalMs) {
+        this.bulkFlushIntervalMs = bulkFlushIntervalMs;
+    }
+
+    /** @param bulkMaxConcurrentRequests bulk requests in flight at once; {@code add} blocks beyond it */
+    public void setBulkMaxConcurrentRequests(int bulkMaxConcurrentRequests) {
+        this.bulkMaxConcurrentRequests = bulkMaxConcurrentRequests;
+    }
+
+    /** @param writeTimeoutMs how long a write may wait for Elasticsearch's confirmation, in ms */
+    public void setWriteTimeoutMs(long writeTimeoutMs) {
+        this.writeTimeoutMs = writeTimeoutMs;
+    }
+}

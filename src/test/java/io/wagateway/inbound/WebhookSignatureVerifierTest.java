@@ -1,0 +1,55 @@
+package io.wagateway.inbound;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class WebhookSignatureVerifierTest {
+
+    private static WebhookSignatureVerifier waha(String secret) {
+        WebhookSignatureVerifier v = new WebhookSignatureVerifier();
+        v.setProvider("waha");
+        v.setAlgorithm("HmacSHA512");
+        v.setHeader("X-Webhook-Hmac");
+        v.setSecret(secret);
+        return v;
+    }
+
+    @Test
+    void wahaVendorWorkedExample() {
+        // providers.md §2.3, reproduced with openssl
+        byte[] body = "{\"event\":\"message\",\"session\":\"default\",\"engine\":\"WEBJS\"}".getBytes(StandardCharsets.UTF_8);
+        String expected = "208f8a55dde9e05519e898b10b89bf0d0b3b0fdf11fdbf09b6b90476301b98d8097c462b2b17a6ce93b6b47a136cf2e78a33a63f6752c2c1631777076153fa89";
+        assertThat(waha("my-secret-key").check(body, expected)).isNull();
+        assertThat(waha("my-secret-key").check(body, expected.toUpperCase())).isNull();
+        assertThat(waha("other-key").check(body, expected)).isEqualTo("mismatch");
+        assertThat(waha("my-secret-key").check(body, "zz")).isEqualTo("malformed");
+        assertThat(waha("my-secret-key").check(body, null)).isEqualTo("missing");
+    }
+
+    @Test
+    void noSecretRejectsEverythingUnlessTurnedOff() {
+        byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+        assertThat(waha("").check(body, "abc")).isEqualTo("not-configured");
+        assertThat(waha(null).check(body, "abc")).isEqualTo("not-configured");
+    }
+
+    @Test
+    void metaPrefixAndStaticScheme() {
+        WebhookSignatureVerifier meta = new WebhookSignatureVerifier();
+        meta.setAlgorithm("HmacSHA256");
+        meta.setPrefix("sha256=");
+        meta.setSecret("test-secret");
+        byte[] body = "x".getBytes(StandardCharsets.UTF_8);
+        String hex = java.util.HexFormat.of().formatHex(meta.sign(body));
+        assertThat(meta.check(body, "sha256=" + hex)).isNull();
+        assertThat(meta.check(body, hex)).isEqualTo("malformed");
+
+        WebhookSignatureVerifier unipile = new WebhookSignatureVerifier();
+        unipile.setScheme("static");
+        unipile.setSecret("test-secret");
+        assertThat(unipile.check(body, "test-secret")).isNull();
+        assertThat(unipile.check(body, "test-secreT")).isEqualTo("mismatch");
+    }
+}

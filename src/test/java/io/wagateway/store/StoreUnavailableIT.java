@@ -1,0 +1,39 @@
+package io.wagateway.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.wagateway.GatewayApplication;
+import io.wagateway.support.Fixtures;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.apache.camel.test.spring.junit5.CamelSpringBootTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.TestPropertySource;
+
+/** With Elasticsearch unreachable nothing is acknowledged: the webhook gets 503 so the provider redelivers. */
+@CamelSpringBootTest
+@SpringBootTest(classes = GatewayApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"gateway.elasticsearch.url=http://127.0.0.1:1", "gateway.elasticsearch.write-timeout-ms=2000",
+                "gateway.dead-letter.journal-dir=target/dead-letters-unavailable"})
+@TestPropertySource(locations = "classpath:gateway-test.properties")
+class StoreUnavailableIT {
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void webhookIsAnswered503WhenElasticsearchCannotBeReached() throws Exception {
+        byte[] body = Fixtures.bytes("webhooks/meta/inbound_text.json");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest
+                .newBuilder(URI.create("http://localhost:" + port + "/webhooks/meta"))
+                .header("Content-Type", "application/json")
+                .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+}
