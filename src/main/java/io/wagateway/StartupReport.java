@@ -44,7 +44,10 @@ public class StartupReport {
                 .filter(r -> camelContext.getRouteController().getRouteStatus(r.getRouteId()).isStarted()).count();
         LOG.info("Gateway started {} routes ({} defined) from {}: {}", started, camelContext.getRoutes().size(),
                 routesPattern, camelContext.getRoutes().stream().map(Route::getRouteId).sorted().toList());
-        LOG.info("Listening on http://localhost:{} (POST /webhooks/meta, /webhooks/waha); messages go to {} index '{}'", port,
-                elasticsearchUrl, messagesIndex);
+        String localData = event.getApplicationContext().getEnvironment()
+                .getProperty("gateway.elasticsearch.local.data-path");
+        LOG.info("Listening on http://localhost:{} (POST /webhooks/meta, /webhooks/waha); messages go to {} index '{}'{}",
+                port, elasticsearchUrl, messagesIndex,
+                localData == null ? "" : " (local Elasticsearch, data in " + localData + ")");
     }
 }
