@@ -1,0 +1,271 @@
+package io.wagateway.provider.unipile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.message.IgnoredEvent;
+import io.wagateway.message.LifecycleUpdate;
+import io.wagateway.message.Media;
+import io.wagateway.message.WebhookItem;
+import io.wagateway.support.Fixtures;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+
+class UnipileNormalizerTest {
+
+    private static final Instant NOW = Instant.parse("2026-01-05T13:10:00Z");
+    private static final String DIR = "webhooks/unipile/";
+    private static final String ACCOUNT = "FAKEacctWA00000000001w";
+
+    private final ObjectMapper mapper = new ObjectMapper();
+    private final UnipileNormalizer normalizer = new UnipileNormalizer(Clock.fixed(NOW, ZoneOffset.UTC));
+
+    private WebhookItem single(JsonNode body) {
+        List<WebhookItem> items = normalizer.normalize(body);
+        assertThat(items).hasSize(1);
+        return items.get(0);
+    }
+
+    private ObjectNode fixtureTree(String name) throws Exception {
+        return (ObjectNode) mapper.readTree(Fixtures.bytes(DIR + name));
+    }
+
+    private WebhookItem json(String body) throws Exception {
+        return single(mapper.readTree(body));
+    }
+
+    /** Expectations per fixture file; the test fails when a fixture is added without one. */
+    private final Map<String, Consumer<WebhookItem>> expectations = Map.of(
+            "message_received_inbound_text.json", item -> {
+                CanonicalMessage m = (CanonicalMessage) item;
+                assertThat(m.provider()).isEqualTo("unipile");
+                assertThat(m.accountId()).isEqualTo(ACCOUNT);
+                assertThat(m.messageId()).isEqualTo("FAKEmsg000000000000401");
+                assertThat(m.documentId()).isEqualTo("unipile:FAKEacctWA00000000001w:FAKEmsg000000000000401");
+                assertThat(m.chatId()).isEqualTo("FAKEchatA0000000000001");
+                assertThat(m.chatType()).isEqualTo("direct");
+                assertThat(m.senderId()).isEqualTo("15550100001@s.whatsapp.net");
+                assertThat(m.senderName()).isEqualTo("Alex Example");
+                assertThat(m.fromMe()).isFalse();
+                assertThat(m.type()).isEqualTo("text");
+                assertThat(m.text()).isEqualTo("Good morning, I'd like to book a demo.");
+                assertThat(m.media()).isNull();
+                assertThat(m.replyTo()).isNull();
+                assertThat(m.timestamp()).hasToString("2026-01-05T13:00:00Z");
+                assertThat(m.receivedAt()).isEqualTo(NOW);
+                assertThat(m.status()).isEqualTo("received");
+                assertThat(m.raw().path("provider_message_id").asText()).isEqualTo("3EB0FAKE00000000000401");
+            },
+            "message_received_outbound_is_sender.json", item -> {
+                CanonicalMessage m = (CanonicalMessage) item;
+                assertThat(m.messageId()).isEqualTo("FAKEmsg000000000000402");
+                assertThat(m.chatId()).isEqualTo("FAKEchatA0000000000001");
+                assertThat(m.chatType()).isEqualTo("direct");
+                assertThat(m.senderId()).isEqualTo("15550100100@s.whatsapp.net");
+                assertThat(m.senderName()).isEqualTo("Acme Support");
+                assertThat(m.fromMe()).isTrue();
+                assertThat(m.type()).isEqualTo("text");
+                assertThat(m.text()).isEqualTo("Sure! Does Thursday 14:00 work?");
+                assertThat(m.timestamp()).hasToString("2026-01-05T13:02:00Z");
+                assertThat(m.status()).isEqualTo("sent");
+            },
+            "message_received_group.json", item -> {
+                CanonicalMessage m = (CanonicalMessage) item;
+                assertThat(m.messageId()).isEqualTo("FAKEmsg000000000000403");
+                assertThat(m.chatId()).isEqualTo("FAKEchatG0000000000001");
+                assertThat(m.chatType()).isEqualTo("group");
+                assertThat(m.senderId()).isEqualTo("15550100002@s.whatsapp.net");
+                assertThat(m.senderName()).isEqualTo("Bea Sample");
+                assertThat(m.fromMe()).isFalse();
+                assertThat(m.type()).isEqualTo("text");
+                assertThat(m.text()).isEqualTo("Reminder: stock count tonight at 8.");
+                assertThat(m.timestamp()).hasToString("2026-01-05T13:04:00Z");
+                assertThat(m.status()).isEqualTo("received");
+            },
+            "message_received_with_attachments.json", item -> {
+                CanonicalMessage m = (CanonicalMessage) item;
+                assertThat(m.messageId()).isEqualTo("FAKEmsg000000000000404");
+                assertThat(m.chatId()).isEqualTo("FAKEchatC0000000000001");
+                assertThat(m.senderId()).isEqualTo("15550100003@s.whatsapp.net");
+                assertThat(m.senderName()).isEqualTo("Chen Testperson");
+                assertThat(m.type()).isEqualTo("image");
+                assertThat(m.text()).isEqualTo("Two photos of the installation");
+                Media media = m.media();
+                assertThat(media).isNotNull();
+                assertThat(media.id()).isEqualTo("FAKEatt0000000000000404a");
+                assertThat(media.url()).isEqualTo("att://FAKEatt0000000000000404a");
+                assertThat(media.mime()).isEqualTo("image/jpeg");
+                assertThat(media.sizeBytes()).isEqualTo(183421L);
+                assertThat(media.caption()).isEqualTo("Two photos of the installation");
+                assertThat(media.filename()).isNull();
+                assertThat(m.raw().path("attachments")).hasSize(2);
+                assertThat(m.timestamp()).hasToString("2026-01-05T13:06:00Z");
+                assertThat(m.status()).isEqualTo("received");
+            },
+            "message_read.json", item -> {
+                LifecycleUpdate u = (LifecycleUpdate) item;
+                assertThat(u.provider()).isEqualTo("unipile");
+                assertThat(u.accountId()).isEqualTo(ACCOUNT);
+                assertThat(u.update()).isEqualTo("status");
+                assertThat(u.status()).isEqualTo("read");
+                assertThat(u.targetMessageId()).isEqualTo("FAKEmsg000000000000402");
+                assertThat(u.targetDocumentId()).isEqualTo("unipile:FAKEacctWA00000000001w:FAKEmsg000000000000402");
+                assertThat(u.chatId()).isEqualTo("FAKEchatA0000000000001");
+                assertThat(u.text()).isNull();
+                assertThat(u.actorId()).isNull();
+                assertThat(u.timestamp()).hasToString("2026-01-05T13:03:10Z");
+                assertThat(u.documentId())
+                        .isEqualTo("unipile:FAKEacctWA00000000001w:FAKEmsg000000000000402:status:read");
+            });
+
+    @Test
+    void everyFixtureNormalisesToTheExpectedItem() throws Exception {
+        List<Path> files = Fixtures.all("webhooks/unipile");
+        List<String> names = files.stream().map(p -> p.getFileName().toString()).toList();
+        assertThat(names).containsExactlyInAnyOrderElementsOf(expectations.keySet());
+        for (Path file : files) {
+            WebhookItem item = single(mapper.readTree(Fixtures.bytes(file)));
+            expectations.get(file.getFileName().toString()).accept(item);
+        }
+    }
+
+    @Test
+    void attachmentsAsSingleObjectAreRead() throws Exception {
+        ObjectNode body = fixtureTree("message_received_inbound_text.json");
+        ObjectNode att = body.putObject("attachments");
+        att.put("id", "FAKEattDOC");
+        att.put("type", "file");
+        att.put("file_name", "offer.pdf");
+        att.put("mimetype", "application/pdf");
+        att.put("file_size", 5120);
+        att.put("url", "att://FAKEattDOC");
+        CanonicalMessage m = (CanonicalMessage) single(body);
+        assertThat(m.type()).isEqualTo("document");
+        assertThat(m.media().id()).isEqualTo("FAKEattDOC");
+        assertThat(m.media().filename()).isEqualTo("offer.pdf");
+        assertThat(m.media().mime()).isEqualTo("application/pdf");
+        assertThat(m.media().sizeBytes()).isEqualTo(5120L);
+        assertThat(m.media().url()).isEqualTo("att://FAKEattDOC");
+    }
+
+    @Test
+    void attachmentTypesMapToCanonicalTypes() throws Exception {
+        String[][] cases = {
+                {"{\"type\":\"img\",\"sticker\":true,\"mimetype\":\"image/webp\"}", "sticker"},
+                {"{\"type\":\"img\",\"sticker\":false,\"mimetype\":\"image/webp\"}", "image"},
+                {"{\"type\":\"video\",\"gif\":true}", "video"},
+                {"{\"type\":\"audio\",\"voice_note\":true}", "audio"},
+                {"{\"type\":\"file\",\"filename\":\"a.txt\"}", "document"},
+                {"{\"mimetype\":\"audio/ogg\"}", "audio"},
+                {"{\"type\":\"linkedin_post\"}", "document"}};
+        for (String[] c : cases) {
+            ObjectNode body = fixtureTree("message_received_inbound_text.json");
+            ArrayNode atts = body.putArray("attachments");
+            atts.add(mapper.readTree(c[0]));
+            assertThat(((CanonicalMessage) single(body)).type()).as(c[0]).isEqualTo(c[1]);
+        }
+        ObjectNode noText = fixtureTree("message_received_inbound_text.json");
+        noText.putNull("message");
+        CanonicalMessage m = (CanonicalMessage) single(noText);
+        assertThat(m.type()).isEqualTo("unsupported");
+        assertThat(m.text()).isNull();
+    }
+
+    @Test
+    void flagsAsNumbersAndGroupFromProviderChatIdAndQuote() throws Exception {
+        ObjectNode body = fixtureTree("message_received_inbound_text.json");
+        body.put("is_sender", 1);
+        body.put("is_group", 0);
+        body.put("provider_chat_id", "120363000000000009@g.us");
+        body.putObject("quoted").put("id", "FAKEmsgQUOTED").put("provider_id", "3EB0QUOTED");
+        ((ObjectNode) body.get("sender")).remove("attendee_provider_id");
+        CanonicalMessage m = (CanonicalMessage) single(body);
+        assertThat(m.fromMe()).isTrue();
+        assertThat(m.status()).isEqualTo("sent");
+        assertThat(m.chatType()).isEqualTo("group");
+        assertThat(m.replyTo()).isEqualTo("FAKEmsgQUOTED");
+        assertThat(m.senderId()).isEqualTo("FAKEattA000000000000001");
+    }
+
+    @Test
+    void providerEventsAreIgnored() throws Exception {
+        ObjectNode body = fixtureTree("message_received_group.json");
+        body.put("is_event", 1);
+        body.put("event_type", 5);
+        IgnoredEvent e = (IgnoredEvent) single(body);
+        assertThat(e.event()).isEqualTo("message_received");
+        assertThat(e.reason()).isEqualTo("provider-event");
+        assertThat(e.accountId()).isEqualTo(ACCOUNT);
+    }
+
+    @Test
+    void reactionEditDeleteAndDelivered() throws Exception {
+        ObjectNode reaction = fixtureTree("message_read.json");
+        reaction.put("event", "message_reaction");
+        reaction.put("reaction", "\uD83D\uDC4D");
+        reaction.putObject("reaction_sender").put("attendee_id", "FAKEattA000000000000001")
+                .put("attendee_provider_id", "15550100001@s.whatsapp.net").put("attendee_name", "Alex Example");
+        LifecycleUpdate r = (LifecycleUpdate) single(reaction);
+        assertThat(r.update()).isEqualTo("reaction");
+        assertThat(r.targetMessageId()).isEqualTo("FAKEmsg000000000000402");
+        assertThat(r.text()).isEqualTo("\uD83D\uDC4D");
+        assertThat(r.actorId()).isEqualTo("15550100001@s.whatsapp.net");
+        assertThat(r.chatId()).isEqualTo("FAKEchatA0000000000001");
+        assertThat(r.status()).isNull();
+
+        reaction.putNull("reaction");
+        assertThat(((LifecycleUpdate) single(reaction)).text()).isEmpty();
+
+        ObjectNode edit = fixtureTree("message_received_outbound_is_sender.json");
+        edit.put("event", "message_edited");
+        edit.put("message", "Sure! Does Friday 14:00 work?");
+        LifecycleUpdate u = (LifecycleUpdate) single(edit);
+        assertThat(u.update()).isEqualTo("edit");
+        assertThat(u.targetMessageId()).isEqualTo("FAKEmsg000000000000402");
+        assertThat(u.text()).isEqualTo("Sure! Does Friday 14:00 work?");
+        assertThat(u.actorId()).isEqualTo("15550100100@s.whatsapp.net");
+        assertThat(u.timestamp()).hasToString("2026-01-05T13:02:00Z");
+
+        ObjectNode delete = fixtureTree("message_received_group.json");
+        delete.put("event", "message_deleted");
+        LifecycleUpdate d = (LifecycleUpdate) single(delete);
+        assertThat(d.update()).isEqualTo("delete");
+        assertThat(d.targetMessageId()).isEqualTo("FAKEmsg000000000000403");
+        assertThat(d.text()).isNull();
+
+        ObjectNode delivered = fixtureTree("message_read.json");
+        delivered.put("event", "message_delivered");
+        LifecycleUpdate del = (LifecycleUpdate) single(delivered);
+        assertThat(del.update()).isEqualTo("status");
+        assertThat(del.status()).isEqualTo("delivered");
+    }
+
+    @Test
+    void accountStatusBodyAndUnknownEventsAreIgnored() throws Exception {
+        IgnoredEvent status = (IgnoredEvent) json("{\"AccountStatus\":{\"account_id\":\"FAKEacctWA00000000001w\","
+                + "\"account_type\":\"WHATSAPP\",\"message\":\"OK\"}}");
+        assertThat(status.provider()).isEqualTo("unipile");
+        assertThat(status.event()).isEqualTo("account_status");
+        assertThat(status.reason()).isEqualTo("non-message-event");
+        assertThat(status.accountId()).isEqualTo(ACCOUNT);
+
+        IgnoredEvent unknown = (IgnoredEvent) json("{\"event\":\"something_new\",\"account_id\":\"A1\"}");
+        assertThat(unknown.event()).isEqualTo("something_new");
+        assertThat(unknown.reason()).isEqualTo("unknown-event");
+        assertThat(unknown.accountId()).isEqualTo("A1");
+
+        IgnoredEvent none = (IgnoredEvent) json("{}");
+        assertThat(none.event()).isEqualTo("(no event)");
+        assertThat(none.reason()).isEqualTo("unknown-event");
+    }
+}
