@@ -43,6 +43,7 @@ public class ElasticsearchStore {
     private String messagesIndex = "whatsapp-messages";
     private String updatesIndex = "whatsapp-message-updates";
     private String deadLettersIndex = "whatsapp-dead-letters";
+    private String namesIndex = "whatsapp-names";
     private int bulkMaxOperations = 1000;
     private long bulkMaxBytes = 5L * 1024 * 1024;
     private long bulkFlushIntervalMs = 5;
@@ -70,8 +71,8 @@ public class ElasticsearchStore {
                 .maxConcurrentRequests(bulkMaxConcurrentRequests)
                 .flushInterval(bulkFlushIntervalMs, TimeUnit.MILLISECONDS)
                 .listener(new FutureCompletingListener()));
-        LOG.info("Elasticsearch store: {} (indices {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger",
-                url, messagesIndex, updatesIndex, deadLettersIndex, bulkMaxOperations, bulkMaxBytes, bulkFlushIntervalMs);
+        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger",
+                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes, bulkFlushIntervalMs);
         try {
             ensureIndices();
         } catch (RuntimeException e) {
@@ -173,6 +174,7 @@ public class ElasticsearchStore {
         ensureIndex(messagesIndex, "elasticsearch/messages-mapping.json");
         ensureIndex(updatesIndex, "elasticsearch/updates-mapping.json");
         ensureIndex(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
+        ensureIndex(namesIndex, "elasticsearch/names-mapping.json");
         indicesReady = true;
     }
 
@@ -315,6 +317,16 @@ public class ElasticsearchStore {
     /** @return alias of the dead-letters index */
     public String getDeadLettersIndex() {
         return deadLettersIndex;
+    }
+
+    /** @param namesIndex alias of the names cache index (chat and contact names shared by all instances) */
+    public void setNamesIndex(String namesIndex) {
+        this.namesIndex = namesIndex;
+    }
+
+    /** @return alias of the names cache index */
+    public String getNamesIndex() {
+        return namesIndex;
     }
 
     /** @param bulkMaxOperations flush a bulk request at this many operations */
