@@ -2,7 +2,11 @@ package io.wagateway.support;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.wagateway.GatewayApplication;
+import io.wagateway.enrich.EnrichmentCache;
 import io.wagateway.store.ElasticsearchStore;
 import java.io.IOException;
 import java.net.URI;
@@ -20,6 +24,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 /**
@@ -35,8 +41,50 @@ public abstract class GatewayIntegrationTest {
     protected static final ObjectMapper JSON = new ObjectMapper();
     protected static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    /** Stands in for every provider API (Periskope, Unipile, WAHA); one server per test JVM. */
+    protected static final WireMockServer PEERS = startPeers();
+
     @LocalServerPort
     protected int port;
+
+    private static WireMockServer startPeers() {
+        WireMockServer server = new WireMockServer(WireMockConfiguration.options().dynamicPort().globalTemplating(true));
+        server.start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+        return server;
+    }
+
+    /** Points the provider API base URLs at {@link #PEERS}. */
+    @DynamicPropertySource
+    static void peerUrls(DynamicPropertyRegistry registry) {
+        registry.add("gateway.periskope.base-url", () -> PEERS.baseUrl() + "/v1");
+        registry.add("gateway.unipile.dsn", PEERS::baseUrl);
+        registry.add("gateway.waha.base-url", PEERS::baseUrl);
+    }
+
+    /**
+     * The provider API answers of the docs' shapes (providers.md 2.x, 3.7, 4.x) with names derived from the id:
+     * Periskope chat "Chat &lt;id&gt;" and contact "Contact &lt;digits&gt;", Unipile chat "Unipile chat &lt;id&gt;",
+     * WAHA group subject "Group &lt;id&gt;" and contact "Contact &lt;id&gt;".
+     */
+    protected static void stubProviderApis() {
+        PEERS.resetAll();
+        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/chats/[^/]+"))
+                .willReturn(WireMock.okJson("{\"chat_id\":\"{{request.pathSegments.[2]}}\","
+                        + "\"chat_name\":\"Chat {{request.pathSegments.[2]}}\",\"chat_type\":\"group\"}")));
+        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/contacts/[^/]+"))
+                .willReturn(WireMock.okJson("{\"contact_id\":\"{{request.pathSegments.[2]}}@c.us\","
+                        + "\"contact_name\":\"Contact {{request.pathSegments.[2]}}\"}")));
+        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/api/v1/chats/[^/]+"))
+                .willReturn(WireMock.okJson("{\"object\":\"Chat\",\"id\":\"{{request.pathSegments.[3]}}\","
+                        + "\"name\":\"Unipile chat {{request.pathSegments.[3]}}\"}")));
+        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/api/[^/]+/groups/[^/]+"))
+                .willReturn(WireMock.okJson("{\"id\":\"{{request.pathSegments.[3]}}\","
+                        + "\"subject\":\"Group {{request.pathSegments.[3]}}\"}")));
+        PEERS.stubFor(WireMock.get(WireMock.urlPathEqualTo("/api/contacts"))
+                .willReturn(WireMock.okJson("{\"id\":\"{{request.query.contactId}}\","
+                        + "\"name\":\"Contact {{request.query.contactId}}\"}")));
+    }
 
     @Autowired
     protected CamelContext camelContext;
@@ -47,8 +95,10 @@ public abstract class GatewayIntegrationTest {
 
     @BeforeEach
     void emptyIndices() throws Exception {
+        stubProviderApis();
         ElasticsearchStore store = store();
-        for (String alias : List.of(store.getMessagesIndex(), store.getUpdatesIndex(), store.getDeadLettersIndex())) {
+        for (String alias : List.of(store.getMessagesIndex(), store.getUpdatesIndex(), store.getDeadLettersIndex(),
+                store.getNamesIndex())) {
             // wildcard deletes are refused (action.destructive_requires_name): name the index behind the alias
             HttpResponse<String> r = es("DELETE", "/" + alias + "-000001", null);
             if (r.statusCode() != 200 && r.statusCode() != 404) {
@@ -59,6 +109,7 @@ public abstract class GatewayIntegrationTest {
         store.ensureIndices();
         camelContext.getRegistry().lookupByNameAndType("messageIdempotentRepository", IdempotentRepository.class)
                 .clear();
+        camelContext.getRegistry().lookupByNameAndType("enrichmentCache", EnrichmentCache.class).invalidateMemory();
     }
 
     protected HttpResponse<String> post(String path, byte[] body, Map<String, String> headers) throws Exception {
@@ -76,6 +127,17 @@ public abstract class GatewayIntegrationTest {
     protected HttpResponse<String> postMeta(byte[] body) throws Exception {
         return post("/webhooks/meta", body, Map.of("Content-Type", "application/json",
                 "X-Hub-Signature-256", Fixtures.metaSignature(body)));
+    }
+
+    protected HttpResponse<String> postPeriskope(byte[] body) throws Exception {
+        return post("/webhooks/periskope", body, Map.of("Content-Type", "application/json",
+                "x-periskope-signature", Fixtures.hmacHex("HmacSHA256", body)));
+    }
+
+    /** Posts like an API-created Unipile webhook: JSON labelled as a form, authenticated by the secret header. */
+    protected HttpResponse<String> postUnipile(byte[] body) throws Exception {
+        return post("/webhooks/unipile", body, Map.of("Content-Type", "application/x-www-form-urlencoded",
+                "Unipile-Auth", Fixtures.SECRET));
     }
 
     protected HttpResponse<String> postWaha(byte[] body) throws Exception {
@@ -100,7 +162,7 @@ public abstract class GatewayIntegrationTest {
     protected List<JsonNode> all(String index) throws Exception {
         es("POST", "/" + index + "/_refresh", null);
         HttpResponse<String> r = es("POST", "/" + index + "/_search",
-                "{\"size\":1000,\"query\":{\"match_all\":{}}}");
+                "{\"size\":10000,\"query\":{\"match_all\":{}}}");
         if (r.statusCode() != 200) {
             throw new IllegalStateException("search " + index + " failed: " + r.body());
         }
