@@ -1,5 +1,6 @@
 package io.wagateway;
 
+import java.util.List;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Route;
 import org.slf4j.Logger;
@@ -46,8 +47,13 @@ public class StartupReport {
                 routesPattern, camelContext.getRoutes().stream().map(Route::getRouteId).sorted().toList());
         String localData = event.getApplicationContext().getEnvironment()
                 .getProperty("gateway.elasticsearch.local.data-path");
-        LOG.info("Listening on http://localhost:{} (POST /webhooks/meta, /webhooks/waha); messages go to {} index '{}'{}",
-                port, elasticsearchUrl, messagesIndex,
+        List<String> endpoints = camelContext.getRoutes().stream()
+                .map(r -> r.getEndpoint().getEndpointBaseUri())
+                .filter(uri -> uri.startsWith("platform-http:"))
+                .map(uri -> uri.replaceFirst("^platform-http:/*", "/"))
+                .distinct().sorted().toList();
+        LOG.info("Listening on http://localhost:{} {}; messages go to {} index '{}'{}",
+                port, endpoints, elasticsearchUrl, messagesIndex,
                 localData == null ? "" : " (local Elasticsearch, data in " + localData + ")");
     }
 }
