@@ -55,8 +55,11 @@ public class EnrichmentCache implements CamelContextAware {
     private ExecutorService executor;
     private ProducerTemplate producer;
 
-    /** Creates the in-memory tier and the lookup executor. */
-    public void start() {
+    /** Creates the in-memory tier and the lookup executor; idempotent (also called lazily on first use). */
+    public synchronized void start() {
+        if (memory != null) {
+            return;
+        }
         executor = Executors.newFixedThreadPool(lookupThreads, r -> {
             Thread t = new Thread(r, "names-lookup");
             t.setDaemon(true);
@@ -89,6 +92,9 @@ public class EnrichmentCache implements CamelContextAware {
      *         (possibly none); never completes exceptionally
      */
     public CompletableFuture<CanonicalMessage> enrich(CanonicalMessage message) {
+        if (memory == null) {
+            start();
+        }
         if (!enabled) {
             return CompletableFuture.completedFuture(message);
         }
@@ -220,11 +226,13 @@ public class EnrichmentCache implements CamelContextAware {
      * @return Caffeine's statistics of the memory tier
      */
     public CacheStats stats() {
+        start();
         return memory.synchronous().stats();
     }
 
     /** Empties the memory tier (the Elasticsearch tier stays), as a restart would. */
     public void invalidateMemory() {
+        start();
         memory.synchronous().invalidateAll();
     }
 

@@ -40,8 +40,8 @@ public class WebhookSignatureVerifier {
     private String secret;
     private boolean signatureRequired = true;
 
-    /** Logs the provider's verification state once at start (never the secret). */
-    public void start() {
+    /** Logs the provider's verification state (never the secret); called once at start by the startup route. */
+    public void logState() {
         if (!signatureRequired) {
             LOG.warn("{}: signature verification is OFF (accepting unsigned webhooks) - do not run like this in production",
                     provider);

@@ -55,8 +55,14 @@ public class ElasticsearchStore {
     private BulkIngester<CompletableFuture<WriteOutcome>> ingester;
     private volatile boolean indicesReady;
 
-    /** Connects and creates the index templates and write indices if absent. ES being down does not fail start. */
-    public void start() {
+    /**
+     * Connects and creates the index templates and write indices if absent; idempotent (also called lazily on first
+     * use). Elasticsearch being down does not fail it: indices are then created on the first write.
+     */
+    public synchronized void start() {
+        if (client != null) {
+            return;
+        }
         objectMapper = JsonMapperFactory.create();
         client = ElasticsearchClient.of(b -> {
             b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
@@ -128,6 +134,7 @@ public class ElasticsearchStore {
     }
 
     private CompletableFuture<WriteOutcome> create(String index, String id, Object document) {
+        start();
         try {
             ensureIndices();
         } catch (RuntimeException e) {
@@ -155,11 +162,13 @@ public class ElasticsearchStore {
 
     /** @return the client (for searches by other beans and tests) */
     public ElasticsearchClient client() {
+        start();
         return client;
     }
 
     /** @return the configured Jackson mapper that writes documents (snake_case, ISO dates) */
     public ObjectMapper objectMapper() {
+        start();
         return objectMapper;
     }
 
@@ -168,6 +177,7 @@ public class ElasticsearchStore {
      * concurrently and from several gateway instances (an index created by another instance is accepted).
      */
     public synchronized void ensureIndices() {
+        start();
         if (indicesReady) {
             return;
         }

@@ -7,23 +7,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
-import io.wagateway.GatewayApplication;
 import io.wagateway.support.Fixtures;
 import io.wagateway.support.GatewayIntegrationTest;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
@@ -114,7 +108,7 @@ class EnrichmentIT extends GatewayIntegrationTest {
 
         // A second gateway (a restart, or another replica): its own Camel context, cold memory cache, same ES.
         PEERS.resetRequests();
-        try (ConfigurableApplicationContext second = startSecondGateway()) {
+        try (ConfigurableApplicationContext second = startAnotherGateway()) {
             int secondPort = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
             sendConcurrently(secondPort, template, MESSAGES, 200);
         }
@@ -156,22 +150,5 @@ class EnrichmentIT extends GatewayIntegrationTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(ms).as("webhook answered after %d ms", ms).isLessThan(4000);
         assertThat(all(store().getMessagesIndex())).hasSize(1);
-    }
-
-    private ConfigurableApplicationContext startSecondGateway() throws Exception {
-        Properties test = new Properties();
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream("gateway-test.properties")) {
-            test.load(in);
-        }
-        Map<String, Object> props = new HashMap<>();
-        test.forEach((k, v) -> props.put((String) k, v));
-        props.put("server.port", "0");
-        props.put("gateway.periskope.base-url", PEERS.baseUrl() + "/v1");
-        props.put("gateway.unipile.dsn", PEERS.baseUrl());
-        props.put("gateway.waha.base-url", PEERS.baseUrl());
-        props.put("camel.main.name", "second-gateway");
-        // command-line arguments: above application.yaml, as @TestPropertySource is for the first instance
-        String[] args = props.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new);
-        return new SpringApplicationBuilder(GatewayApplication.class).run(args);
     }
 }

@@ -112,6 +112,33 @@ public abstract class GatewayIntegrationTest {
         camelContext.getRegistry().lookupByNameAndType("enrichmentCache", EnrichmentCache.class).invalidateMemory();
     }
 
+    /**
+     * Starts another, independent gateway (its own Spring and Camel context, memory caches and HTTP port) on the same
+     * Elasticsearch and WireMock: a restart or a second replica.
+     *
+     * @param extraArgs more {@code --key=value} arguments
+     * @return the running context; close it to stop that gateway
+     */
+    protected static org.springframework.context.ConfigurableApplicationContext startAnotherGateway(String... extraArgs)
+            throws IOException {
+        java.util.Properties test = new java.util.Properties();
+        try (java.io.InputStream in = GatewayIntegrationTest.class.getClassLoader()
+                .getResourceAsStream("gateway-test.properties")) {
+            test.load(in);
+        }
+        List<String> args = new ArrayList<>();
+        test.forEach((k, v) -> args.add("--" + k + "=" + v));
+        args.add("--server.port=0");
+        args.add("--gateway.periskope.base-url=" + PEERS.baseUrl() + "/v1");
+        args.add("--gateway.unipile.dsn=" + PEERS.baseUrl());
+        args.add("--gateway.waha.base-url=" + PEERS.baseUrl());
+        args.add("--camel.main.name=another-gateway");
+        args.addAll(List.of(extraArgs));
+        // command-line arguments rank above application.yaml, as @TestPropertySource does for the first instance
+        return new org.springframework.boot.builder.SpringApplicationBuilder(GatewayApplication.class)
+                .run(args.toArray(String[]::new));
+    }
+
     protected HttpResponse<String> post(String path, byte[] body, Map<String, String> headers) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));

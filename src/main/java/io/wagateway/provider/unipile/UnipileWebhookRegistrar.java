@@ -63,6 +63,7 @@ public class UnipileWebhookRegistrar {
     private volatile HttpClient http;
     private volatile Thread worker;
     private volatile boolean stopped;
+    private volatile boolean started;
 
     /**
      * Outcome of one {@link #register()}.
@@ -79,6 +80,10 @@ public class UnipileWebhookRegistrar {
      * that registration is off. Never throws for Unipile problems.
      */
     public void start() {
+        if (started) {
+            return;
+        }
+        started = true;
         if (isBlank(dsn) || isBlank(apiKey) || isBlank(webhookBaseUrl)) {
             LOG.info("Unipile webhook registration is off (set UNIPILE_DSN, UNIPILE_API_KEY and WEBHOOK_BASE_URL to enable)");
             return;

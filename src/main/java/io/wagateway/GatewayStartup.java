@@ -1,0 +1,39 @@
+package io.wagateway;
+
+import io.wagateway.enrich.EnrichmentCache;
+import io.wagateway.inbound.WebhookSignatureVerifier;
+import io.wagateway.provider.unipile.UnipileWebhookRegistrar;
+import io.wagateway.store.ElasticsearchStore;
+import java.util.Comparator;
+import java.util.Map;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+
+/**
+ * Starts the gateway's beans once the Camel context runs, from the {@code gateway-startup} route
+ * ({@code routes/startup.camel.yaml}); works the same under Spring Boot and Camel JBang.
+ *
+ * <p>Why not the YAML beans' {@code initMethod}: Camel 4.17's YAML loader creates every bean of a route file twice
+ * (once while pre-parsing, once while configuring) and runs {@code initMethod} on both, leaving the first instance
+ * orphaned. Beans with side effects (an Elasticsearch client, the Unipile registration thread) are therefore started
+ * here, on the instances the registry really holds; each also starts lazily on first use.
+ */
+public class GatewayStartup {
+
+    /**
+     * Connects the store and creates its indices, prepares the names cache, logs each provider's signature state and
+     * starts the Unipile webhook registration (which runs in the background and never fails the start).
+     *
+     * @param exchange the startup timer's exchange (gives the Camel context)
+     */
+    public void run(Exchange exchange) {
+        CamelContext context = exchange.getContext();
+        context.getRegistry().findByType(ElasticsearchStore.class).forEach(ElasticsearchStore::start);
+        context.getRegistry().findByType(EnrichmentCache.class).forEach(EnrichmentCache::start);
+        Map<String, WebhookSignatureVerifier> verifiers = context.getRegistry()
+                .findByTypeWithName(WebhookSignatureVerifier.class);
+        verifiers.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.naturalOrder()))
+                .forEach(e -> e.getValue().logState());
+        context.getRegistry().findByType(UnipileWebhookRegistrar.class).forEach(UnipileWebhookRegistrar::start);
+    }
+}
