@@ -85,6 +85,15 @@ class WahaWebhookIT extends GatewayIntegrationTest {
         assertThat(group.path("chat_id").asText()).isEqualTo("120363000000000001@g.us");
         assertThat(group.path("sender_id").asText()).isEqualTo("15550100002@c.us");
         assertThat(group.path("sender_name").asText()).isEqualTo("Bea Sample");
+        // the group's name comes from WAHA's API (WireMock), asked once with the API key
+        assertThat(group.path("chat_name").asText()).isEqualTo("Group 120363000000000001@g.us");
+        PEERS.verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(
+                        "/api/default/groups/120363000000000001@g.us"))
+                .withHeader("X-Api-Key", com.github.tomakehurst.wiremock.client.WireMock.equalTo("test-waha-key")));
+        // a direct chat is named after the other party's push name, without any call
+        assertThat(message(id("false_15550100003@c.us_3EB0FAKE00000000000204")).path("chat_name").asText())
+                .isEqualTo("Chen Testperson");
 
         JsonNode image = message(id("false_15550100003@c.us_3EB0FAKE00000000000204"));
         assertThat(image.path("type").asText()).isEqualTo("image");
