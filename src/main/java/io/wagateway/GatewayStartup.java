@@ -3,6 +3,9 @@ package io.wagateway;
 import io.wagateway.enrich.EnrichmentCache;
 import io.wagateway.inbound.WebhookSignatureVerifier;
 import io.wagateway.provider.unipile.UnipileWebhookRegistrar;
+import io.wagateway.reply.AutoReplyPolicy;
+import io.wagateway.reply.ReplyOutbox;
+import io.wagateway.store.StoreUnavailableException;
 import io.wagateway.store.ElasticsearchStore;
 import java.util.Comparator;
 import java.util.Map;
@@ -21,7 +24,7 @@ import org.apache.camel.Exchange;
 public class GatewayStartup {
 
     /**
-     * Connects the store and creates its indices, prepares the names cache, logs each provider's signature state and
+     * Connects the store and creates its indices (the reply outbox and chat settings too), prepares the names cache, logs each provider's signature state and
      * starts the Unipile webhook registration (which runs in the background and never fails the start).
      *
      * @param exchange the startup timer's exchange (gives the Camel context)
@@ -30,6 +33,12 @@ public class GatewayStartup {
         CamelContext context = exchange.getContext();
         context.getRegistry().findByType(ElasticsearchStore.class).forEach(ElasticsearchStore::start);
         context.getRegistry().findByType(EnrichmentCache.class).forEach(EnrichmentCache::start);
+        try {
+            context.getRegistry().findByType(ReplyOutbox.class).forEach(ReplyOutbox::start);
+            context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start);
+        } catch (StoreUnavailableException e) {
+            // Elasticsearch not reachable yet: both create their index on first use
+        }
         Map<String, WebhookSignatureVerifier> verifiers = context.getRegistry()
                 .findByTypeWithName(WebhookSignatureVerifier.class);
         verifiers.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.naturalOrder()))

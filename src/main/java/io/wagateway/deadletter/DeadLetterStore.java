@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable end of the dead-letter channel: keeps what the gateway could not process with its exact raw bytes,
- * headers (secrets redacted), route id, error and attempt count, in the Elasticsearch index
+ * headers (secrets redacted), route id, error, attempt count and an optional reference (exchange property
+ * {@code deadLetterRef}, e.g. the reply outbox id), in the Elasticsearch index
  * {@code whatsapp-dead-letters}; when Elasticsearch cannot take it, appends it as one JSON line to a local journal
  * file ({@code <journalDir>/dead-letters-YYYY-MM-DD.jsonl}, fsync'd).
  */
@@ -108,6 +109,7 @@ public class DeadLetterStore {
         doc.put("provider", exchange.getProperty("provider", "unknown", String.class));
         doc.put("route_id", exchange.getFromRouteId());
         doc.put("reason", reason);
+        doc.put("ref", exchange.getProperty("deadLetterRef", String.class));
         doc.put("error", error == null ? null : error.getMessage());
         doc.put("exception_class", error == null ? null : error.getClass().getName());
         doc.put("content_type", exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class));

@@ -133,6 +133,18 @@ public class ElasticsearchStore {
         return create(deadLettersIndex, null, document);
     }
 
+    /**
+     * Writes any document create-if-absent through the shared bulk ingester (group commit).
+     *
+     * @param index    index or alias
+     * @param id       document id, or null for an auto-generated one
+     * @param document the document (Jackson-serialisable)
+     * @return as {@link #storeMessage(CanonicalMessage)}
+     */
+    public CompletableFuture<WriteOutcome> createDocument(String index, String id, Object document) {
+        return create(index, id, document);
+    }
+
     private CompletableFuture<WriteOutcome> create(String index, String id, Object document) {
         start();
         try {
@@ -193,7 +205,16 @@ public class ElasticsearchStore {
         indicesReady = false;
     }
 
-    private void ensureIndex(String alias, String mappingResource) {
+    /**
+     * Creates an index template {@code <alias>} for {@code <alias>-*} with the given mapping and the write index
+     * {@code <alias>-000001} behind the alias, if missing. Safe to call concurrently and from several instances.
+     *
+     * @param alias           the alias the gateway reads and writes
+     * @param mappingResource classpath resource of the mapping JSON
+     * @throws StoreUnavailableException when Elasticsearch cannot be reached
+     */
+    public void ensureIndex(String alias, String mappingResource) {
+        start();
         String mapping = readResource(mappingResource);
         try {
             client.indices().putIndexTemplate(t -> t.name(alias)

@@ -105,8 +105,15 @@ public abstract class GatewayIntegrationTest {
                 throw new IllegalStateException("cannot delete " + alias + ": " + r.body());
             }
         }
+        for (String alias : List.of("whatsapp-replies", "whatsapp-chat-settings")) {
+            es("DELETE", "/" + alias + "-000001", null);
+        }
         store.resetIndices();
         store.ensureIndices();
+        camelContext.getRegistry().findByType(io.wagateway.reply.ReplyOutbox.class)
+                .forEach(io.wagateway.reply.ReplyOutbox::resetIndex);
+        camelContext.getRegistry().findByType(io.wagateway.reply.AutoReplyPolicy.class)
+                .forEach(io.wagateway.reply.AutoReplyPolicy::invalidate);
         camelContext.getRegistry().lookupByNameAndType("messageIdempotentRepository", IdempotentRepository.class)
                 .clear();
         camelContext.getRegistry().lookupByNameAndType("enrichmentCache", EnrichmentCache.class).invalidateMemory();

@@ -1,0 +1,122 @@
+package io.wagateway.reply;
+
+import co.elastic.clients.elasticsearch.core.GetResponse;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.store.ElasticsearchStore;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Per-chat auto-reply switch. In order: a document in the {@code whatsapp-chat-settings} index
+ * ({@code _id} = {@code {provider}:{account_id}:{chat_id}}, field {@code auto_reply}: true/false) changed at run
+ * time wins; else a chat in {@code optOutChats} gets no reply; else, when {@code optInChats} is not empty, only the
+ * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
+ * ({@code waha:default:15550100001@c.us}). Documents are cached for {@code settingsCacheSeconds}.
+ */
+public class AutoReplyPolicy {
+
+    private ElasticsearchStore store;
+    private String settingsIndex = "whatsapp-chat-settings";
+    private Set<String> optOut = Set.of();
+    private Set<String> optIn = Set.of();
+    private long settingsCacheSeconds = 10;
+    private Cache<String, Optional<Boolean>> settings;
+    private volatile boolean indexReady;
+
+    /**
+     * @param message an inbound message that passed the route's filters
+     * @return true when its chat may get an automatic reply
+     */
+    public boolean allowed(CanonicalMessage message) {
+        String key = message.provider() + ":" + message.accountId() + ":" + message.chatId();
+        Optional<Boolean> override = setting(key);
+        if (override.isPresent()) {
+            return override.get();
+        }
+        if (optOut.contains(key) || optOut.contains(message.chatId())) {
+            return false;
+        }
+        return optIn.isEmpty() || optIn.contains(key) || optIn.contains(message.chatId());
+    }
+
+    private Optional<Boolean> setting(String key) {
+        if (settings == null) {
+            synchronized (this) {
+                if (settings == null) {
+                    settings = Caffeine.newBuilder().maximumSize(100_000)
+                            .expireAfterWrite(Duration.ofSeconds(settingsCacheSeconds)).build();
+                }
+            }
+        }
+        return settings.get(key, k -> {
+            try {
+                if (!indexReady) {
+                    store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                    indexReady = true;
+                }
+                GetResponse<JsonNode> r = store.client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
+                if (r.found() && r.source() != null && r.source().has("auto_reply")) {
+                    return Optional.of(r.source().get("auto_reply").asBoolean());
+                }
+                return Optional.empty();
+            } catch (Exception e) {
+                return Optional.empty(); // unreadable settings: the property lists decide
+            }
+        });
+    }
+
+    /** Creates the settings index if missing (at start, so operators can write chat settings at once). */
+    public void start() {
+        store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+        indexReady = true;
+    }
+
+    /** Forgets cached chat settings (after they were changed in Elasticsearch, or the index deleted). */
+    public void invalidate() {
+        indexReady = false;
+        if (settings != null) {
+            settings.invalidateAll();
+        }
+    }
+
+    private static Set<String> list(String csv) {
+        return csv == null ? Set.of() : Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** @param store the Elasticsearch store */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    /** @param settingsIndex alias of the per-chat settings index */
+    public void setSettingsIndex(String settingsIndex) {
+        this.settingsIndex = settingsIndex;
+    }
+
+    /** @return alias of the per-chat settings index */
+    public String getSettingsIndex() {
+        return settingsIndex;
+    }
+
+    /** @param csv comma-separated chat ids that never get automatic replies */
+    public void setOptOutChats(String csv) {
+        this.optOut = list(csv);
+    }
+
+    /** @param csv comma-separated chat ids; when not empty, only these chats get automatic replies */
+    public void setOptInChats(String csv) {
+        this.optIn = list(csv);
+    }
+
+    /** @param settingsCacheSeconds how long a chat's settings document is cached, in seconds */
+    public void setSettingsCacheSeconds(long settingsCacheSeconds) {
+        this.settingsCacheSeconds = settingsCacheSeconds;
+    }
+}

@@ -1,0 +1,376 @@
+package io.wagateway.reply;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.support.Fixtures;
+import io.wagateway.support.GatewayIntegrationTest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * AI auto-reply end to end: WireMock stands in for OpenRouter and every send API; replies are counted on the
+ * requests WireMock recorded.
+ */
+@TestPropertySource(properties = {
+        "gateway.auto-reply.enabled=true",
+        "gateway.auto-reply.system-prompt=You are the test shop's assistant.",
+        "gateway.openrouter.api-key=test-openrouter-key",
+        "gateway.openrouter.model=test/model",
+        "gateway.openrouter.timeout-ms=10000",
+        "gateway.auto-reply.llm.retries=2",
+        "gateway.auto-reply.llm.retry-delay-ms=100",
+        "gateway.auto-reply.llm.circuit-minimum-calls=1000",
+        "gateway.auto-reply.send-retry-delay-ms=100",
+        "gateway.auto-reply.lease-ms=7000",
+        "gateway.auto-reply.recovery-delay-ms=500",
+        "gateway.auto-reply.recovery-interval-ms=500",
+        "gateway.meta.access-token=test-meta-token"})
+class AutoReplyIT extends GatewayIntegrationTest {
+
+    static final String ANSWER = "Thanks for asking! Shall I reserve one for you?";
+    static final String WAHA_CHAT = "15550100001@c.us";
+
+    @DynamicPropertySource
+    static void llmAndGraph(DynamicPropertyRegistry registry) {
+        registry.add("gateway.openrouter.base-url", () -> PEERS.baseUrl() + "/api/v1");
+        registry.add("gateway.meta.graph-base-url", PEERS::baseUrl);
+    }
+
+    static String completion(String text) {
+        return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1767611000,\"model\":\"test/model\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + text + "\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}";
+    }
+
+    /** The send APIs' success answers, shapes from providers.md 1.8, 2.x, 3.7, 4.6. */
+    static void stubSendApis() {
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/v1/chat/completions")).willReturn(okJson(completion(ANSWER))));
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/sendText"))
+                .willReturn(okJson("{\"id\":\"true_15550100001@c.us_3EB0REPLY0000001\",\"body\":\"ok\"}").withStatus(201)));
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/v23.0/100000000000002/messages"))
+                .willReturn(okJson("{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":\"15550100001\","
+                        + "\"wa_id\":\"15550100001\"}],\"messages\":[{\"id\":\"wamid.REPLY0000001\"}]}")));
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/v1/message/send"))
+                .willReturn(okJson("{\"queue_id\":\"q-1\",\"queue_position\":1,\"unique_id\":\"PERISKOPE-REPLY-1\"}")));
+        PEERS.stubFor(WireMock.post(urlPathMatching("/api/v1/chats/[^/]+/messages"))
+                .willReturn(okJson("{\"object\":\"MessageSent\",\"message_id\":\"UNIPILE-REPLY-1\"}").withStatus(201)));
+    }
+
+    @BeforeEach
+    void sendApis() {
+        stubSendApis();
+    }
+
+    private static List<LoggedRequest> completions() {
+        return PEERS.findAll(postRequestedFor(urlPathEqualTo("/api/v1/chat/completions")));
+    }
+
+    private static List<LoggedRequest> wahaSends() {
+        return PEERS.findAll(postRequestedFor(urlPathEqualTo("/api/sendText")));
+    }
+
+    /** A WAHA inbound text of the fixture's shape with its own id, time and text. */
+    private static byte[] wahaInbound(String id, long epochSeconds, String text) throws Exception {
+        ObjectNode body = (ObjectNode) JSON.readTree(Fixtures.bytes("webhooks/waha/message_inbound_text.json"));
+        ObjectNode payload = (ObjectNode) body.get("payload");
+        payload.put("id", "false_" + WAHA_CHAT + "_" + id);
+        payload.put("timestamp", epochSeconds);
+        payload.put("body", text);
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private JsonNode outbox(String inboundDocId) throws Exception {
+        es("POST", "/whatsapp-replies/_refresh", null);
+        return document("whatsapp-replies", inboundDocId);
+    }
+
+    private void assertStaysAt(java.util.function.IntSupplier count, int expected) {
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(6))
+                .until(() -> count.getAsInt() == expected);
+    }
+
+    @Test
+    void oneInboundMessageGetsOneCompletionWithPromptAndHistoryAndOneSend() throws Exception {
+        // history: our own earlier message in the chat (stored, never answered)
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_any_outbound_fromme.json")).statusCode()).isEqualTo(200);
+        es("POST", "/whatsapp-messages/_refresh", null);
+        assertThat(completions()).isEmpty();
+
+        HttpResponse<String> r = postWaha(wahaInbound("3EB0NEXT0000000001", 1767611200, "Yes please, the blue one."));
+        assertThat(r.statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() == 1);
+        assertThat(completions()).hasSize(1);
+        JsonNode request = JSON.readTree(completions().get(0).getBodyAsString());
+        assertThat(request.path("model").asText()).isEqualTo("test/model");
+        JsonNode messages = request.path("messages");
+        assertThat(messages).hasSize(3);
+        assertThat(messages.get(0).path("role").asText()).isEqualTo("system");
+        assertThat(messages.get(0).path("content").asText()).isEqualTo("You are the test shop's assistant.");
+        assertThat(messages.get(1).path("role").asText()).isEqualTo("assistant");
+        assertThat(messages.get(1).path("content").asText()).isEqualTo("Yes, we have it. Shall I reserve one for you?");
+        assertThat(messages.get(2).path("role").asText()).isEqualTo("user");
+        assertThat(messages.get(2).path("content").asText()).isEqualTo("Yes please, the blue one.");
+        assertThat(completions().get(0).getHeader("Authorization")).isEqualTo("Bearer test-openrouter-key");
+
+        LoggedRequest send = wahaSends().get(0);
+        assertThat(send.getHeader("X-Api-Key")).isEqualTo("test-waha-key");
+        JsonNode sendBody = JSON.readTree(send.getBodyAsString());
+        assertThat(sendBody.path("session").asText()).isEqualTo("default");
+        assertThat(sendBody.path("chatId").asText()).isEqualTo(WAHA_CHAT);
+        assertThat(sendBody.path("text").asText()).isEqualTo(ANSWER);
+
+        String inboundId = "waha:default:false_" + WAHA_CHAT + "_3EB0NEXT0000000001";
+        await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(outbox(inboundId).path("state").asText()));
+        JsonNode outbound = message("waha:default:true_15550100001@c.us_3EB0REPLY0000001");
+        assertThat(outbound).isNotNull();
+        assertThat(outbound.path("from_me").asBoolean()).isTrue();
+        assertThat(outbound.path("reply_to").asText()).isEqualTo("false_" + WAHA_CHAT + "_3EB0NEXT0000000001");
+        assertThat(outbound.path("text").asText()).isEqualTo(ANSWER);
+        assertThat(outbound.path("raw").path("gateway_reply").asBoolean()).isTrue();
+    }
+
+    @Test
+    void fiveDeliveriesSequentiallyAndFiveConcurrentlyMakeOneSend() throws Exception {
+        byte[] body = wahaInbound("3EB0DUPL0000000001", 1767611300, "Is it in stock?");
+        for (int i = 0; i < 5; i++) {
+            assertThat(postWaha(body).statusCode()).isEqualTo(200);
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            answers.add(pool.submit(() -> postWaha(body)));
+        }
+        for (Future<HttpResponse<String>> a : answers) {
+            assertThat(a.get().statusCode()).isEqualTo(200);
+        }
+        pool.shutdown();
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() >= 1);
+        assertStaysAt(() -> wahaSends().size(), 1);
+        assertThat(completions()).hasSize(1);
+    }
+
+    @Test
+    void twoGatewayInstancesReceivingTheSameDeliveriesSendOnce() throws Exception {
+        byte[] body = wahaInbound("3EB0TWIN0000000001", 1767611400, "Do you deliver?");
+        try (ConfigurableApplicationContext second = startAnotherGateway(
+                "--gateway.auto-reply.enabled=true", "--gateway.openrouter.api-key=test-openrouter-key",
+                "--gateway.openrouter.base-url=" + PEERS.baseUrl() + "/api/v1",
+                "--gateway.auto-reply.lease-ms=1500", "--gateway.auto-reply.recovery-interval-ms=500")) {
+            int secondPort = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
+            ExecutorService pool = Executors.newFixedThreadPool(6);
+            List<Future<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                answers.add(pool.submit(() -> postWaha(body)));
+                answers.add(pool.submit(() -> post(secondPort, "/webhooks/waha", body)));
+            }
+            for (Future<HttpResponse<String>> a : answers) {
+                assertThat(a.get().statusCode()).isEqualTo(200);
+            }
+            pool.shutdown();
+            await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() >= 1);
+            assertStaysAt(() -> wahaSends().size(), 1);
+        }
+    }
+
+    private HttpResponse<String> post(int toPort, String path, byte[] body) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + toPort + path))
+                .header("Content-Type", "application/json")
+                .header("X-Webhook-Hmac", Fixtures.wahaSignature(body))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aSlowLlmDoesNotSlowTheWebhookAnswer() throws Exception {
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/v1/chat/completions"))
+                .willReturn(okJson(completion(ANSWER)).withFixedDelay(5000)));
+        long start = System.nanoTime();
+        HttpResponse<String> r = postWaha(wahaInbound("3EB0SLOW0000000001", 1767611500, "Anyone there?"));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.statusCode()).isEqualTo(200);
+        System.out.printf("AUTOREPLY webhook answered in %d ms with a 5 s LLM%n", ms);
+        assertThat(ms).isLessThan(1000);
+        await().atMost(Duration.ofSeconds(20)).until(() -> wahaSends().size() == 1);
+    }
+
+    @Test
+    void aFailingLlmIsRetriedThenDeadLetteredAndNothingIsSent() throws Exception {
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/v1/chat/completions"))
+                .willReturn(aResponse().withStatus(500).withBody("{\"error\":{\"message\":\"upstream down\"}}")));
+        assertThat(postWaha(wahaInbound("3EB0FAIL0000000001", 1767611600, "Hello?")).statusCode()).isEqualTo(200);
+        String inboundId = "waha:default:false_" + WAHA_CHAT + "_3EB0FAIL0000000001";
+        await().atMost(Duration.ofSeconds(15)).until(() -> "failed".equals(outbox(inboundId).path("state").asText()));
+        assertThat(completions()).hasSize(3); // 1 + 2 retries
+        assertStaysAt(() -> wahaSends().size(), 0);
+        List<JsonNode> dead = all(store().getDeadLettersIndex());
+        assertThat(dead).anySatisfy(d -> {
+            assertThat(d.path("reason").asText()).isEqualTo("auto-reply-failed");
+            assertThat(d.path("route_id").asText()).isEqualTo("auto-reply-worker");
+            assertThat(d.path("ref").asText()).isEqualTo(inboundId);                   // the outbox entry
+            assertThat(d.path("raw_body").asText()).contains("3EB0FAIL0000000001");  // the webhook that asked
+        });
+    }
+
+    @Test
+    void aRateLimitedWahaSendIsRetriedAndSentOnce() throws Exception {
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/sendText")).inScenario("429").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(429).withBody("{\"error\":\"too many requests\"}"))
+                .willSetStateTo("ok"));
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/sendText")).inScenario("429").whenScenarioStateIs("ok")
+                .willReturn(okJson("{\"id\":\"true_15550100001@c.us_3EB0REPLY0000002\"}").withStatus(201)));
+        assertThat(postWaha(wahaInbound("3EB0RATE0000000001", 1767611700, "Price?")).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() == 2);
+        String inboundId = "waha:default:false_" + WAHA_CHAT + "_3EB0RATE0000000001";
+        await().atMost(Duration.ofSeconds(5)).until(() -> "sent".equals(outbox(inboundId).path("state").asText()));
+        assertStaysAt(() -> wahaSends().size(), 2);
+        assertThat(completions()).hasSize(1);
+        assertThat(message("waha:default:true_15550100001@c.us_3EB0REPLY0000002")).isNotNull();
+    }
+
+    @Test
+    void aKeywordRuleAnswersWithoutTheLlm() throws Exception {
+        assertThat(postWaha(wahaInbound("3EB0KEYW0000000001", 1767611800, "What are your opening hours?"))
+                .statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() == 1);
+        assertThat(JSON.readTree(wahaSends().get(0).getBodyAsString()).path("text").asText())
+                .startsWith("We are open Monday to Saturday");
+        assertThat(completions()).isEmpty();
+    }
+
+    @Test
+    void groupsOwnMessagesAndOptedOutChatsGetNoReply() throws Exception {
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_group.json")).statusCode()).isEqualTo(200);
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_any_outbound_fromme.json")).statusCode()).isEqualTo(200);
+        // opt a chat out at run time with a document in whatsapp-chat-settings (created at start-up)
+        store().ensureIndex("whatsapp-chat-settings", "elasticsearch/chat-settings-mapping.json");
+        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("waha:default:15550100009@c.us") + "?refresh=true",
+                "{\"auto_reply\":false}");
+        ObjectNode optedOut = (ObjectNode) JSON.readTree(wahaInbound("3EB0OPTO0000000001", 1767611900, "Hi"));
+        ((ObjectNode) optedOut.get("payload")).put("from", "15550100009@c.us");
+        ((ObjectNode) optedOut.get("payload")).put("id", "false_15550100009@c.us_3EB0OPTO0000000001");
+        assertThat(postWaha(optedOut.toString().getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        assertStaysAt(() -> wahaSends().size(), 0);
+        assertThat(completions()).isEmpty();
+    }
+
+    @Test
+    void everyProviderRepliesOnItsOwnChannel() throws Exception {
+        assertThat(postMeta(Fixtures.bytes("webhooks/meta/inbound_text.json")).statusCode()).isEqualTo(200);
+        assertThat(postPeriskope(Fixtures.bytes("webhooks/periskope/message_created_inbound_text.json")).statusCode())
+                .isEqualTo(200);
+        assertThat(postUnipile(Fixtures.bytes("webhooks/unipile/message_received_inbound_text.json")).statusCode())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            PEERS.verify(1, postRequestedFor(urlPathEqualTo("/v23.0/100000000000002/messages"))
+                    .withHeader("Authorization", equalTo("Bearer test-meta-token"))
+                    .withRequestBody(matchingJsonPath("$.messaging_product", equalTo("whatsapp")))
+                    .withRequestBody(matchingJsonPath("$.to", equalTo("15550100001")))
+                    .withRequestBody(matchingJsonPath("$.text.body", equalTo(ANSWER)))
+                    .withRequestBody(matchingJsonPath("$.context.message_id",
+                            equalTo("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA="))));
+            // the Periskope fixture asks for the opening hours: the keyword rule answers it, not the LLM
+            PEERS.verify(1, postRequestedFor(urlPathEqualTo("/v1/message/send"))
+                    .withHeader("Authorization", equalTo("Bearer test-periskope-key"))
+                    .withHeader("x-phone", equalTo("15550100100"))
+                    .withRequestBody(matchingJsonPath("$.chat_id", equalTo("15550100001@c.us")))
+                    .withRequestBody(matchingJsonPath("$.message", WireMock.containing("We are open Monday"))));
+            PEERS.verify(1, postRequestedFor(urlPathEqualTo("/api/v1/chats/FAKEchatA0000000000001/messages"))
+                    .withHeader("X-API-KEY", equalTo("test-unipile-key"))
+                    .withHeader("Content-Type", WireMock.containing("multipart/form-data")));
+        });
+        assertThat(completions()).hasSize(2);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            assertThat(message("meta:100000000000002:wamid.REPLY0000001")).isNotNull();
+            assertThat(message("periskope:15550100100@c.us:PERISKOPE-REPLY-1")).isNotNull();
+            assertThat(message("unipile:FAKEacctWA00000000001w:UNIPILE-REPLY-1").path("reply_to").asText())
+                    .isEqualTo("FAKEmsg000000000000401");
+        });
+    }
+
+    /** Stores an inbound message and records its reply as pending, without handing it to a worker. */
+    private String pendingReply(String id, String text) throws Exception {
+        CanonicalMessage m = new CanonicalMessage("waha", "default", "false_" + WAHA_CHAT + "_" + id, WAHA_CHAT,
+                "direct", null, WAHA_CHAT, "Alex Example", false, "text", text, null, null, Instant.now(),
+                Instant.now(), "received", JSON.createObjectNode());
+        store().storeMessage(m).join();
+        ReplyOutbox outbox = camelContext.getRegistry().lookupByNameAndType("replyOutbox", ReplyOutbox.class);
+        assertThat(outbox.enqueue(m, null).join()).isEqualTo("created");
+        return m.documentId();
+    }
+
+    @Test
+    void aWorkerThatStoppedAfterClaimingIsReplacedAndTheReplyIsSentOnce() throws Exception {
+        ReplyOutbox outbox = camelContext.getRegistry().lookupByNameAndType("replyOutbox", ReplyOutbox.class);
+        String id = pendingReply("3EB0CRSH0000000001", "Are you there?");
+        // a worker claims it and dies before sending (the claim's lease is 1.5 s here)
+        assertThat(outbox.claim(id)).isNotNull();
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() == 1);
+        assertStaysAt(() -> wahaSends().size(), 1);
+        assertThat(outbox(id).path("state").asText()).isEqualTo("sent");
+        assertThat(outbox(id).path("attempts").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aWorkerThatStoppedMidSendFollowsThePolicyMarkUnknown() throws Exception {
+        ReplyOutbox outbox = camelContext.getRegistry().lookupByNameAndType("replyOutbox", ReplyOutbox.class);
+        String id = pendingReply("3EB0UNKN0000000001", "Hello there");
+        ReplyTask claimed = outbox.claim(id);
+        outbox.markSending(claimed, "a reply the provider may or may not have taken");
+        // the worker dies here; after its lease the recovery finds it in 'sending' and does not resend
+        await().atMost(Duration.ofSeconds(15)).until(() -> "unknown".equals(outbox(id).path("state").asText()));
+        assertStaysAt(() -> wahaSends().size(), 0);
+    }
+
+    @Test
+    void withPolicyResendAnAbandonedSendIsClaimedAgainAndWithMarkUnknownItIsNot() throws Exception {
+        ReplyOutbox running = camelContext.getRegistry().lookupByNameAndType("replyOutbox", ReplyOutbox.class);
+        String id = pendingReply("3EB0RSND0000000001", "Hello again");
+        running.markSending(running.claim(id), "reply"); // a worker dies mid-send; its lease (7 s) still runs
+        java.time.Clock anHourLater = java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(1));
+
+        ReplyOutbox resend = new ReplyOutbox();
+        resend.setStore(store());
+        resend.setUnknownPolicy("resend");
+        resend.setClock(anHourLater);
+        ReplyTask again = resend.claim(id);
+        assertThat(again).as("policy resend claims the abandoned send").isNotNull();
+        assertThat(again.doc().path("state").asText()).isEqualTo("claimed");
+        assertThat(again.doc().path("attempts").asInt()).isEqualTo(2);
+
+        String id2 = pendingReply("3EB0RSND0000000002", "Hello once more");
+        running.markSending(running.claim(id2), "reply");
+        ReplyOutbox markUnknown = new ReplyOutbox();
+        markUnknown.setStore(store());
+        markUnknown.setClock(anHourLater);
+        assertThat(markUnknown.claim(id2)).as("policy mark-unknown never resends").isNull();
+        assertThat(outbox(id2).path("state").asText()).isEqualTo("unknown");
+    }
+}
