@@ -212,13 +212,19 @@ class AutoReplyIT extends GatewayIntegrationTest {
     void aSlowLlmDoesNotSlowTheWebhookAnswer() throws Exception {
         PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/v1/chat/completions"))
                 .willReturn(okJson(completion(ANSWER)).withFixedDelay(5000)));
-        long start = System.nanoTime();
-        HttpResponse<String> r = postWaha(wahaInbound("3EB0SLOW0000000001", 1767611500, "Anyone there?"));
-        long ms = (System.nanoTime() - start) / 1_000_000;
-        assertThat(r.statusCode()).isEqualTo(200);
-        System.out.printf("AUTOREPLY webhook answered in %d ms with a 5 s LLM%n", ms);
-        assertThat(ms).isLessThan(1000);
-        await().atMost(Duration.ofSeconds(20)).until(() -> wahaSends().size() == 1);
+        // first use after the test's index reset creates the outbox and settings indices: not what is measured
+        assertThat(postWaha(wahaInbound("3EB0SLOW0000000000", 1767611490, "Warm-up")).statusCode()).isEqualTo(200);
+        long worst = 0;
+        for (int i = 1; i <= 5; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> r = postWaha(wahaInbound("3EB0SLOW000000000" + i, 1767611500 + i, "Anyone there? " + i));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertThat(r.statusCode()).isEqualTo(200);
+            worst = Math.max(worst, ms);
+        }
+        System.out.printf("AUTOREPLY 5 webhooks answered in at most %d ms while the LLM takes 5 s per reply%n", worst);
+        assertThat(worst).isLessThan(1000);
+        await().atMost(Duration.ofSeconds(30)).until(() -> wahaSends().size() == 6);
     }
 
     @Test
