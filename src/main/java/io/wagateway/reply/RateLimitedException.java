@@ -6,11 +6,7 @@ package io.wagateway.reply;
  * {@code error.code} 4, 80007, 130429 or 131056 whatever the HTTP status (providers.md §1.8, §4.6). Nothing was
  * sent; the caller may retry with backoff.
  */
-public class RateLimitedException extends RuntimeException {
-
-    private final String provider;
-    private final int status;
-    private final String detail;
+public class RateLimitedException extends SendFailedException {
 
     /**
      * @param provider provider id ({@code meta}, {@code waha}, {@code periskope}, {@code unipile})
@@ -18,24 +14,6 @@ public class RateLimitedException extends RuntimeException {
      * @param detail   short description (e.g. the Meta error code and message, or the truncated body)
      */
     public RateLimitedException(String provider, int status, String detail) {
-        super(provider + " send rate-limited (HTTP " + status + "): " + detail);
-        this.provider = provider;
-        this.status = status;
-        this.detail = detail;
-    }
-
-    /** @return provider id */
-    public String getProvider() {
-        return provider;
-    }
-
-    /** @return HTTP status of the answer */
-    public int getStatus() {
-        return status;
-    }
-
-    /** @return short description of the answer */
-    public String getDetail() {
-        return detail;
+        super(provider + " send rate-limited (HTTP " + status + "): " + detail, provider, status, detail);
     }
 }
