@@ -1,5 +1,7 @@
 package io.wagateway.deadletter;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.store.ElasticsearchStore;
@@ -32,12 +34,13 @@ import org.slf4j.LoggerFactory;
  * {@code whatsapp-dead-letters}; when Elasticsearch cannot take it, appends it as one JSON line to a local journal
  * file ({@code <journalDir>/dead-letters-YYYY-MM-DD.jsonl}, fsync'd).
  */
-public class DeadLetterStore {
+public class DeadLetterStore implements CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterStore.class);
     private static final Set<String> SECRET_HINTS = Set.of("signature", "hmac", "auth", "secret", "token", "api-key",
             "apikey", "cookie", "password");
 
+    private CamelContext camelContext;
     private ElasticsearchStore store;
     private String journalDir = ".local/dead-letters";
     private long writeTimeoutMs = 5000;
@@ -54,7 +57,7 @@ public class DeadLetterStore {
         Metrics.counter("gateway.dead_letters", "provider", String.valueOf(doc.get("provider")), "reason", reason)
                 .increment();
         try {
-            store.storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
+            store().storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
             LOG.warn("Dead letter kept in Elasticsearch: provider={} route={} reason={} error={}", doc.get("provider"),
                     doc.get("route_id"), reason, doc.get("error"));
         } catch (Exception e) {
@@ -133,7 +136,25 @@ public class DeadLetterStore {
         }
     }
 
-    /** @param store the Elasticsearch store */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
+    private ElasticsearchStore store() {
+        if (store == null) {
+            store = ElasticsearchStore.in(camelContext);
+        }
+        return store;
+    }
+
+    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }

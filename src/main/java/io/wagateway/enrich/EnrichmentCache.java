@@ -73,7 +73,7 @@ public class EnrichmentCache implements CamelContextAware {
                 .buildAsync();
         producer = camelContext.createProducerTemplate();
         LOG.info("Names enrichment {}: memory {} entries / {} s, then Elasticsearch index {}, then provider APIs"
-                + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, store.getNamesIndex(),
+                + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, store().getNamesIndex(),
                 lookupTimeoutMs);
     }
 
@@ -148,7 +148,7 @@ public class EnrichmentCache implements CamelContextAware {
     /** Elasticsearch tier, then the provider API; runs once per key at a time (Caffeine single-flight). */
     private Optional<String> load(String key, CanonicalMessage m, String kind, String id) {
         try {
-            GetResponse<JsonNode> doc = store.client().get(g -> g.index(store.getNamesIndex()).id(key), JsonNode.class);
+            GetResponse<JsonNode> doc = store().client().get(g -> g.index(store().getNamesIndex()).id(key), JsonNode.class);
             if (doc.found() && doc.source() != null) {
                 Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "elasticsearch")
                         .increment();
@@ -201,7 +201,7 @@ public class EnrichmentCache implements CamelContextAware {
         doc.put("source", source);
         doc.put("updated_at", Instant.now().toString());
         try {
-            store.client().index(i -> i.index(store.getNamesIndex()).id(key).document(doc));
+            store().client().index(i -> i.index(store().getNamesIndex()).id(key).document(doc));
         } catch (Exception e) {
             LOG.debug("names index write failed for {}: {}", key, e.toString());
         }
@@ -246,7 +246,15 @@ public class EnrichmentCache implements CamelContextAware {
         return camelContext;
     }
 
-    /** @param store the Elasticsearch store (its client and names index) */
+    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
+    private ElasticsearchStore store() {
+        if (store == null) {
+            store = ElasticsearchStore.in(camelContext);
+        }
+        return store;
+    }
+
+    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }

@@ -1,5 +1,7 @@
 package io.wagateway.reply;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -19,8 +21,9 @@ import java.util.stream.Collectors;
  * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
  * ({@code waha:default:15550100001@c.us}). Documents are cached for {@code settingsCacheSeconds}.
  */
-public class AutoReplyPolicy {
+public class AutoReplyPolicy implements CamelContextAware {
 
+    private CamelContext camelContext;
     private ElasticsearchStore store;
     private String settingsIndex = "whatsapp-chat-settings";
     private Set<String> optOut = Set.of();
@@ -57,10 +60,10 @@ public class AutoReplyPolicy {
         return settings.get(key, k -> {
             try {
                 if (!indexReady) {
-                    store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                    store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
                     indexReady = true;
                 }
-                GetResponse<JsonNode> r = store.client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
+                GetResponse<JsonNode> r = store().client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
                 if (r.found() && r.source() != null && r.source().has("auto_reply")) {
                     return Optional.of(r.source().get("auto_reply").asBoolean());
                 }
@@ -73,7 +76,7 @@ public class AutoReplyPolicy {
 
     /** Creates the settings index if missing (at start, so operators can write chat settings at once). */
     public void start() {
-        store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+        store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
         indexReady = true;
     }
 
@@ -90,7 +93,25 @@ public class AutoReplyPolicy {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
-    /** @param store the Elasticsearch store */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
+    private ElasticsearchStore store() {
+        if (store == null) {
+            store = ElasticsearchStore.in(camelContext);
+        }
+        return store;
+    }
+
+    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }

@@ -1,5 +1,7 @@
 package io.wagateway.reply;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
@@ -24,8 +26,9 @@ import java.util.List;
  * messages (both directions, oldest first: ours as assistant turns, theirs as user turns), ending with the message
  * being answered.
  */
-public class ConversationHistory {
+public class ConversationHistory implements CamelContextAware {
 
+    private CamelContext camelContext;
     private ElasticsearchStore store;
     private int historySize = 10;
     private String systemPrompt = "You are a helpful assistant answering WhatsApp messages for a business.";
@@ -63,7 +66,7 @@ public class ConversationHistory {
 
     private List<JsonNode> recent(ReplyTask task) {
         try {
-            SearchResponse<JsonNode> r = store.client().search(s -> s.index(store.getMessagesIndex())
+            SearchResponse<JsonNode> r = store().client().search(s -> s.index(store().getMessagesIndex())
                     .size(historySize)
                     .sort(so -> so.field(f -> f.field("timestamp").order(SortOrder.Desc)))
                     .source(src -> src.filter(f -> f.includes("message_id", "from_me", "text", "timestamp")))
@@ -94,7 +97,25 @@ public class ConversationHistory {
         return systemPrompt;
     }
 
-    /** @param store the Elasticsearch store */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
+    private ElasticsearchStore store() {
+        if (store == null) {
+            store = ElasticsearchStore.in(camelContext);
+        }
+        return store;
+    }
+
+    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }

@@ -1,5 +1,7 @@
 package io.wagateway.reply;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
@@ -8,8 +10,9 @@ import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /** Stores a sent reply as an outbound conversation message ({@code from_me: true}, {@code reply_to} = the inbound). */
-public class OutboundReplies {
+public class OutboundReplies implements CamelContextAware {
 
+    private CamelContext camelContext;
     private ElasticsearchStore store;
 
     /**
@@ -18,7 +21,7 @@ public class OutboundReplies {
      * @return completes when the message is stored (or was, e.g. by the provider's own echo webhook)
      */
     public CompletableFuture<WriteOutcome> store(ReplyTask task, String providerMessageId) {
-        ObjectNode raw = store.objectMapper().createObjectNode();
+        ObjectNode raw = elasticsearch().objectMapper().createObjectNode();
         raw.put("gateway_reply", true);
         raw.put("outbox_id", task.id());
         raw.put("mode", task.doc().path("mode").asText());
@@ -27,10 +30,28 @@ public class OutboundReplies {
                 providerMessageId != null ? providerMessageId : "reply:" + task.id(), task.chatId(), task.chatType(),
                 null, task.accountId(), null, true, "text", task.replyText(), null, task.inboundMessageId(), now, now,
                 "sent", raw);
-        return store.storeMessage(message);
+        return elasticsearch().storeMessage(message);
     }
 
-    /** @param store the Elasticsearch store */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
+    private ElasticsearchStore elasticsearch() {
+        if (store == null) {
+            store = ElasticsearchStore.in(camelContext);
+        }
+        return store;
+    }
+
+    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }

@@ -1,5 +1,7 @@
 package io.wagateway.reply;
 
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import co.elastic.clients.elasticsearch.core.IndexResponse;
@@ -37,10 +39,11 @@ import org.slf4j.LoggerFactory;
  *       (default: state {@code unknown}, never resent) or {@code resend}.</li>
  * </ul>
  */
-public class ReplyOutbox {
+public class ReplyOutbox implements CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyOutbox.class);
 
+    private CamelContext camelContext;
     private ElasticsearchStore store;
     private String repliesIndex = "whatsapp-replies";
     private long leaseMs = 300_000;
@@ -52,7 +55,7 @@ public class ReplyOutbox {
 
     private void ensureIndex() {
         if (!indexReady) {
-            store.ensureIndex(repliesIndex, "elasticsearch/replies-mapping.json");
+            store().ensureIndex(repliesIndex, "elasticsearch/replies-mapping.json");
             indexReady = true;
         }
     }
@@ -77,7 +80,7 @@ public class ReplyOutbox {
      */
     public CompletableFuture<String> enqueue(CanonicalMessage message, String fixedText) {
         ensureIndex();
-        ObjectNode doc = store.objectMapper().createObjectNode();
+        ObjectNode doc = store().objectMapper().createObjectNode();
         doc.put("provider", message.provider());
         doc.put("account_id", message.accountId());
         doc.put("chat_id", message.chatId());
@@ -91,7 +94,7 @@ public class ReplyOutbox {
         String now = clock.instant().toString();
         doc.put("created_at", now);
         doc.put("updated_at", now);
-        return store.createDocument(repliesIndex, message.documentId(), doc)
+        return store().createDocument(repliesIndex, message.documentId(), doc)
                 .thenApply(o -> o == WriteOutcome.STORED ? "created" : "exists");
     }
 
@@ -238,7 +241,7 @@ public class ReplyOutbox {
         ensureIndex();
         String now = clock.instant().toString();
         try {
-            SearchResponse<JsonNode> r = store.client().search(s -> s.index(repliesIndex).size(max)
+            SearchResponse<JsonNode> r = store().client().search(s -> s.index(repliesIndex).size(max)
                     .sort(so -> so.field(f -> f.field("created_at")))
                     .query(q -> q.bool(b -> b
                             .should(sh -> sh.term(t -> t.field("state").value("pending")))
@@ -271,7 +274,7 @@ public class ReplyOutbox {
     public ReplyTask read(String id) {
         ensureIndex();
         try {
-            GetResponse<ObjectNode> r = store.client().get(g -> g.index(repliesIndex).id(id), ObjectNode.class);
+            GetResponse<ObjectNode> r = store().client().get(g -> g.index(repliesIndex).id(id), ObjectNode.class);
             if (!r.found()) {
                 return null;
             }
@@ -285,7 +288,7 @@ public class ReplyOutbox {
     private ReplyTask write(ReplyTask base, ObjectNode doc) {
         doc.put("updated_at", clock.instant().toString());
         try {
-            IndexResponse r = store.client().index(i -> i.index(repliesIndex).id(base.id()).document(doc)
+            IndexResponse r = store().client().index(i -> i.index(repliesIndex).id(base.id()).document(doc)
                     .ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
             return new ReplyTask(base.id(), r.seqNo(), r.primaryTerm(), doc);
         } catch (ElasticsearchException e) {
@@ -313,7 +316,25 @@ public class ReplyOutbox {
         this.clock = clock;
     }
 
-    /** @param store the Elasticsearch store */
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
+    private ElasticsearchStore store() {
+        if (store == null) {
+            store = ElasticsearchStore.in(camelContext);
+        }
+        return store;
+    }
+
+    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }

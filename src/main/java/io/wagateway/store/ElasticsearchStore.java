@@ -172,6 +172,23 @@ public class ElasticsearchStore {
         });
     }
 
+    /**
+     * The store of a Camel context, found when first needed: route files load in no guaranteed order, so beans
+     * declared in other files look it up instead of referencing {@code #bean:elasticsearchStore} at load time.
+     *
+     * @param context the Camel context
+     * @return the one {@code ElasticsearchStore} in its registry
+     * @throws IllegalStateException when there is none (routes/message-store.camel.yaml not loaded)
+     */
+    public static ElasticsearchStore in(org.apache.camel.CamelContext context) {
+        ElasticsearchStore store = context == null ? null
+                : context.getRegistry().findSingleByType(ElasticsearchStore.class);
+        if (store == null) {
+            throw new IllegalStateException("no ElasticsearchStore bean: is routes/message-store.camel.yaml loaded?");
+        }
+        return store;
+    }
+
     /** @return the client (for searches by other beans and tests) */
     public ElasticsearchClient client() {
         start();

@@ -379,4 +379,31 @@ class AutoReplyIT extends GatewayIntegrationTest {
         assertThat(markUnknown.claim(id2)).as("policy mark-unknown never resends").isNull();
         assertThat(outbox(id2).path("state").asText()).isEqualTo("unknown");
     }
+
+    @Test
+    void withAFallbackTextAnUnavailableLlmStillGetsOneAnswer() throws Exception {
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/v1/chat/completions"))
+                .willReturn(aResponse().withStatus(503).withBody("{\"error\":{\"message\":\"overloaded\"}}")));
+        byte[] body = wahaInbound("3EB0FALL0000000001", 1767612000, "Hello, anyone?");
+        // only the second instance has a fallback text: keep this instance's recovery from taking the reply over
+        // while it is briefly pending (in production every instance has the same configuration)
+        camelContext.getRouteController().stopRoute("auto-reply-recovery");
+        try (ConfigurableApplicationContext second = startAnotherGateway(
+                "--gateway.auto-reply.enabled=true", "--gateway.openrouter.api-key=test-openrouter-key",
+                "--gateway.openrouter.base-url=" + PEERS.baseUrl() + "/api/v1",
+                "--gateway.auto-reply.llm.retries=1", "--gateway.auto-reply.llm.retry-delay-ms=50",
+                "--gateway.auto-reply.fallback-text=Thanks, a colleague will answer you shortly.")) {
+            int secondPort = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
+            assertThat(post(secondPort, "/webhooks/waha", body).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() >= 1);
+            assertStaysAt(() -> wahaSends().size(), 1);
+        } finally {
+            camelContext.getRouteController().startRoute("auto-reply-recovery");
+        }
+        assertThat(JSON.readTree(wahaSends().get(0).getBodyAsString()).path("text").asText())
+                .isEqualTo("Thanks, a colleague will answer you shortly.");
+        String inboundId = "waha:default:false_" + WAHA_CHAT + "_3EB0FALL0000000001";
+        assertThat(outbox(inboundId).path("mode").asText()).isEqualTo("fallback");
+        assertThat(outbox(inboundId).path("state").asText()).isEqualTo("sent");
+    }
 }
