@@ -92,6 +92,30 @@ public final class LocalElasticsearch {
         return resolved.url();
     }
 
+    /** Stops the node this JVM started, keeping its data (tests that simulate an Elasticsearch outage). */
+    public static synchronized void stopLocal() {
+        if (running != null) {
+            running.stop();
+        }
+    }
+
+    /**
+     * Starts the node stopped by {@link #stopLocal()} again on its data (never cleaned).
+     *
+     * @return its base URL
+     */
+    public static synchronized String startLocalAgain() {
+        if (running == null) {
+            throw new IllegalStateException("no local Elasticsearch was started in this JVM");
+        }
+        Settings s = running.settings;
+        LocalElasticsearch node = new LocalElasticsearch(new Settings(s.home(), s.dataDir(), s.logsDir(), s.httpPort(),
+                s.heap(), s.runAsUser(), false, s.startTimeout()), true);
+        node.start();
+        running = node;
+        return s.url();
+    }
+
     private static Path findHome(Path home) {
         if (Files.isExecutable(home.resolve("bin/elasticsearch"))) {
             return home.toAbsolutePath();
