@@ -85,7 +85,7 @@ class BadInputIT extends GatewayIntegrationTest {
                 .getBytes(StandardCharsets.UTF_8);
         assertThat(postMeta(meta).statusCode()).isEqualTo(200);
         JsonNode doc = message("meta:42:wamid.NEW");
-        assertThat(doc.path("type").asText()).isEqualTo("hologram");
+        assertThat(doc.path("type").asText()).isEqualTo("unsupported");
         assertThat(doc.path("raw").path("type").asText()).isEqualTo("hologram");
     }
 }

@@ -26,6 +26,10 @@ public class MetaNormalizer {
 
     static final String PROVIDER = "meta";
     private static final Set<String> MEDIA_TYPES = Set.of("image", "video", "audio", "document", "sticker");
+    /** Message types of the Cloud API reference (providers.md 1.5); any other is stored as {@code unsupported}. */
+    private static final Set<String> KNOWN_TYPES = Set.of("text", "image", "video", "audio", "document", "sticker",
+            "location", "contacts", "interactive", "button", "order", "system", "unsupported", "reaction", "revoke",
+            "edit");
 
     private final Clock clock;
 
@@ -108,6 +112,9 @@ public class MetaNormalizer {
     private WebhookItem message(JsonNode m, String accountId, Map<String, String> names, boolean echo,
             Instant receivedAt) {
         String type = Json.first(Json.text(m, "type"), "unsupported");
+        if (!KNOWN_TYPES.contains(type)) {
+            type = "unsupported";
+        }
         String id = Json.text(m, "id");
         Instant timestamp = Json.instant(m.get("timestamp"));
         String from = Json.first(Json.text(m, "from"), Json.text(m, "from_user_id"));

@@ -155,7 +155,7 @@ public class PeriskopeNormalizer {
         }
     }
 
-    /** Periskope {@code message_type} (§3.5) to the canonical type; unknown types are kept as given. */
+    /** Periskope {@code message_type} (§3.5) to the canonical type; unknown types become {@code unsupported}. */
     static String messageType(String messageType, Media media, String body) {
         if (messageType == null) {
             if (media != null) {
@@ -167,7 +167,8 @@ public class PeriskopeNormalizer {
             case "chat", "text" -> "text";
             case "ptt", "audio" -> "audio";
             case "vcard", "multi_vcard" -> "contacts";
-            default -> messageType;
+            case "image", "video", "document", "sticker", "location" -> messageType;
+            default -> "unsupported";
         };
     }
 

@@ -61,11 +61,13 @@ public class WahaNormalizer {
                         "reaction", null, text == null ? "" : text, senderOf(envelope, payload), Json.text(payload, "id"),
                         null, Json.instant(payload.get("timestamp")), receivedAt, payload);
             }
-            case "message.edited" -> new LifecycleUpdate(PROVIDER, session, Json.text(payload, "editedMessageId"),
+            case "message.edited" -> new LifecycleUpdate(PROVIDER, session,
+                    fullId(Json.text(payload, "id"), Json.text(payload, "editedMessageId")),
                     chatOf(payload), "edit", null, Json.text(payload, "body"), senderOf(envelope, payload),
                     Json.text(payload, "id"), null, Json.instant(payload.get("timestamp")), receivedAt, payload);
             case "message.revoked" -> new LifecycleUpdate(PROVIDER, session,
-                    Json.first(Json.text(payload, "revokedMessageId"), Json.path(payload, "before", "id")),
+                    Json.first(fullId(Json.path(payload, "after", "id"), Json.text(payload, "revokedMessageId")),
+                            Json.path(payload, "before", "id")),
                     chatOf(payload.path("after")), "delete", null, null, null,
                     Json.path(payload, "after", "id"), null, Json.instant(payload.path("after").get("timestamp")),
                     receivedAt, payload);
@@ -92,6 +94,27 @@ public class WahaNormalizer {
         return new CanonicalMessage(PROVIDER, session, Json.text(p, "id"), chatId, Json.chatType(chatId), null,
                 senderOf(envelope, p), senderName, fromMe, messageType(p, mime, hasMedia), Json.text(p, "body"), media,
                 replyTo, Json.instant(p.get("timestamp")), receivedAt, fromMe ? ackStatus(p) : "received", p);
+    }
+
+    /**
+     * WAHA names the edited/revoked message by its bare id ({@code editedMessageId}, {@code revokedMessageId}) while
+     * messages are stored under the full {@code <fromMe>_<chat>_<id>[_<participant>]}: the action's own full id has
+     * the same prefix, so the target is that id with its id part replaced.
+     *
+     * @param actionId full id of the edit/revoke action, may be null
+     * @param bareId   bare id of the target, may be null
+     * @return the target's full id, or the bare id when it cannot be rebuilt
+     */
+    static String fullId(String actionId, String bareId) {
+        if (bareId == null || actionId == null || bareId.contains("_")) {
+            return bareId;
+        }
+        String[] parts = actionId.split("_", 4);
+        if (parts.length < 3 || !("true".equals(parts[0]) || "false".equals(parts[0]))) {
+            return bareId;
+        }
+        parts[2] = bareId;
+        return String.join("_", parts);
     }
 
     /** The conversation: the other side for direct chats, the group/channel for groups. */
