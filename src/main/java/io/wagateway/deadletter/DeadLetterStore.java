@@ -19,6 +19,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -109,6 +110,7 @@ public class DeadLetterStore implements CamelContextAware {
             headers.put(k, secret ? "[redacted]" : String.valueOf(v));
         });
         Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("id", java.util.UUID.randomUUID().toString());
         doc.put("provider", exchange.getProperty("provider", "unknown", String.class));
         doc.put("route_id", exchange.getFromRouteId());
         doc.put("reason", reason);
@@ -125,6 +127,47 @@ public class DeadLetterStore implements CamelContextAware {
         doc.put("attempts", 1 + exchange.getMessage().getHeader(Exchange.REDELIVERY_COUNTER, 0, Integer.class));
         doc.put("received_at", Instant.now().toString());
         return doc;
+    }
+
+    /**
+     * Moves journaled dead letters into Elasticsearch (a timer route calls this): each line is written
+     * create-if-absent under its {@code id}, and a journal file is deleted once every line of it is confirmed.
+     * Stops at the first failure (Elasticsearch still down) and leaves the rest for the next run.
+     *
+     * @return how many dead letters were moved
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized int drainJournal() {
+        Path dir = Path.of(journalDir);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int moved = 0;
+        List<Path> files;
+        try (var listing = Files.list(dir)) {
+            files = listing.filter(f -> f.getFileName().toString().endsWith(".jsonl")).sorted().toList();
+        } catch (IOException e) {
+            LOG.warn("cannot list the dead-letter journal {}: {}", dir, e.toString());
+            return 0;
+        }
+        for (Path file : files) {
+            try {
+                for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                    if (line.isBlank()) {
+                        continue;
+                    }
+                    Map<String, Object> doc = mapper.readValue(line, Map.class);
+                    store().storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
+                    moved++;
+                }
+                Files.delete(file);
+                LOG.info("Dead-letter journal {} drained into Elasticsearch", file);
+            } catch (Exception e) {
+                LOG.debug("dead-letter journal {} not drained yet: {}", file, e.toString());
+                break;
+            }
+        }
+        return moved;
     }
 
     private static String utf8OrNull(byte[] raw) {

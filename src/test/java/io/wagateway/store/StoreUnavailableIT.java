@@ -36,4 +36,20 @@ class StoreUnavailableIT {
         assertThat(r.statusCode()).isEqualTo(503);
         assertThat(r.headers().firstValue("Retry-After")).isPresent();
     }
+
+    @Test
+    void aMalformedBodyIsJournaledLocallyWhenElasticsearchIsDown() throws Exception {
+        byte[] body = "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.file.Path dir = java.nio.file.Path.of("target/dead-letters-unavailable");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest
+                .newBuilder(URI.create("http://localhost:" + port + "/webhooks/meta"))
+                .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(400);
+        try (var files = java.nio.file.Files.list(dir)) {
+            String journal = java.nio.file.Files.readString(files.filter(f -> f.toString().endsWith(".jsonl"))
+                    .findFirst().orElseThrow());
+            assertThat(journal).contains(java.util.Base64.getEncoder().encodeToString(body)).contains("malformed-payload");
+        }
+    }
 }
