@@ -2,6 +2,7 @@ package io.wagateway;
 
 import io.wagateway.enrich.EnrichmentCache;
 import io.wagateway.inbound.WebhookSignatureVerifier;
+import io.wagateway.lifecycle.MessageLifecycle;
 import io.wagateway.provider.unipile.UnipileWebhookRegistrar;
 import io.wagateway.reply.AutoReplyPolicy;
 import io.wagateway.reply.ReplyOutbox;
@@ -34,6 +35,7 @@ public class GatewayStartup {
         context.getRegistry().findByType(ElasticsearchStore.class).forEach(ElasticsearchStore::start);
         context.getRegistry().findByType(EnrichmentCache.class).forEach(EnrichmentCache::start);
         try {
+            context.getRegistry().findByType(MessageLifecycle.class).forEach(MessageLifecycle::start);
             context.getRegistry().findByType(ReplyOutbox.class).forEach(ReplyOutbox::start);
             context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start);
         } catch (StoreUnavailableException e) {

@@ -75,7 +75,7 @@ public class AutoReplyPolicy implements CamelContextAware {
     }
 
     /** Creates the settings index if missing (at start, so operators can write chat settings at once). */
-    public void start() {
+    public synchronized void start() {
         store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
         indexReady = true;
     }

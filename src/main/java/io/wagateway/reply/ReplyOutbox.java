@@ -53,7 +53,7 @@ public class ReplyOutbox implements CamelContextAware {
     private Clock clock = Clock.systemUTC();
     private volatile boolean indexReady;
 
-    private void ensureIndex() {
+    private synchronized void ensureIndex() {
         if (!indexReady) {
             store().ensureIndex(repliesIndex, "elasticsearch/replies-mapping.json");
             indexReady = true;
@@ -219,6 +219,28 @@ public class ReplyOutbox implements CamelContextAware {
             write(current, doc);
         }
         return id;
+    }
+
+    /**
+     * Puts a {@code failed} or {@code unknown} entry back to {@code pending} (an operator's replay); a sent entry is
+     * left alone, so a replay never sends a reply twice.
+     *
+     * @param id outbox id
+     * @return true when the entry is pending again and should be handed to a worker
+     */
+    public boolean requeue(String id) {
+        ReplyTask current = read(id);
+        if (current == null) {
+            return false;
+        }
+        String state = current.doc().path("state").asText();
+        if (!"failed".equals(state) && !"unknown".equals(state) && !"pending".equals(state)) {
+            return false;
+        }
+        ObjectNode doc = current.doc().deepCopy();
+        doc.put("state", "pending");
+        doc.remove("lease_until");
+        return write(current, doc) != null;
     }
 
     /** Not sent yet, and not held by another worker. */

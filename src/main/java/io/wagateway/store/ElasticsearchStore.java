@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public class ElasticsearchStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchStore.class);
+    /** Elasticsearch's limit on {@code _id}, in bytes. */
+    static final int MAX_ID_BYTES = 512;
 
     private String url = "http://127.0.0.1:9200";
     private String username;
@@ -124,13 +126,15 @@ public class ElasticsearchStore {
     }
 
     /**
-     * Writes a dead-letter document (auto-generated id, never a duplicate).
+     * Writes a dead-letter document under its {@code id} field (create-if-absent, so a journal drained twice
+     * stores it once), or an auto-generated id when it has none.
      *
      * @param document the fields to store
      * @return completes when Elasticsearch confirmed the write
      */
     public CompletableFuture<WriteOutcome> storeDeadLetter(Map<String, Object> document) {
-        return create(deadLettersIndex, null, document);
+        Object id = document.get("id");
+        return create(deadLettersIndex, id == null ? null : id.toString(), document);
     }
 
     /**
@@ -152,6 +156,11 @@ public class ElasticsearchStore {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new StoreUnavailableException(
                     "Elasticsearch at " + url + " is not reachable: " + e.getMessage(), e));
+        }
+        if (id != null && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
+            // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
+            return CompletableFuture.failedFuture(new DocumentRejectedException(id.substring(0, 64) + "...",
+                    "_id is longer than " + MAX_ID_BYTES + " bytes"));
         }
         CompletableFuture<WriteOutcome> result = new CompletableFuture<>();
         BulkOperation op = BulkOperation.of(o -> o.create(c -> {
@@ -252,6 +261,10 @@ public class ElasticsearchStore {
                     }
                 }
             }
+            // created just now, maybe by another thread or instance: reads fail until its primary shard is active
+            // (yellow is not enough: a brand-new index reports yellow while its primary is still initialising)
+            client.cluster().health(h -> h.index(alias).waitForActiveShards(w -> w.count(1))
+                    .timeout(tm -> tm.time("30s")));
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot reach Elasticsearch at " + url, e);
         }
@@ -292,6 +305,10 @@ public class ElasticsearchStore {
                     future.complete(WriteOutcome.STORED);
                 } else if (item.status() == 409) {
                     future.complete(WriteOutcome.DUPLICATE);
+                } else if (item.status() == 404 || "index_not_found_exception".equals(item.error().type())) {
+                    resetIndices(); // deleted under us: recreated by the next write, which the provider's retry makes
+                    future.completeExceptionally(new StoreUnavailableException("index missing for " + item.id()
+                            + ": " + item.error().reason(), null));
                 } else if (item.status() == 429 || item.status() >= 500) {
                     future.completeExceptionally(new StoreUnavailableException("Elasticsearch answered " + item.status()
                             + " for " + item.id() + ": " + item.error().reason(), null));

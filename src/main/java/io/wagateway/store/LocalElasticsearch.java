@@ -166,7 +166,10 @@ public final class LocalElasticsearch {
                     "-E", "path.data=" + settings.dataDir(),
                     "-E", "path.logs=" + settings.logsDir(),
                     "-E", "cluster.name=whatsapp-gateway-local",
-                    "-E", "cluster.routing.allocation.disk.threshold_enabled=false"));
+                    "-E", "cluster.routing.allocation.disk.threshold_enabled=false",
+                    // the gateway creates its indices explicitly (templates + aliases): a write to a missing alias must
+                    // fail (503, redelivered) rather than silently create a mis-mapped index of the alias' name
+                    "-E", "action.auto_create_index=false"));
             LOG.info("Starting local Elasticsearch on {} (JDK {}, data {}{})", settings.url(), javaHome,
                     settings.dataDir(), root ? ", as user " + settings.runAsUser() : "");
             Path startLog = settings.logsDir().resolve("startup.out");

@@ -74,7 +74,7 @@ class EnrichmentIT extends GatewayIntegrationTest {
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             }
         } finally {
-            pool.shutdown();
+            pool.shutdownNow(); // a failed assertion must not leave requests running into the next test
         }
     }
 

@@ -38,7 +38,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -154,10 +153,6 @@ class FuzzIT extends ReliabilityTestBase {
      * bytes received.
      */
     @Test
-    @Disabled("GATEWAY BUG: bodies that are not well-formed UTF-8 are verified and parsed after a lossy text decoding"
-            + " (camel-platform-http reads the payload with request.getReader(); convertBodyTo byte[] re-encodes,"
-            + " invalid bytes become U+FFFD): correctly signed Meta/WAHA/Periskope bodies get 401 instead of 400,"
-            + " Unipile bodies with the right secret can get 200 (stored with U+FFFD) instead of 400")
     void signedBodiesThatAreNotWellFormedUtf8AreMalformedNotForgedNorAccepted() throws Exception {
         campaign("FuzzIT-non-UTF-8", FuzzIT::encodingBugCase, 50);
     }
@@ -171,10 +166,6 @@ class FuzzIT extends ReliabilityTestBase {
      * dead-lettered; every other webhook whose items were in that same bulk request gets 503 too.
      */
     @Test
-    @Disabled("GATEWAY BUG: a signed message whose _id '{provider}:{account_id}:{message_id}' exceeds 512 bytes is"
-            + " answered 503 forever (Elasticsearch rejects the whole _bulk with action_request_validation_exception,"
-            + " ElasticsearchStore treats every bulk-level failure as StoreUnavailableException) instead of being"
-            + " dead-lettered; webhooks sharing that bulk request get 503 too")
     void signedMessagesWithAnIdTooLongForElasticsearchAreDeadLetteredNotAnswered503() throws Exception {
         Map<String, String> answers = new LinkedHashMap<>();
         for (Provider p : PROVIDERS) {

@@ -52,7 +52,7 @@ import org.springframework.test.context.TestPropertySource;
         "gateway.auto-reply.recovery-delay-ms=500",
         "gateway.auto-reply.recovery-interval-ms=500",
         "gateway.meta.access-token=test-meta-token"})
-class AutoReplyIT extends GatewayIntegrationTest {
+public class AutoReplyIT extends GatewayIntegrationTest {
 
     static final String ANSWER = "Thanks for asking! Shall I reserve one for you?";
     static final String WAHA_CHAT = "15550100001@c.us";
@@ -70,7 +70,7 @@ class AutoReplyIT extends GatewayIntegrationTest {
     }
 
     /** The send APIs' success answers, shapes from providers.md 1.8, 2.x, 3.7, 4.6. */
-    static void stubSendApis() {
+    public static void stubSendApis() {
         PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/v1/chat/completions")).willReturn(okJson(completion(ANSWER))));
         PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/sendText"))
                 .willReturn(okJson("{\"id\":\"true_15550100001@c.us_3EB0REPLY0000001\",\"body\":\"ok\"}").withStatus(201)));

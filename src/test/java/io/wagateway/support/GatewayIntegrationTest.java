@@ -105,15 +105,23 @@ public abstract class GatewayIntegrationTest {
                 throw new IllegalStateException("cannot delete " + alias + ": " + r.body());
             }
         }
-        for (String alias : List.of("whatsapp-replies", "whatsapp-chat-settings")) {
+        for (String alias : List.of("whatsapp-replies", "whatsapp-chat-settings", "whatsapp-message-lifecycle")) {
             es("DELETE", "/" + alias + "-000001", null);
         }
         store.resetIndices();
         store.ensureIndices();
         camelContext.getRegistry().findByType(io.wagateway.reply.ReplyOutbox.class)
                 .forEach(io.wagateway.reply.ReplyOutbox::resetIndex);
-        camelContext.getRegistry().findByType(io.wagateway.reply.AutoReplyPolicy.class)
-                .forEach(io.wagateway.reply.AutoReplyPolicy::invalidate);
+        camelContext.getRegistry().findByType(io.wagateway.lifecycle.MessageLifecycle.class).forEach(l -> {
+            l.resetIndex();
+            l.start();
+        });
+        camelContext.getRegistry().findByType(io.wagateway.reply.ReplyOutbox.class)
+                .forEach(io.wagateway.reply.ReplyOutbox::start);
+        camelContext.getRegistry().findByType(io.wagateway.reply.AutoReplyPolicy.class).forEach(p -> {
+            p.invalidate();
+            p.start();
+        });
         camelContext.getRegistry().lookupByNameAndType("messageIdempotentRepository", IdempotentRepository.class)
                 .clear();
         camelContext.getRegistry().lookupByNameAndType("enrichmentCache", EnrichmentCache.class).invalidateMemory();
