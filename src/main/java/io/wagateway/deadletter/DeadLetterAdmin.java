@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.reply.ReplyOutbox;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.JsonMapperFactory;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
@@ -23,7 +24,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -39,13 +39,11 @@ import org.slf4j.LoggerFactory;
  * duplicates a message. Replaying a failed AI reply puts its outbox entry back to {@code pending}; it is sent at most
  * once.
  */
-public class DeadLetterAdmin implements CamelContextAware {
+public class DeadLetterAdmin extends StoreAwareBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterAdmin.class);
     private static final int MAX_REPLAY = 1000;
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private String token;
     private final ObjectMapper mapper = JsonMapperFactory.create();
 
@@ -115,7 +113,7 @@ public class DeadLetterAdmin implements CamelContextAware {
         try {
             String outcome;
             if ("auto-reply-failed".equals(doc.path("reason").asText()) && doc.hasNonNull("ref")) {
-                ReplyOutbox outbox = camelContext.getRegistry().findSingleByType(ReplyOutbox.class);
+                ReplyOutbox outbox = getCamelContext().getRegistry().findSingleByType(ReplyOutbox.class);
                 String ref = doc.get("ref").asText();
                 outcome = outbox.requeue(ref) ? "requeued" : "nothing to resend";
                 if ("requeued".equals(outcome)) {
@@ -250,25 +248,11 @@ public class DeadLetterAdmin implements CamelContextAware {
     }
 
     private ProducerTemplate producer() {
-        return camelContext.createProducerTemplate();
+        return getCamelContext().createProducerTemplate();
     }
 
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
     /** @param token the admin bearer token; blank turns the admin endpoints off (404) */
     public void setToken(String token) {

@@ -1,10 +1,9 @@
 package io.wagateway.deadletter;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.JsonMapperFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,14 +34,12 @@ import org.slf4j.LoggerFactory;
  * {@code whatsapp-dead-letters}; when Elasticsearch cannot take it, appends it as one JSON line to a local journal
  * file ({@code <journalDir>/dead-letters-YYYY-MM-DD.jsonl}, fsync'd).
  */
-public class DeadLetterStore implements CamelContextAware {
+public class DeadLetterStore extends StoreAwareBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterStore.class);
     private static final Set<String> SECRET_HINTS = Set.of("signature", "hmac", "auth", "secret", "token", "api-key",
             "apikey", "cookie", "password");
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private String journalDir = ".local/dead-letters";
     private long writeTimeoutMs = 5000;
     private final ObjectMapper mapper = JsonMapperFactory.create();
@@ -179,28 +176,9 @@ public class DeadLetterStore implements CamelContextAware {
         }
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 
     /** @param journalDir directory of the local append-only journal used when Elasticsearch is down */
     public void setJournalDir(String journalDir) {

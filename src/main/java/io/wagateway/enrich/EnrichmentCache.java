@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -18,7 +19,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +39,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cache key: {@code {provider}:{account_id}:{chat|contact}:{id}}; it is also the names document's {@code _id}.
  */
-public class EnrichmentCache implements CamelContextAware {
+public class EnrichmentCache extends StoreAwareBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnrichmentCache.class);
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private long maximumSize = 100_000;
     private long ttlSeconds = 86_400;
     private long lookupTimeoutMs = 1_500;
@@ -71,7 +69,7 @@ public class EnrichmentCache implements CamelContextAware {
                 .executor(executor)
                 .recordStats()
                 .buildAsync();
-        producer = camelContext.createProducerTemplate();
+        producer = getCamelContext().createProducerTemplate();
         LOG.info("Names enrichment {}: memory {} entries / {} s, then Elasticsearch index {}, then provider APIs"
                 + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, store().getNamesIndex(),
                 lookupTimeoutMs);
@@ -236,28 +234,9 @@ public class EnrichmentCache implements CamelContextAware {
         memory.synchronous().invalidateAll();
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 
     /** @param maximumSize bound of the memory tier, in entries */
     public void setMaximumSize(long maximumSize) {

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.time.Instant;
@@ -18,8 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * {@code edit_history}; a delete sets {@code deleted} and {@code deleted_at} (the text stays); {@code reactions}
  * lists each actor's current emoji.
  */
-public class MessageLifecycle implements CamelContextAware {
+public class MessageLifecycle extends StoreAwareBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageLifecycle.class);
     private static final List<String> ORDER = List.of("pending", "sent", "delivered", "read", "played");
@@ -51,8 +50,6 @@ public class MessageLifecycle implements CamelContextAware {
     private static final java.time.format.DateTimeFormatter FIXED = java.time.format.DateTimeFormatter
             .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private String lifecycleIndex = "whatsapp-message-lifecycle";
     private volatile boolean indexReady;
 
@@ -346,27 +343,9 @@ public class MessageLifecycle implements CamelContextAware {
         indexReady = false;
     }
 
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 
     /** @param lifecycleIndex alias of the lifecycle index */
     public void setLifecycleIndex(String lifecycleIndex) {

@@ -1,13 +1,12 @@
 package io.wagateway.reply;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
@@ -21,10 +20,8 @@ import java.util.stream.Collectors;
  * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
  * ({@code waha:default:15550100001@c.us}). Documents are cached for {@code settingsCacheSeconds}.
  */
-public class AutoReplyPolicy implements CamelContextAware {
+public class AutoReplyPolicy extends StoreAwareBean {
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private String settingsIndex = "whatsapp-chat-settings";
     private Set<String> optOut = Set.of();
     private Set<String> optIn = Set.of();
@@ -93,28 +90,9 @@ public class AutoReplyPolicy implements CamelContextAware {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 
     /** @param settingsIndex alias of the per-chat settings index */
     public void setSettingsIndex(String settingsIndex) {

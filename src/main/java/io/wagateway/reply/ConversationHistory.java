@@ -1,7 +1,5 @@
 package io.wagateway.reply;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.search.Hit;
@@ -11,6 +9,7 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,10 +25,8 @@ import java.util.List;
  * messages (both directions, oldest first: ours as assistant turns, theirs as user turns), ending with the message
  * being answered.
  */
-public class ConversationHistory implements CamelContextAware {
+public class ConversationHistory extends StoreAwareBean {
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private int historySize = 10;
     private String systemPrompt = "You are a helpful assistant answering WhatsApp messages for a business.";
     private String systemPromptFile;
@@ -97,28 +94,9 @@ public class ConversationHistory implements CamelContextAware {
         return systemPrompt;
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 
     /** @param historySize how many of the chat's last messages go to the LLM (both directions) */
     public void setHistorySize(int historySize) {

@@ -1,19 +1,16 @@
 package io.wagateway.reply;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.WriteOutcome;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /** Stores a sent reply as an outbound conversation message ({@code from_me: true}, {@code reply_to} = the inbound). */
-public class OutboundReplies implements CamelContextAware {
+public class OutboundReplies extends StoreAwareBean {
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
 
     /**
      * @param task              the reply, in state {@code sending}
@@ -21,7 +18,7 @@ public class OutboundReplies implements CamelContextAware {
      * @return completes when the message is stored (or was, e.g. by the provider's own echo webhook)
      */
     public CompletableFuture<WriteOutcome> store(ReplyTask task, String providerMessageId) {
-        ObjectNode raw = elasticsearch().objectMapper().createObjectNode();
+        ObjectNode raw = store().objectMapper().createObjectNode();
         raw.put("gateway_reply", true);
         raw.put("outbox_id", task.id());
         raw.put("mode", task.doc().path("mode").asText());
@@ -30,29 +27,10 @@ public class OutboundReplies implements CamelContextAware {
                 providerMessageId != null ? providerMessageId : "reply:" + task.id(), task.chatId(), task.chatType(),
                 null, task.accountId(), null, true, "text", task.replyText(), null, task.inboundMessageId(), now, now,
                 "sent", raw);
-        return elasticsearch().storeMessage(message);
+        return store().storeMessage(message);
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
-    private ElasticsearchStore elasticsearch() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 }

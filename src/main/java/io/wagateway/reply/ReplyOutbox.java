@@ -1,7 +1,5 @@
 package io.wagateway.reply;
 
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.GetResponse;
 import co.elastic.clients.elasticsearch.core.IndexResponse;
@@ -12,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import io.wagateway.store.WriteOutcome;
 import java.io.IOException;
@@ -39,12 +38,10 @@ import org.slf4j.LoggerFactory;
  *       (default: state {@code unknown}, never resent) or {@code resend}.</li>
  * </ul>
  */
-public class ReplyOutbox implements CamelContextAware {
+public class ReplyOutbox extends StoreAwareBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyOutbox.class);
 
-    private CamelContext camelContext;
-    private ElasticsearchStore store;
     private String repliesIndex = "whatsapp-replies";
     private long leaseMs = 300_000;
     private String unknownPolicy = "mark-unknown";
@@ -338,28 +335,9 @@ public class ReplyOutbox implements CamelContextAware {
         this.clock = clock;
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
 
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
 
-    /** The store: set explicitly, or found in the Camel registry on first use (route files load in any order). */
-    private ElasticsearchStore store() {
-        if (store == null) {
-            store = ElasticsearchStore.in(camelContext);
-        }
-        return store;
-    }
 
-    /** @param store the Elasticsearch store (optional: found in the Camel registry otherwise) */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
 
     /** @param repliesIndex alias of the outbox index */
     public void setRepliesIndex(String repliesIndex) {
