@@ -46,6 +46,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
 
     private String token;
     private final ObjectMapper mapper = JsonMapperFactory.create();
+    private ProducerTemplate producer;
 
     /**
      * @param authorization the request's {@code Authorization} header
@@ -247,8 +248,11 @@ public class DeadLetterAdmin extends StoreAwareBean {
         }
     }
 
-    private ProducerTemplate producer() {
-        return getCamelContext().createProducerTemplate();
+    private synchronized ProducerTemplate producer() {
+        if (producer == null) {
+            producer = getCamelContext().createProducerTemplate();
+        }
+        return producer;
     }
 
 
