@@ -351,6 +351,10 @@ public class ElasticsearchStore {
      */
     public CompletableFuture<Optional<ObjectNode>> lookup(String index, String id) {
         start();
+        if (id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
+            // no document can have it, and it would fail the whole _mget for its neighbours
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
         PendingLookup pending = new PendingLookup(index, id, new CompletableFuture<>());
         lookups.add(pending);
         return pending.result();
