@@ -128,7 +128,6 @@ class MessagesPageIT extends GatewayIntegrationTest {
         assertThat(ack.statusCode()).as(ack.body()).isEqualTo(200);
         waitFor(Duration.ofMillis(2000).minus(Duration.between(sent, Instant.now())),
                 () -> text("#live-list").contains(marker));
-        screenshot("live");
 
         // both directions in the chat, a read status, and an AI reply as the gateway stores it
         assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_inbound_text.json")).statusCode()).isEqualTo(200);
@@ -139,6 +138,8 @@ class MessagesPageIT extends GatewayIntegrationTest {
         store().storeMessage(new CanonicalMessage("waha", "default", "reply:ai-1", "15550100001@c.us", "direct", null,
                 "default", null, true, "text", "Yes, 5 pm works. See you then!", null,
                 "false_15550100001@c.us_3EB0LIVE0001", now, now, "sent", raw)).get();
+        waitFor(Duration.ofSeconds(3), () -> text("#live-list").contains("Shall I reserve"));
+        screenshot("live");
 
         browser.findElement(By.id("tab-search")).click();
         browser.findElement(By.id("q")).sendKeys(marker);
