@@ -139,6 +139,11 @@ class MessagesPageIT extends GatewayIntegrationTest {
                 "default", null, true, "text", "Yes, 5 pm works. See you then!", null,
                 "false_15550100001@c.us_3EB0LIVE0001", now, now, "sent", raw)).get();
         waitFor(Duration.ofSeconds(3), () -> text("#live-list").contains("Shall I reserve"));
+        // an AI reply that failed for the first inbound message: the conversation says so under that message
+        assertThat(es("PUT", "/whatsapp-replies/_doc/waha:default:false_15550100001@c.us_3EB0FAKE00000000000201?refresh=true",
+                JSON.createObjectNode().put("provider", "waha").put("account_id", "default")
+                        .put("chat_id", "15550100001@c.us").put("inbound_message_id", "false_15550100001@c.us_3EB0FAKE00000000000201")
+                        .put("state", "failed").put("error", "LLM unavailable").toString()).statusCode()).isEqualTo(201);
         screenshot("live");
 
         browser.findElement(By.id("tab-search")).click();
@@ -166,7 +171,55 @@ class MessagesPageIT extends GatewayIntegrationTest {
         assertThat(bubbles.get(3).getAttribute("class")).contains("out");
         WebElement outbound = browser.findElement(By.cssSelector("#conversation .bubble.out[data-id*='3EB0FAKE00000000000202']"));
         assertThat(outbound.getText()).contains("read");                            // the status applied to it
+        assertThat(browser.findElement(By.cssSelector("#conversation .bubble[data-id$='3EB0FAKE00000000000201']")).getText())
+                .contains("AI reply failed: LLM unavailable");
         screenshot("conversation");
+    }
+
+    @Test
+    void theReadApiFiltersSearchesAndCountsPerMinuteAndProvider() throws Exception {
+        assertThat(postMeta(Fixtures.bytes("webhooks/meta/inbound_text.json")).statusCode()).isEqualTo(200);
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_inbound_text.json")).statusCode()).isEqualTo(200);
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_any_outbound_fromme.json")).statusCode()).isEqualTo(200);
+        es("POST", "/" + store().getMessagesIndex() + "/_refresh", null);
+
+        assertThat(api("/api/messages", "wrong").statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(api("/api/messages", TOKEN).body()).path("total").asInt()).isEqualTo(3);
+        assertThat(JSON.readTree(api("/api/messages?provider=meta", TOKEN).body()).path("items"))
+                .singleElement().satisfies(m -> {
+                    assertThat(m.path("provider").asText()).isEqualTo("meta");
+                    assertThat(m.has("raw")).isFalse();
+                    assertThat(m.path("id").asText()).startsWith("meta:");
+                });
+        assertThat(JSON.readTree(api("/api/messages?provider=waha&sender=15550100100@c.us", TOKEN).body())
+                .path("total").asInt()).isEqualTo(1);
+        assertThat(JSON.readTree(api("/api/messages?q=blue+model", TOKEN).body()).path("total").asInt()).isEqualTo(1);
+        assertThat(JSON.readTree(api("/api/messages?from=2099-01-01T00:00:00Z", TOKEN).body()).path("total").asInt())
+                .isZero();
+        assertThat(JSON.readTree(api("/api/messages?from=2026-01-05T10:00:00Z&to=2026-01-05T11:00:30Z&provider=waha", TOKEN)
+                .body()).path("total").asInt()).isEqualTo(1);
+        com.fasterxml.jackson.databind.JsonNode conversation = JSON.readTree(
+                api("/api/conversation?provider=waha&account=default&chat=15550100001@c.us", TOKEN).body());
+        assertThat(conversation.path("items")).extracting(m -> m.path("from_me").asBoolean()).containsExactly(false, true);
+        assertThat(api("/api/conversation", TOKEN).statusCode()).isEqualTo(400);
+
+        com.fasterxml.jackson.databind.JsonNode perMinute = JSON.readTree(api("/api/stats/messages-per-minute?minutes=5", TOKEN).body());
+        assertThat(perMinute.path("minutes")).hasSize(5);
+        assertThat(perMinute.path("providers")).extracting(com.fasterxml.jackson.databind.JsonNode::asText)
+                .containsExactly("meta", "waha");
+        int meta = 0;
+        int waha = 0;
+        for (com.fasterxml.jackson.databind.JsonNode minute : perMinute.path("minutes")) {
+            meta += minute.path("counts").path("meta").asInt();
+            waha += minute.path("counts").path("waha").asInt();
+        }
+        assertThat(meta).isEqualTo(1);
+        assertThat(waha).isEqualTo(2);
+    }
+
+    private HttpResponse<String> api(String path, String token) throws Exception {
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base() + path))
+                .header("Authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
