@@ -158,8 +158,10 @@ public final class GatewayBenchmark {
         report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
 
         // --- (c) fixed rate
-        Phase fixed = openLoop(rate, rateSeconds);
-        report.put("fixed_rate", fixed.summary());
+        if (rateSeconds > 0) {
+            Phase fixed = openLoop(rate, rateSeconds);
+            report.put("fixed_rate", fixed.summary());
+        }
         if (soakSeconds > 0) {
             heap.markSoak();
             Phase soak = openLoop(rate, soakSeconds);
@@ -345,7 +347,11 @@ public final class GatewayBenchmark {
                     .orElseThrow(() -> new IllegalStateException("no jar in target/: run ./mvnw package first"));
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx" + opt.getOrDefault("gateway-heap", "512m"), "-jar", jar.toString()));
+                "-Xmx" + opt.getOrDefault("gateway-heap", "512m")));
+        if (opt.containsKey("gateway-jvm-opts")) {
+            cmd.addAll(List.of(opt.get("gateway-jvm-opts").split(" ")));
+        }
+        cmd.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
                 .redirectErrorStream(true).redirectOutput(work.resolve("gateway.log").toFile());
         Map<String, String> env = pb.environment();
