@@ -7,6 +7,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
+import io.wagateway.ops.GatewayMetrics;
+import io.wagateway.ops.LogMask;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreAwareBean;
 import java.time.Duration;
@@ -139,6 +141,9 @@ public class EnrichmentCache extends StoreAwareBean {
     }
 
     private CompletableFuture<Optional<String>> lookup(String key, CanonicalMessage m, String kind, String id) {
+        if (memory.getIfPresent(key) != null) {
+            GatewayMetrics.cache(m.provider(), true);
+        }
         return memory.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> load(k, m, kind, id), ex))
                 .exceptionally(e -> Optional.empty());
     }
@@ -150,12 +155,14 @@ public class EnrichmentCache extends StoreAwareBean {
             if (doc.found() && doc.source() != null) {
                 Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "elasticsearch")
                         .increment();
+                GatewayMetrics.cache(m.provider(), true);
                 JsonNode name = doc.source().get("name");
                 return Optional.ofNullable(name == null || name.isNull() ? null : name.asText());
             }
         } catch (Exception e) {
             LOG.debug("names index read failed for {}: {}", key, e.toString());
         }
+        GatewayMetrics.cache(m.provider(), false);
         Map<String, Object> headers = new HashMap<>();
         headers.put("provider", m.provider());
         headers.put("accountId", m.accountId());
@@ -168,7 +175,7 @@ public class EnrichmentCache extends StoreAwareBean {
         } catch (Exception e) {
             Metrics.counter("gateway.enrichment.failures", "provider", m.provider(), "kind", kind).increment();
             LOG.warn("Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", kind,
-                    id, m.provider(), rootMessage(e));
+                    LogMask.id(id), m.provider(), rootMessage(e));
             throw e;
         }
         String name = answer == null ? null : answer.toString().strip();

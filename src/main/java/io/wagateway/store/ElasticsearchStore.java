@@ -286,12 +286,13 @@ public class ElasticsearchStore {
 
         @Override
         public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
-            // nothing to do
+            io.wagateway.ops.GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
         }
 
         @Override
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 BulkResponse response) {
+            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, true);
             List<BulkResponseItem> items = response.items();
             for (int i = 0; i < contexts.size(); i++) {
                 CompletableFuture<WriteOutcome> future = contexts.get(i);
@@ -322,6 +323,7 @@ public class ElasticsearchStore {
         @Override
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 Throwable failure) {
+            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, false);
             LOG.warn("Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
             for (CompletableFuture<WriteOutcome> future : contexts) {
                 if (future != null) {

@@ -1,0 +1,254 @@
+package io.wagateway.ops;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.serverError;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import io.wagateway.store.LocalElasticsearch;
+import io.wagateway.support.Fixtures;
+import io.wagateway.support.GatewayIntegrationTest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.test.context.TestPropertySource;
+
+/**
+ * Operating the gateway: readiness follows Elasticsearch, {@code /stats} counts every outcome, Prometheus shows the
+ * gateway's and Camel's meters, and logs carry no phone number or message text. Auto-reply is on here (an LLM and send
+ * APIs on WireMock) so the AI-reply counters move too.
+ */
+@TestPropertySource(properties = {
+        "gateway.auto-reply.enabled=true",
+        "gateway.openrouter.api-key=test-openrouter-key",
+        "gateway.openrouter.model=test/model",
+        "gateway.auto-reply.llm.retries=0",
+        "gateway.auto-reply.llm.retry-delay-ms=50",
+        "gateway.auto-reply.llm.circuit-minimum-calls=1000",
+        "gateway.meta.access-token=test-meta-token"})
+@ExtendWith(OutputCaptureExtension.class)
+class OpsIT extends GatewayIntegrationTest {
+
+    @org.springframework.test.context.DynamicPropertySource
+    static void llmAndGraph(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        registry.add("gateway.openrouter.base-url", () -> PEERS.baseUrl() + "/api/v1");
+        registry.add("gateway.meta.graph-base-url", PEERS::baseUrl);
+    }
+
+    private static String completion(String text) {
+        return "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1767611000,\"model\":\"test/model\","
+                + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"" + text + "\"},"
+                + "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}";
+    }
+
+    private void stubLlmAndSends() {
+        PEERS.stubFor(post(urlPathEqualTo("/api/v1/chat/completions")).atPriority(5)
+                .willReturn(okJson(completion("Your order is ready."))));
+        PEERS.stubFor(post(urlPathEqualTo("/api/v1/chat/completions")).atPriority(1)
+                .withRequestBody(WireMock.containing("PLEASE-FAIL")).willReturn(serverError()));
+        PEERS.stubFor(post(urlPathEqualTo("/v23.0/100000000000002/messages"))
+                .willReturn(okJson("{\"messaging_product\":\"whatsapp\",\"messages\":[{\"id\":\"wamid.REPLY1\"}]}")));
+        PEERS.stubFor(post(urlPathEqualTo("/v1/message/send"))
+                .willReturn(okJson("{\"message_id\":\"true_15550100001@c.us_3EB0REPLY1\",\"queue_id\":\"q1\"}")));
+        PEERS.stubFor(post(urlPathEqualTo("/api/sendText"))
+                .willReturn(okJson("{\"id\":\"true_15550100001@c.us_3EB0REPLY2\"}").withStatus(201)));
+        PEERS.stubFor(post(WireMock.urlPathMatching("/api/v1/chats/.*/messages"))
+                .willReturn(okJson("{\"object\":\"MessageSent\",\"message_id\":\"unipile-reply-1\"}").withStatus(201)));
+    }
+
+    private JsonNode stats() throws Exception {
+        HttpResponse<String> r = get("/stats");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).contains("application/json");
+        return JSON.readTree(r.body());
+    }
+
+    private static long n(JsonNode stats, String provider, String key) {
+        JsonNode scope = provider == null ? stats.path("total") : stats.path("providers").path(provider);
+        return scope.path(key).asLong(0);
+    }
+
+    /** A Meta text message with its own id and text (signed by the caller). */
+    private static byte[] metaText(String messageId, String text) {
+        String body = new String(Fixtures.bytes("webhooks/meta/inbound_text.json"), StandardCharsets.UTF_8)
+                .replace("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=", messageId)
+                .replace("Hi, is my order #4821 ready for pickup?", text);
+        return body.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everyStatsCounterMoves() throws Exception {
+        stubLlmAndSends();
+        JsonNode before = stats();
+        assertThat(before.path("since").asText()).isNotBlank();
+
+        // received + stored (meta), then the same again: duplicate
+        assertThat(postMeta(metaText("wamid.OPS1", "hello there")).statusCode()).isEqualTo(200);
+        assertThat(postMeta(metaText("wamid.OPS1", "hello there")).body()).contains("\"duplicate\":1");
+        // ignored, by reason
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/session_status_working.json")).body()).contains("ignored");
+        // signature rejection
+        byte[] forged = metaText("wamid.OPS2", "forged");
+        assertThat(post("/webhooks/meta", forged, Map.of("Content-Type", "application/json",
+                "X-Hub-Signature-256", "sha256=00")).statusCode()).isEqualTo(401);
+        // dead letter (malformed JSON)
+        byte[] bad = "{not json".getBytes(StandardCharsets.UTF_8);
+        assertThat(postMeta(bad).statusCode()).isEqualTo(400);
+        // failed: an id too long for an Elasticsearch _id, refused by the store and dead-lettered
+        assertThat(postMeta(metaText("wamid." + "X".repeat(600), "too long")).statusCode()).isEqualTo(200);
+        // provider API call + cache miss (Periskope chat name), then a cache hit for the same chat
+        assertThat(postPeriskope(Fixtures.bytes("webhooks/periskope/message_created_group.json")).statusCode())
+                .isEqualTo(200);
+        String second = new String(Fixtures.bytes("webhooks/periskope/message_created_group.json"),
+                StandardCharsets.UTF_8).replaceAll("3EB0FAKE0000000000030(\\d)", "3EB0FAKE0000000000039$1");
+        assertThat(postPeriskope(second.getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        // an AI reply that fails (LLM 500)
+        assertThat(postMeta(metaText("wamid.OPS3", "PLEASE-FAIL now")).statusCode()).isEqualTo(200);
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonNode after = stats();
+            assertThat(n(after, "meta", "received") - n(before, "meta", "received")).isGreaterThanOrEqualTo(5);
+            assertThat(n(after, "meta", "stored") - n(before, "meta", "stored")).isEqualTo(2);
+            assertThat(n(after, "meta", "duplicates") - n(before, "meta", "duplicates")).isEqualTo(1);
+            assertThat(n(after, "waha", "ignored") - n(before, "waha", "ignored")).isEqualTo(1);
+            assertThat(after.path("providers").path("waha").path("ignored_by_reason").size()).isPositive();
+            assertThat(n(after, "meta", "signature_rejections") - n(before, "meta", "signature_rejections"))
+                    .isEqualTo(1);
+            assertThat(n(after, "meta", "failed") - n(before, "meta", "failed")).isEqualTo(1);
+            assertThat(n(after, "meta", "dead_letters") - n(before, "meta", "dead_letters")).isGreaterThanOrEqualTo(2);
+            assertThat(n(after, "periskope", "provider_api_calls") - n(before, "periskope", "provider_api_calls"))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(n(after, "periskope", "cache_misses") - n(before, "periskope", "cache_misses"))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(n(after, "periskope", "cache_hits") - n(before, "periskope", "cache_hits"))
+                    .isGreaterThanOrEqualTo(1);
+            assertThat(n(after, "meta", "ai_replies_sent") - n(before, "meta", "ai_replies_sent")).isEqualTo(1);
+            assertThat(n(after, "meta", "ai_replies_failed") - n(before, "meta", "ai_replies_failed")).isEqualTo(1);
+            assertThat(n(after, null, "stored") - n(before, null, "stored"))
+                    .isEqualTo(n(after, "meta", "stored") + n(after, "periskope", "stored")
+                            - n(before, "meta", "stored") - n(before, "periskope", "stored"));
+        });
+
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        JsonNode h = JSON.readTree(health.body());
+        assertThat(h.path("status").asText()).isEqualTo("UP");
+        assertThat(h.path("version").asText()).isNotBlank();
+        assertThat(h.path("uptime_seconds").asLong()).isGreaterThanOrEqualTo(0);
+        assertThat(h.path("stats").path("total").path("stored").asLong()).isPositive();
+    }
+
+    @Test
+    void prometheusShowsGatewayAndCamelMetersByTheirNames() throws Exception {
+        assertThat(postMeta(metaText("wamid.PROM1", "hello prometheus")).statusCode()).isEqualTo(200);
+        HttpResponse<String> r = get("/actuator/prometheus");
+        assertThat(r.statusCode()).isEqualTo(200);
+        String text = r.body();
+        assertThat(text)
+                .contains("gateway_webhooks_seconds_bucket{")
+                .containsPattern("gateway_webhooks_seconds_count\\{[^}]*outcome=\"ok\"[^}]*provider=\"meta\"")
+                .contains("gateway_items_received_total{")
+                .containsPattern("gateway_messages_stored_total\\{[^}]*provider=\"meta\"")
+                .contains("gateway_elasticsearch_bulk_seconds_bucket{")
+                .containsPattern("camel_exchanges_(succeeded_)?total\\{[^}]*routeId=\"meta-inbound\"");
+    }
+
+    @Test
+    void readinessIsDownWhileElasticsearchIsUnreachableAndUpWhenItReturns() throws Exception {
+        assertThat(get("/actuator/health/readiness").statusCode()).isEqualTo(200);
+        assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200);
+        boolean stopped = false;
+        try {
+            LocalElasticsearch.stopLocal();
+            stopped = true;
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> get("/actuator/health/readiness").statusCode() == 503);
+            assertThat(get("/actuator/health/readiness").body()).contains("DOWN");
+            assertThat(get("/actuator/health/liveness").statusCode()).isEqualTo(200); // a restart would not help
+            HttpResponse<String> health = get("/health");
+            assertThat(health.statusCode()).isEqualTo(503);
+            assertThat(JSON.readTree(health.body()).path("status").asText()).isEqualTo("DOWN");
+            LocalElasticsearch.startLocalAgain();
+            stopped = false;
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> get("/actuator/health/readiness").statusCode() == 200);
+            assertThat(get("/actuator/health/readiness").body()).contains("UP");
+        } finally {
+            if (stopped) {
+                LocalElasticsearch.startLocalAgain(); // later tests in this JVM need it
+            }
+        }
+    }
+
+    @Test
+    void logsCarryNoPhoneNumberNorMessageTextAndOneOutcomeLinePerWebhook(CapturedOutput output) throws Exception {
+        stubLlmAndSends();
+        StringBuilder secrets = new StringBuilder();
+        int webhooks = 0;
+        for (String provider : List.of("meta", "waha", "periskope", "unipile")) {
+            for (Path file : Fixtures.all("webhooks/" + provider)) {
+                byte[] body = Fixtures.bytes(file);
+                secrets.append(new String(body, StandardCharsets.UTF_8)).append('\n');
+                HttpResponse<String> r = switch (provider) {
+                    case "meta" -> postMeta(body);
+                    case "waha" -> postWaha(body);
+                    case "periskope" -> postPeriskope(body);
+                    default -> postUnipile(body);
+                };
+                assertThat(r.statusCode()).as(file.toString()).isEqualTo(200);
+                webhooks++;
+            }
+        }
+        // also the failure paths: a forged signature and a malformed body
+        assertThat(post("/webhooks/waha", Fixtures.bytes("webhooks/waha/message_inbound_text.json"),
+                Map.of("Content-Type", "application/json", "X-Webhook-Hmac", "00")).statusCode()).isEqualTo(401);
+        webhooks++;
+        Thread.sleep(1500); // let auto-replies and name lookups log what they log (nothing to wait on otherwise)
+        String logs = output.getAll();
+
+        // every phone number in the fixtures (digit runs of 10+, our test numbers start with 1555)
+        Matcher phones = Pattern.compile("\\b1555\\d{7}\\b").matcher(secrets);
+        int checked = 0;
+        while (phones.find()) {
+            assertThat(logs).as("phone number in logs").doesNotContain(phones.group());
+            checked++;
+        }
+        assertThat(checked).isPositive();
+        // every message text of the fixtures
+        Matcher texts = Pattern.compile("\"(?:body|text|message)\"\\s*:\\s*\"([^\"]{12,})\"").matcher(secrets);
+        int textsChecked = 0;
+        while (texts.find()) {
+            String text = texts.group(1);
+            if (text.contains("\\")) {
+                continue; // escaped in JSON: never printed like that anyway
+            }
+            assertThat(logs).as("message text in logs").doesNotContain(text);
+            textsChecked++;
+        }
+        assertThat(textsChecked).isGreaterThan(5);
+        // secrets never
+        assertThat(logs).doesNotContain("test-periskope-key").doesNotContain("test-openrouter-key")
+                .doesNotContain("test-meta-token").doesNotContain("test-admin-token");
+        // one structured line per webhook outcome, ids masked
+        long lines = logs.lines().filter(l -> l.contains("{\"log\":\"webhook\"")).count();
+        assertThat(lines).isGreaterThanOrEqualTo(webhooks);
+        assertThat(logs).containsPattern("\\{\"log\":\"webhook\",\"provider\":\"waha\",\"event\":\"message\","
+                + "\"message_ids\":\\[\"false_15\\*\\*\\*\\*01@c.us_[^\"]+\"\\],\"outcome\":\"ok\",\"status\":200,"
+                + "\"items\":\\{[^}]*\\},\"latency_ms\":[0-9.]+\\}");
+        assertThat(logs).containsPattern("\\{\"log\":\"webhook\",\"provider\":\"waha\"[^\\n]*\"outcome\":\"rejected\","
+                + "\"status\":401");
+    }
+}
