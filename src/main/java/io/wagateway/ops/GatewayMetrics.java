@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  *       acknowledgement latency (request received → answer decided), with a percentile histogram;</li>
  *   <li>{@code gateway.items.received} [{@code gateway_items_received_total}], tag {@code kind} = {@code message},
  *       {@code lifecycle}, {@code event};</li>
- *   <li>{@code gateway.messages.stored}, {@code gateway.messages.duplicates}, {@code gateway.messages.failed};</li>
+ *   <li>{@code gateway.messages.stored}, {@code gateway.messages.duplicates}; "failed" in {@code /stats} = webhooks
+ *       answered {@code unavailable} (503, redelivered by the provider), {@code error} (500) or
+ *       {@code dead-lettered};</li>
  *   <li>{@code gateway.updates}, tag {@code outcome} (status/edit/delete/reaction updates kept or repeated);</li>
  *   <li>{@code gateway.events.ignored}, tag {@code reason};</li>
  *   <li>{@code gateway.webhooks.rejected}, tag {@code reason} (signature checks), {@code gateway.dead_letters}, tag
@@ -155,7 +157,7 @@ public class GatewayMetrics extends StoreAwareBean {
      */
     public static void itemOutcome(String provider, String outcome) {
         if (outcome == null) {
-            count("gateway.messages.failed", provider);
+            return; // the webhook fails as a whole: counted by its outcome (gateway.webhooks)
         } else if ("stored".equals(outcome)) {
             count("gateway.messages.stored", provider);
         } else if ("duplicate".equals(outcome)) {
@@ -302,7 +304,14 @@ public class GatewayMetrics extends StoreAwareBean {
         add(r, "gateway.messages.stored", null, null, "stored", total, perProvider);
         add(r, "gateway.messages.duplicates", null, null, "duplicates", total, perProvider);
         add(r, "gateway.events.ignored", null, null, "ignored", total, perProvider);
-        add(r, "gateway.messages.failed", null, null, "failed", total, perProvider);
+        for (Timer t : r.find("gateway.webhooks").timers()) {
+            String outcome = t.getId().getTag("outcome");
+            if ("unavailable".equals(outcome) || "dead-lettered".equals(outcome) || "error".equals(outcome)) {
+                total.merge("failed", t.count(), (a, b) -> (Long) a + (Long) b);
+                perProvider.computeIfAbsent(provider(t), p -> emptyStats())
+                        .merge("failed", t.count(), (a, b) -> (Long) a + (Long) b);
+            }
+        }
         add(r, "gateway.updates", null, null, "updates", total, perProvider);
         add(r, "gateway.webhooks.rejected", null, null, "signature_rejections", total, perProvider);
         add(r, "gateway.dead_letters", null, null, "dead_letters", total, perProvider);
