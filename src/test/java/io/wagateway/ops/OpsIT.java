@@ -151,18 +151,38 @@ class OpsIT extends GatewayIntegrationTest {
     }
 
     @Test
-    void prometheusShowsGatewayAndCamelMetersByTheirNames() throws Exception {
+    void prometheusShowsGatewayAndCamelMetersByTheirNamesAndTheGrafanaDashboardUsesOnlyThose() throws Exception {
+        stubLlmAndSends();
         assertThat(postMeta(metaText("wamid.PROM1", "hello prometheus")).statusCode()).isEqualTo(200);
-        HttpResponse<String> r = get("/actuator/prometheus");
-        assertThat(r.statusCode()).isEqualTo(200);
-        String text = r.body();
-        assertThat(text)
-                .contains("gateway_webhooks_seconds_bucket{")
-                .containsPattern("gateway_webhooks_seconds_count\\{[^}]*outcome=\"ok\"[^}]*provider=\"meta\"")
-                .contains("gateway_items_received_total{")
-                .containsPattern("gateway_messages_stored_total\\{[^}]*provider=\"meta\"")
-                .contains("gateway_elasticsearch_bulk_seconds_bucket{")
-                .containsPattern("camel_exchanges_(succeeded_)?total\\{[^}]*routeId=\"meta-inbound\"");
+        assertThat(postMeta(metaText("wamid.PROM1", "hello prometheus")).body()).contains("duplicate");
+        assertThat(postMeta("{bad".getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(400);
+        assertThat(postWaha(Fixtures.bytes("webhooks/waha/session_status_working.json")).statusCode()).isEqualTo(200);
+        assertThat(post("/webhooks/meta", new byte[] {'{', '}'}, Map.of("X-Hub-Signature-256", "sha256=00"))
+                .statusCode()).isEqualTo(401);
+        assertThat(postPeriskope(Fixtures.bytes("webhooks/periskope/message_created_group.json")).statusCode())
+                .isEqualTo(200);
+        String dashboard = java.nio.file.Files.readString(Path.of(System.getProperty("gateway.project-dir", "."))
+                .resolve("deploy/grafana/whatsapp-gateway.json"));
+        java.util.Set<String> used = new java.util.TreeSet<>();
+        Matcher names = Pattern.compile("\\b((?:gateway|camel)_[a-z_]+)\\b").matcher(dashboard);
+        while (names.find()) {
+            used.add(names.group(1));
+        }
+        assertThat(used).hasSizeGreaterThan(10);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            HttpResponse<String> r = get("/actuator/prometheus");
+            assertThat(r.statusCode()).isEqualTo(200);
+            String text = r.body();
+            assertThat(text)
+                    .contains("gateway_webhooks_seconds_bucket{")
+                    .containsPattern("gateway_webhooks_seconds_count\\{[^}]*outcome=\"ok\"[^}]*provider=\"meta\"")
+                    .containsPattern("gateway_messages_stored_total\\{[^}]*provider=\"meta\"")
+                    .contains("gateway_elasticsearch_bulk_seconds_bucket{")
+                    .containsPattern("camel_exchanges_total\\{[^}]*routeId=\"meta-inbound\"");
+            for (String name : used) {
+                assertThat(text).as("dashboard metric " + name).containsPattern("(?m)^" + name + "[{ ]");
+            }
+        });
     }
 
     @org.springframework.beans.factory.annotation.Autowired
