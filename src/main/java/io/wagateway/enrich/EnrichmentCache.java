@@ -6,6 +6,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
+import io.wagateway.ops.GatewayMetrics;
+import io.wagateway.ops.LogMask;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreAwareBean;
 import java.time.Duration;
@@ -138,6 +140,9 @@ public class EnrichmentCache extends StoreAwareBean {
     }
 
     private CompletableFuture<Optional<String>> lookup(String key, CanonicalMessage m, String kind, String id) {
+        if (memory.getIfPresent(key) != null) {
+            GatewayMetrics.cache(m.provider(), true);
+        }
         return memory.get(key, (k, ex) -> fromIndex(k, m).thenCompose(known -> known != null
                         ? CompletableFuture.completedFuture(known)
                         : CompletableFuture.supplyAsync(() -> fromApi(k, m, kind, id), ex)))
@@ -159,6 +164,7 @@ public class EnrichmentCache extends StoreAwareBean {
                 return null;
             }
             Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "elasticsearch").increment();
+            GatewayMetrics.cache(m.provider(), true);
             JsonNode name = doc.get().get("name");
             return Optional.ofNullable(name == null || name.isNull() ? null : name.asText());
         });
@@ -166,6 +172,7 @@ public class EnrichmentCache extends StoreAwareBean {
 
     /** The provider API tier (a blocking HTTP call, on the lookup threads); runs once per key at a time. */
     private Optional<String> fromApi(String key, CanonicalMessage m, String kind, String id) {
+        GatewayMetrics.cache(m.provider(), false);
         Map<String, Object> headers = new HashMap<>();
         headers.put("provider", m.provider());
         headers.put("accountId", m.accountId());
@@ -178,7 +185,7 @@ public class EnrichmentCache extends StoreAwareBean {
         } catch (Exception e) {
             Metrics.counter("gateway.enrichment.failures", "provider", m.provider(), "kind", kind).increment();
             LOG.warn("Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", kind,
-                    id, m.provider(), rootMessage(e));
+                    LogMask.id(id), m.provider(), rootMessage(e));
             throw e;
         }
         String name = answer == null ? null : answer.toString().strip();

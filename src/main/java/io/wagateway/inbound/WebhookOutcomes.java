@@ -2,6 +2,7 @@ package io.wagateway.inbound;
 
 import java.util.Map;
 import java.util.TreeMap;
+import io.wagateway.ops.GatewayMetrics;
 import org.apache.camel.AggregationStrategy;
 import org.apache.camel.Exchange;
 
@@ -24,11 +25,14 @@ public class WebhookOutcomes implements AggregationStrategy {
             counts = new TreeMap<>();
             result.setProperty(COUNTS, counts);
         }
+        String provider = newExchange.getProperty("provider", String.class);
         if (newExchange.getException() != null) {
+            GatewayMetrics.itemOutcome(provider, null);
             result.setException(newExchange.getException());
             return result;
         }
         String outcome = newExchange.getMessage().getBody(String.class);
+        GatewayMetrics.itemOutcome(provider, outcome);
         counts.merge(outcome == null ? "unknown" : outcome, 1, Integer::sum);
         return result;
     }

@@ -20,7 +20,6 @@ import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Metrics;
-import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,7 +76,6 @@ public class ElasticsearchStore {
     private ExecutorService completion;
     private final LinkedBlockingQueue<PendingLookup> lookups = new LinkedBlockingQueue<>();
     private Thread lookupBatcher;
-    private final Map<Long, Long> bulkStartNanos = new ConcurrentHashMap<>();
     private final AtomicLong bulkRequests = new AtomicLong();
     private final AtomicLong bulkOperations = new AtomicLong();
     private final AtomicLong largestBulk = new AtomicLong();
@@ -446,20 +444,16 @@ public class ElasticsearchStore {
      */
     private final class FutureCompletingListener implements BulkListener<CompletableFuture<WriteOutcome>> {
 
-        private final Timer bulkTimer = Metrics.timer("gateway.elasticsearch.bulk");
         private final DistributionSummary bulkSize = DistributionSummary.builder("gateway.elasticsearch.bulk.operations")
                 .baseUnit("operations").register(Metrics.globalRegistry);
 
         @Override
         public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
-            bulkStartNanos.put(executionId, System.nanoTime());
+            io.wagateway.ops.GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
         }
 
-        private void measure(long executionId, int operations) {
-            Long started = bulkStartNanos.remove(executionId);
-            if (started != null) {
-                bulkTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-            }
+        private void measure(long executionId, int operations, boolean ok) {
+            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, ok);
             bulkSize.record(operations);
             bulkRequests.incrementAndGet();
             bulkOperations.addAndGet(operations);
@@ -469,7 +463,7 @@ public class ElasticsearchStore {
         @Override
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 BulkResponse response) {
-            measure(executionId, contexts.size());
+            measure(executionId, contexts.size(), true);
             List<BulkResponseItem> items = response.items();
             for (int i = 0; i < contexts.size(); i++) {
                 CompletableFuture<WriteOutcome> future = contexts.get(i);
@@ -500,7 +494,7 @@ public class ElasticsearchStore {
         @Override
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 Throwable failure) {
-            measure(executionId, contexts.size());
+            measure(executionId, contexts.size(), false);
             LOG.warn("Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
             for (CompletableFuture<WriteOutcome> future : contexts) {
                 if (future != null) {

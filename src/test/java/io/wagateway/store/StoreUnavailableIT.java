@@ -37,6 +37,19 @@ class StoreUnavailableIT {
         assertThat(r.headers().firstValue("Retry-After")).isPresent();
     }
 
+    /** Issue 7: Kubernetes stops routing webhooks here (readiness 503) but does not restart the pod (liveness 200). */
+    @Test
+    void readinessIsDownButLivenessUpWhenElasticsearchRefusesConnections() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> readiness = http.send(HttpRequest.newBuilder(
+                URI.create("http://localhost:" + port + "/actuator/health/readiness")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(readiness.statusCode()).isEqualTo(503);
+        assertThat(readiness.body()).contains("DOWN");
+        assertThat(http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/actuator/health/liveness"))
+                .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void aMalformedBodyIsJournaledLocallyWhenElasticsearchIsDown() throws Exception {
         byte[] body = "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the gateway's route files with Camel JBang (`camel run`, Vert.x HTTP, no Spring Boot) - the same way
+# JBangRunIT does, without needing the `camel` launcher installed.
+#   ELASTICSEARCH_URL=http://127.0.0.1:9200 WHATSAPP_APP_SECRET=... scripts/camel-run.sh [more camel run options]
+# Every variable of application.yaml works as under Spring Boot (application.yaml is converted to the properties
+# file Camel JBang takes: target/camel-run.properties). There is no local Elasticsearch here: ELASTICSEARCH_URL is
+# required (start one with `./mvnw spring-boot:run` once, or use any cluster).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${ELASTICSEARCH_URL:?set ELASTICSEARCH_URL (camel run starts no Elasticsearch)}"
+
+# the project's classes and launcher, and the runtime classpath minus Spring Boot (KameletMain brings Vert.x HTTP)
+./mvnw -q -B -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/camel-run.classpath
+CP="target/classes:target/test-classes:$(tr ':' '\n' < target/camel-run.classpath \
+  | grep -v -E '/(spring-boot[^/]*|camel-spring[^/]*|[^/]*-starter-[^/]*|spring-web[^/]*|log4j-to-slf4j[^/]*|wiremock[^/]*)\.jar$' \
+  | paste -sd: -)"
+
+java -cp "$CP" io.wagateway.ops.JBangProperties application.yaml > target/camel-run.properties
+exec java -cp "$CP" io.wagateway.ops.JBangLauncher run routes/*.camel.yaml \
+  --name=whatsapp-gateway --port="${PORT:-8080}" --properties=target/camel-run.properties "$@"

@@ -1,0 +1,123 @@
+package io.wagateway.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The Kubernetes manifests the build generates (JKube resource goal, fragments in {@code src/main/jkube/}), read
+ * with fabric8's typed model, and the Camel K Integration in {@code deploy/camel-k/}.
+ */
+class KubernetesManifestsTest {
+
+    static final Path PROJECT = Path.of(System.getProperty("gateway.project-dir", "."));
+    static final Path GENERATED = PROJECT.resolve("target/classes/META-INF/jkube/kubernetes");
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /** Every credential the gateway reads from the environment. */
+    static final List<String> CREDENTIALS = List.of("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
+            "WHATSAPP_ACCESS_TOKEN", "WAHA_WEBHOOK_HMAC_KEY", "WAHA_API_KEY", "PERISKOPE_SIGNING_SECRET",
+            "PERISKOPE_API_KEY", "UNIPILE_WEBHOOK_SECRET", "UNIPILE_API_KEY", "OPENROUTER_API_KEY", "ADMIN_TOKEN",
+            "ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD");
+
+    static <T> T read(String file, Class<T> type) throws IOException {
+        Map<String, Object> yaml = new Yaml().load(Files.readString(GENERATED.resolve(file)));
+        return MAPPER.convertValue(yaml, type);
+    }
+
+    static List<String> routeFiles() throws IOException {
+        try (Stream<Path> files = Files.list(PROJECT.resolve("routes"))) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".camel.yaml")).sorted()
+                    .collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    void deploymentHasTwoReplicasProbesOnActuatorResourcesAndSecretsForEveryCredential() throws IOException {
+        Deployment d = read("whatsapp-gateway-deployment.yml", Deployment.class);
+        assertThat(d.getSpec().getReplicas()).isEqualTo(2);
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getImage()).isNotBlank();
+        assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/liveness");
+        assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/actuator/health/readiness");
+        assertThat(c.getLivenessProbe().getHttpGet().getPort().getIntVal()).isEqualTo(8080);
+        assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("768Mi");
+        assertThat(c.getResources().getRequests().get("memory").toString()).isEqualTo("768Mi");
+
+        Map<String, EnvVar> env = c.getEnv().stream().collect(Collectors.toMap(EnvVar::getName, e -> e, (a, b) -> a));
+        for (String credential : CREDENTIALS) {
+            EnvVar e = env.get(credential);
+            assertThat(e).as(credential).isNotNull();
+            assertThat(e.getValue()).as(credential + " never inline").isNull();
+            assertThat(e.getValueFrom().getSecretKeyRef().getName()).isEqualTo("whatsapp-gateway-secrets");
+        }
+        assertThat(env.get("ELASTICSEARCH_LOCAL_ENABLED").getValue()).isEqualTo("false");
+        assertThat(env.get("ELASTICSEARCH_URL").getValueFrom().getConfigMapKeyRef().getName())
+                .isEqualTo("whatsapp-gateway-env");
+        assertThat(env.get("GATEWAY_ROUTES").getValue()).isEqualTo("file:/config/routes/*.camel.yaml");
+        assertThat(env.get("SPRING_CONFIG_ADDITIONAL_LOCATION").getValue()).contains("/config/application.yaml");
+        assertThat(env.get("JAVA_OPTIONS").getValue()).contains("-Xmx512m");
+
+        Map<String, VolumeMount> mounts = c.getVolumeMounts().stream()
+                .collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));
+        Map<String, Volume> volumes = d.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .collect(Collectors.toMap(Volume::getName, v -> v));
+        Volume routes = volumes.get(mounts.get("/config/routes").getName());
+        assertThat(routes.getConfigMap().getName()).isEqualTo("whatsapp-gateway-config");
+        Volume app = volumes.get(mounts.get("/config/application.yaml").getName());
+        assertThat(app.getConfigMap().getName()).isEqualTo("whatsapp-gateway-config");
+    }
+
+    @Test
+    void configMapCarriesEveryRouteFileAndApplicationYamlAsTheyAreInTheRepository() throws IOException {
+        ConfigMap cm = read("whatsapp-gateway-config-configmap.yml", ConfigMap.class);
+        List<String> routes = routeFiles();
+        assertThat(routes).hasSizeGreaterThan(5);
+        for (String route : routes) {
+            assertThat(cm.getData().get(route)).as(route)
+                    .isEqualTo(Files.readString(PROJECT.resolve("routes").resolve(route)));
+        }
+        assertThat(cm.getData().get("application.yaml")).isEqualTo(Files.readString(PROJECT.resolve("application.yaml")));
+    }
+
+    @Test
+    void serviceExposesPort8080AndTellsPrometheusWhereToScrape() throws IOException {
+        Service s = read("whatsapp-gateway-service.yml", Service.class);
+        assertThat(s.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getPort()).isEqualTo(8080));
+        assertThat(s.getMetadata().getAnnotations()).containsEntry("prometheus.io/path", "/actuator/prometheus");
+        Deployment d = read("whatsapp-gateway-deployment.yml", Deployment.class);
+        assertThat(d.getSpec().getSelector().getMatchLabels()).containsAllEntriesOf(s.getSpec().getSelector());
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void camelKIntegrationRunsEveryRouteFileFromTheConfigMapWithTheProjectBeans() throws IOException {
+        Map<String, Object> integration = new Yaml().load(
+                Files.readString(PROJECT.resolve("deploy/camel-k/whatsapp-gateway.yaml")));
+        assertThat(integration).containsEntry("apiVersion", "camel.apache.org/v1").containsEntry("kind", "Integration");
+        Map<String, Object> spec = (Map<String, Object>) integration.get("spec");
+        List<Map<String, Object>> sources = (List<Map<String, Object>>) spec.get("sources");
+        assertThat(sources).extracting(s -> s.get("contentKey")).containsExactlyElementsOf(routeFiles());
+        assertThat(sources).allSatisfy(s -> assertThat(s.get("contentRef")).isEqualTo("whatsapp-gateway-config"));
+        assertThat((List<String>) spec.get("dependencies"))
+                .contains("mvn:io.wagateway:whatsapp-gateway:0.1.0-SNAPSHOT:jar:beans");
+    }
+}
