@@ -125,7 +125,7 @@ public class ProviderSendApi {
     /**
      * The outcome of a send to a provider declared in YAML only (no provider-specific Java): HTTP 429 → rate limited
      * (retried with back-off by {@code reply-send-errors}), any other non-2xx → rejected, else the sent message's id
-     * read at a JSON pointer the route gives (e.g. {@code /key/id} for Evolution API's sendText answer).
+     * read at a JSON pointer the route gives (e.g. {@code /key/id}).
      *
      * @param provider    provider id (errors and metrics)
      * @param status      HTTP status of the send
