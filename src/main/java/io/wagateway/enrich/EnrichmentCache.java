@@ -1,6 +1,5 @@
 package io.wagateway.enrich;
 
-import co.elastic.clients.elasticsearch.core.GetResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
@@ -144,24 +143,35 @@ public class EnrichmentCache extends StoreAwareBean {
         if (memory.getIfPresent(key) != null) {
             GatewayMetrics.cache(m.provider(), true);
         }
-        return memory.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> load(k, m, kind, id), ex))
+        return memory.get(key, (k, ex) -> fromIndex(k, m).thenCompose(known -> known != null
+                        ? CompletableFuture.completedFuture(known)
+                        : CompletableFuture.supplyAsync(() -> fromApi(k, m, kind, id), ex)))
                 .exceptionally(e -> Optional.empty());
     }
 
-    /** Elasticsearch tier, then the provider API; runs once per key at a time (Caffeine single-flight). */
-    private Optional<String> load(String key, CanonicalMessage m, String kind, String id) {
-        try {
-            GetResponse<JsonNode> doc = store().client().get(g -> g.index(store().getNamesIndex()).id(key), JsonNode.class);
-            if (doc.found() && doc.source() != null) {
-                Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "elasticsearch")
-                        .increment();
-                GatewayMetrics.cache(m.provider(), true);
-                JsonNode name = doc.source().get("name");
-                return Optional.ofNullable(name == null || name.isNull() ? null : name.asText());
+    /**
+     * The Elasticsearch tier: a batched real-time read (concurrent misses share one {@code _mget}; no thread waits).
+     *
+     * @return the name (maybe empty: known to have none), or null when the index does not know the key
+     */
+    private CompletableFuture<Optional<String>> fromIndex(String key, CanonicalMessage m) {
+        return store().lookup(store().getNamesIndex(), key).handle((doc, failure) -> {
+            if (failure != null) {
+                LOG.debug("names index read failed for {}: {}", key, failure.toString());
+                return null;
             }
-        } catch (Exception e) {
-            LOG.debug("names index read failed for {}: {}", key, e.toString());
-        }
+            if (doc.isEmpty()) {
+                return null;
+            }
+            Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "elasticsearch").increment();
+            GatewayMetrics.cache(m.provider(), true);
+            JsonNode name = doc.get().get("name");
+            return Optional.ofNullable(name == null || name.isNull() ? null : name.asText());
+        });
+    }
+
+    /** The provider API tier (a blocking HTTP call, on the lookup threads); runs once per key at a time. */
+    private Optional<String> fromApi(String key, CanonicalMessage m, String kind, String id) {
         GatewayMetrics.cache(m.provider(), false);
         Map<String, Object> headers = new HashMap<>();
         headers.put("provider", m.provider());

@@ -15,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Verifies a webhook's authenticity over the <b>raw request bytes</b>, configured per provider as a bean in the
- * provider's route file. Two schemes:
+ * Verifies a webhook's authenticity over the <b>raw request bytes</b>; one generic class for every provider, built
+ * per provider by the {@code signed-webhook} route template ({@code routes/signed-webhook.camel.yaml}) from the
+ * template's parameters, which a provider's {@code templatedRoute} sets. Two schemes:
  * <ul>
  *   <li>{@code hmac}: header value = {@code prefix + encode(HMAC(secret, raw body))}; e.g. Meta
  *       {@code X-Hub-Signature-256: sha256=<hex HMAC-SHA256>} (providers.md §1.2), WAHA
@@ -40,7 +41,7 @@ public class WebhookSignatureVerifier {
     private String secret;
     private boolean signatureRequired = true;
 
-    /** Logs the provider's verification state (never the secret); called once at start by the startup route. */
+    /** Logs the provider's verification state (never the secret); the template's initMethod, once per route. */
     public void logState() {
         if (!signatureRequired) {
             LOG.warn("{}: signature verification is OFF (accepting unsigned webhooks) - do not run like this in production",

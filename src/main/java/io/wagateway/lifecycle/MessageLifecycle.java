@@ -72,15 +72,28 @@ public class MessageLifecycle extends StoreAwareBean {
     }
 
     /**
-     * Called once a message is stored: applies the updates that arrived before it.
+     * Called once a message is stored: applies the updates that arrived before it. The check for such updates is a
+     * batched real-time read ({@link ElasticsearchStore#lookup}), so concurrent webhooks share one {@code _mget} and
+     * no thread waits for it; only a message that has earlier updates (rare) pays for the projection.
      *
      * @param message the stored message
-     * @return {@code applied} when earlier updates changed it, else {@code none}
+     * @return completes with {@code applied} when earlier updates changed it, else {@code none}; fails with
+     *         {@link StoreUnavailableException} when Elasticsearch cannot be read
      */
-    public String messageStored(CanonicalMessage message) {
+    public java.util.concurrent.CompletableFuture<String> messageStored(CanonicalMessage message) {
         ensureIndex();
-        String outcome = project(message.documentId());
-        return outcome == null || "unchanged".equals(outcome) ? "none" : outcome;
+        String target = message.documentId();
+        return store().lookup(lifecycleIndex, target).handle((lifecycle, failure) -> {
+            if (failure == null && lifecycle.isEmpty()) {
+                return java.util.concurrent.CompletableFuture.completedFuture("none");
+            }
+            // earlier updates exist (rare), or the batched read failed (e.g. a shard still recovering): the
+            // blocking path with its retries
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                String outcome = project(target);
+                return outcome == null || "unchanged".equals(outcome) ? "none" : outcome;
+            }, store().completionExecutor());
+        }).thenCompose(f -> f);
     }
 
     private boolean mergeIntoLifecycle(String target, LifecycleUpdate u) {
@@ -329,7 +342,14 @@ public class MessageLifecycle extends StoreAwareBean {
         }
     }
 
-    private synchronized void ensureIndex() {
+    private void ensureIndex() {
+        if (indexReady) {
+            return;
+        }
+        ensureIndexSlow();
+    }
+
+    private synchronized void ensureIndexSlow() {
         if (!indexReady) {
             store().ensureIndex(lifecycleIndex, "elasticsearch/lifecycle-mapping.json");
             indexReady = true;

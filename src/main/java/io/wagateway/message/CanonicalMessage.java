@@ -69,6 +69,16 @@ public record CanonicalMessage(
     }
 
     /**
+     * Hashes the identity only ({@code provider, accountId, messageId}): consistent with the record's equals, and
+     * cheap. Camel keys its bean-introspection cache by instance, so the generated hash over every field (the whole
+     * raw payload included) was computed several times per message by {@code ${body.x}} expressions.
+     */
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(provider, accountId, messageId);
+    }
+
+    /**
      * Copy with names filled in (used by enrichment).
      *
      * @param newChatName   chat name or null to keep the current one

@@ -123,6 +123,34 @@ public class ProviderSendApi {
     }
 
     /**
+     * The outcome of a send to a provider declared in YAML only (no provider-specific Java): HTTP 429 → rate limited
+     * (retried with back-off by {@code reply-send-errors}), any other non-2xx → rejected, else the sent message's id
+     * read at a JSON pointer the route gives (e.g. {@code /key/id}).
+     *
+     * @param provider    provider id (errors and metrics)
+     * @param status      HTTP status of the send
+     * @param body        response body, may be null
+     * @param idPointer   JSON pointer (RFC 6901) of the message id in the answer
+     * @return the provider's message id, or null when the answer has none
+     * @throws RateLimitedException  on HTTP 429
+     * @throws SendRejectedException on any other status outside 2xx
+     */
+    public String messageIdAt(String provider, int status, String body, String idPointer) {
+        if (status == 429) {
+            throw new RateLimitedException(provider, status, truncate(body));
+        }
+        if (status < 200 || status > 299) {
+            throw new SendRejectedException(provider, status, truncate(body));
+        }
+        JsonNode json = parse(body);
+        if (json == null) {
+            return null;
+        }
+        JsonNode id = json.at(idPointer);
+        return id.isValueNode() && !id.asText().isEmpty() ? id.asText() : null;
+    }
+
+    /**
      * Reads a send API answer.
      *
      * @param provider {@code meta} | {@code waha} | {@code periskope} | {@code unipile}

@@ -15,11 +15,25 @@ import io.wagateway.message.LifecycleUpdate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
+import co.elastic.clients.elasticsearch.core.MgetResponse;
+import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Metrics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,36 +65,65 @@ public class ElasticsearchStore {
     private long bulkFlushIntervalMs = 5;
     private int bulkMaxConcurrentRequests = 4;
     private long writeTimeoutMs = 10_000;
+    private int completionThreads = 4;
+    private int lookupBatchMax = 500;
 
-    private ObjectMapper objectMapper;
-    private ElasticsearchClient client;
+    private volatile ObjectMapper objectMapper;
+    private volatile ElasticsearchClient client;
     private BulkIngester<CompletableFuture<WriteOutcome>> ingester;
     private volatile boolean indicesReady;
+    /** Runs what follows a confirmed write (the rest of each webhook's route), never the ingester's own threads. */
+    private ExecutorService completion;
+    private final LinkedBlockingQueue<PendingLookup> lookups = new LinkedBlockingQueue<>();
+    private Thread lookupBatcher;
+    private final AtomicLong bulkRequests = new AtomicLong();
+    private final AtomicLong bulkOperations = new AtomicLong();
+    private final AtomicLong largestBulk = new AtomicLong();
+    private final AtomicLong lookupRequests = new AtomicLong();
+    private final AtomicLong lookupDocuments = new AtomicLong();
 
     /**
      * Connects and creates the index templates and write indices if absent; idempotent (also called lazily on first
      * use). Elasticsearch being down does not fail it: indices are then created on the first write.
      */
-    public synchronized void start() {
+    public void start() {
+        if (client != null) {
+            return;
+        }
+        startOnce();
+    }
+
+    private synchronized void startOnce() {
         if (client != null) {
             return;
         }
         objectMapper = JsonMapperFactory.create();
-        client = ElasticsearchClient.of(b -> {
+        ElasticsearchClient connected = ElasticsearchClient.of(b -> {
             b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
             if (username != null && !username.isBlank()) {
                 b.usernameAndPassword(username, password == null ? "" : password);
             }
             return b;
         });
-        ingester = BulkIngester.of(b -> b.client(client)
+        AtomicInteger threadNumber = new AtomicInteger();
+        completion = Executors.newFixedThreadPool(Math.max(1, completionThreads), r -> {
+            Thread t = new Thread(r, "store-completion-" + threadNumber.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        lookupBatcher = new Thread(this::runLookups, "store-lookup-batcher");
+        lookupBatcher.setDaemon(true);
+        lookupBatcher.start();
+        ingester = BulkIngester.of(b -> b.client(connected)
                 .maxOperations(bulkMaxOperations)
                 .maxSize(bulkMaxBytes)
                 .maxConcurrentRequests(bulkMaxConcurrentRequests)
                 .flushInterval(bulkFlushIntervalMs, TimeUnit.MILLISECONDS)
                 .listener(new FutureCompletingListener()));
-        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger",
-                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes, bulkFlushIntervalMs);
+        client = connected; // last: a thread that sees the client sees everything above
+        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in flight",
+                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes,
+                bulkFlushIntervalMs, bulkMaxConcurrentRequests);
         try {
             ensureIndices();
         } catch (RuntimeException e) {
@@ -93,6 +136,12 @@ public class ElasticsearchStore {
     public void stop() {
         if (ingester != null) {
             ingester.close();
+        }
+        if (lookupBatcher != null) {
+            lookupBatcher.interrupt();
+        }
+        if (completion != null) {
+            completion.shutdown();
         }
         if (client != null) {
             try {
@@ -214,7 +263,14 @@ public class ElasticsearchStore {
      * Creates the index templates and the write indices behind the aliases if they are missing. Safe to call
      * concurrently and from several gateway instances (an index created by another instance is accepted).
      */
-    public synchronized void ensureIndices() {
+    public void ensureIndices() {
+        if (indicesReady) {
+            return;
+        }
+        ensureIndicesOnce();
+    }
+
+    private synchronized void ensureIndicesOnce() {
         start();
         if (indicesReady) {
             return;
@@ -281,18 +337,133 @@ public class ElasticsearchStore {
         }
     }
 
-    /** Completes each caller's future from its own bulk item, so one bad document never fails its neighbours. */
+    /**
+     * Reads one document by id through a batching reader: lookups issued while an {@code _mget} is in flight are
+     * sent together in the next one (up to {@code lookupBatchMax} ids), so the cost per lookup falls as load rises
+     * while a lone lookup still costs one request. Real-time, like a GET: a document written a moment ago is seen.
+     *
+     * @param index index or alias
+     * @param id    document id
+     * @return completes (on a completion thread) with the document's source, or empty when it does not exist;
+     *         fails with {@link StoreUnavailableException} when Elasticsearch cannot answer for it
+     */
+    public CompletableFuture<Optional<ObjectNode>> lookup(String index, String id) {
+        start();
+        if (id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
+            // no document can have it, and it would fail the whole _mget for its neighbours
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        PendingLookup pending = new PendingLookup(index, id, new CompletableFuture<>());
+        lookups.add(pending);
+        return pending.result();
+    }
+
+    /** @return the executor that runs what follows a confirmed write or lookup */
+    public java.util.concurrent.Executor completionExecutor() {
+        start();
+        return completion;
+    }
+
+    /**
+     * Counters of the group commit since start, for tests and the benchmark.
+     *
+     * @return {@code bulk_requests}, {@code bulk_operations}, {@code largest_bulk} (operations),
+     *         {@code lookup_requests} ({@code _mget} calls), {@code lookup_documents}
+     */
+    public Map<String, Long> groupCommitStats() {
+        Map<String, Long> stats = new LinkedHashMap<>();
+        stats.put("bulk_requests", bulkRequests.get());
+        stats.put("bulk_operations", bulkOperations.get());
+        stats.put("largest_bulk", largestBulk.get());
+        stats.put("lookup_requests", lookupRequests.get());
+        stats.put("lookup_documents", lookupDocuments.get());
+        return stats;
+    }
+
+    private record PendingLookup(String index, String id, CompletableFuture<Optional<ObjectNode>> result) {
+    }
+
+    /** The batching reader's loop: take what is waiting, one {@code _mget} for all of it, complete each caller. */
+    private void runLookups() {
+        List<PendingLookup> batch = new ArrayList<>();
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                batch.add(lookups.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            lookups.drainTo(batch, Math.max(0, lookupBatchMax - 1));
+            try {
+                MgetResponse<ObjectNode> response = client.mget(m -> {
+                    for (PendingLookup p : batch) {
+                        m.docs(d -> d.index(p.index()).id(p.id()));
+                    }
+                    return m;
+                }, ObjectNode.class);
+                lookupRequests.incrementAndGet();
+                lookupDocuments.addAndGet(batch.size());
+                List<MultiGetResponseItem<ObjectNode>> docs = response.docs();
+                for (int i = 0; i < batch.size(); i++) {
+                    PendingLookup p = batch.get(i);
+                    MultiGetResponseItem<ObjectNode> doc = i < docs.size() ? docs.get(i) : null;
+                    if (doc == null || doc.isFailure()) {
+                        String reason = doc == null ? "no item" : doc.failure().error().type() + ": " + doc.failure().error().reason();
+                        complete(p.result(), null, new StoreUnavailableException("cannot read " + p.index() + "/" + p.id() + ": " + reason, null));
+                    } else {
+                        var result = doc.result();
+                        complete(p.result(), result.found() ? Optional.ofNullable(result.source()) : Optional.empty(), null);
+                    }
+                }
+            } catch (Exception e) {
+                for (PendingLookup p : batch) {
+                    complete(p.result(), null, new StoreUnavailableException("Elasticsearch lookup failed: " + e.getMessage(), e));
+                }
+            }
+            batch.clear();
+        }
+    }
+
+    private <T> void complete(CompletableFuture<T> future, T value, Throwable failure) {
+        try {
+            completion.execute(() -> {
+                if (failure == null) {
+                    future.complete(value);
+                } else {
+                    future.completeExceptionally(failure);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            future.completeExceptionally(new StoreUnavailableException("the store is stopping", stopped));
+        }
+    }
+
+    /**
+     * Completes each caller's future from its own bulk item, so one bad document never fails its neighbours. The
+     * futures complete on the completion executor: the rest of each webhook's route runs there, never on the
+     * ingester's scheduler (which also times the next flush).
+     */
     private final class FutureCompletingListener implements BulkListener<CompletableFuture<WriteOutcome>> {
+
+        private final DistributionSummary bulkSize = DistributionSummary.builder("gateway.elasticsearch.bulk.operations")
+                .baseUnit("operations").register(Metrics.globalRegistry);
 
         @Override
         public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
             io.wagateway.ops.GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
         }
 
+        private void measure(long executionId, int operations, boolean ok) {
+            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, ok);
+            bulkSize.record(operations);
+            bulkRequests.incrementAndGet();
+            bulkOperations.addAndGet(operations);
+            largestBulk.accumulateAndGet(operations, Math::max);
+        }
+
         @Override
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 BulkResponse response) {
-            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, true);
+            measure(executionId, contexts.size(), true);
             List<BulkResponseItem> items = response.items();
             for (int i = 0; i < contexts.size(); i++) {
                 CompletableFuture<WriteOutcome> future = contexts.get(i);
@@ -301,20 +472,20 @@ public class ElasticsearchStore {
                 }
                 BulkResponseItem item = i < items.size() ? items.get(i) : null;
                 if (item == null) {
-                    future.completeExceptionally(new StoreUnavailableException("bulk response has no item " + i, null));
+                    complete(future, null, new StoreUnavailableException("bulk response has no item " + i, null));
                 } else if (item.error() == null) {
-                    future.complete(WriteOutcome.STORED);
+                    complete(future, WriteOutcome.STORED, null);
                 } else if (item.status() == 409) {
-                    future.complete(WriteOutcome.DUPLICATE);
+                    complete(future, WriteOutcome.DUPLICATE, null);
                 } else if (item.status() == 404 || "index_not_found_exception".equals(item.error().type())) {
                     resetIndices(); // deleted under us: recreated by the next write, which the provider's retry makes
-                    future.completeExceptionally(new StoreUnavailableException("index missing for " + item.id()
+                    complete(future, null, new StoreUnavailableException("index missing for " + item.id()
                             + ": " + item.error().reason(), null));
                 } else if (item.status() == 429 || item.status() >= 500) {
-                    future.completeExceptionally(new StoreUnavailableException("Elasticsearch answered " + item.status()
+                    complete(future, null, new StoreUnavailableException("Elasticsearch answered " + item.status()
                             + " for " + item.id() + ": " + item.error().reason(), null));
                 } else {
-                    future.completeExceptionally(new DocumentRejectedException(item.id(),
+                    complete(future, null, new DocumentRejectedException(item.id(),
                             item.error().type() + ": " + item.error().reason()));
                 }
             }
@@ -323,11 +494,11 @@ public class ElasticsearchStore {
         @Override
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 Throwable failure) {
-            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, false);
+            measure(executionId, contexts.size(), false);
             LOG.warn("Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
             for (CompletableFuture<WriteOutcome> future : contexts) {
                 if (future != null) {
-                    future.completeExceptionally(new StoreUnavailableException(
+                    complete(future, null, new StoreUnavailableException(
                             "Elasticsearch bulk request failed: " + failure.getMessage(), failure));
                 }
             }
@@ -419,5 +590,15 @@ public class ElasticsearchStore {
     /** @param writeTimeoutMs how long a write may wait for Elasticsearch's confirmation, in ms */
     public void setWriteTimeoutMs(long writeTimeoutMs) {
         this.writeTimeoutMs = writeTimeoutMs;
+    }
+
+    /** @param completionThreads threads that continue webhooks once their writes or lookups are confirmed */
+    public void setCompletionThreads(int completionThreads) {
+        this.completionThreads = completionThreads;
+    }
+
+    /** @param lookupBatchMax most ids in one batched {@code _mget} */
+    public void setLookupBatchMax(int lookupBatchMax) {
+        this.lookupBatchMax = lookupBatchMax;
     }
 }

@@ -54,7 +54,7 @@ import org.springframework.test.context.TestPropertySource;
         "gateway.meta.access-token=test-meta-token"})
 public class AutoReplyIT extends GatewayIntegrationTest {
 
-    static final String ANSWER = "Thanks for asking! Shall I reserve one for you?";
+    public static final String ANSWER = "Thanks for asking! Shall I reserve one for you?";
     static final String WAHA_CHAT = "15550100001@c.us";
 
     @DynamicPropertySource

@@ -141,14 +141,20 @@ public abstract class GatewayIntegrationTest {
                 .getResourceAsStream("gateway-test.properties")) {
             test.load(in);
         }
+        // one value per key (a repeated --key would reach Spring as "first,second"): extra arguments win
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        test.forEach((k, v) -> values.put((String) k, (String) v));
+        values.put("server.port", "0");
+        values.put("gateway.periskope.base-url", PEERS.baseUrl() + "/v1");
+        values.put("gateway.unipile.dsn", PEERS.baseUrl());
+        values.put("gateway.waha.base-url", PEERS.baseUrl());
+        values.put("camel.main.name", "another-gateway");
+        for (String arg : extraArgs) {
+            int eq = arg.indexOf('=');
+            values.put(arg.substring(2, eq), arg.substring(eq + 1));
+        }
         List<String> args = new ArrayList<>();
-        test.forEach((k, v) -> args.add("--" + k + "=" + v));
-        args.add("--server.port=0");
-        args.add("--gateway.periskope.base-url=" + PEERS.baseUrl() + "/v1");
-        args.add("--gateway.unipile.dsn=" + PEERS.baseUrl());
-        args.add("--gateway.waha.base-url=" + PEERS.baseUrl());
-        args.add("--camel.main.name=another-gateway");
-        args.addAll(List.of(extraArgs));
+        values.forEach((k, v) -> args.add("--" + k + "=" + v));
         // command-line arguments rank above application.yaml, as @TestPropertySource does for the first instance
         return new org.springframework.boot.builder.SpringApplicationBuilder(GatewayApplication.class)
                 .run(args.toArray(String[]::new));

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Throughput benchmark (issue 6): one command, on one machine.
+#   bench/run.sh [--messages 40000] [--concurrency 128] [--rate 1000] [--rate-seconds 60] [--soak-seconds 0]
+#                [--WEBHOOK_ASYNC false] [--ES_BULK_FLUSH_INTERVAL_MS 5] ...
+# Builds the jar (tests skipped), starts Elasticsearch 9.2.0 on port 9299 (fresh data under target/bench), WireMock
+# for the provider APIs, and the packaged gateway (-Xmx512m, port 18080), then runs GatewayBenchmark and prints
+# the result (also written to target/bench/result.json). The gateway's log is target/bench/gateway.log.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p target/bench
+if [ "${BENCH_SKIP_BUILD:-false}" != true ]; then
+  ./mvnw -B -q -ntp -DskipTests package
+fi
+./mvnw -B -q -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/classpath.txt >/dev/null
+CP="target/classes:$(cat target/bench/classpath.txt)"
+rm -rf target/bench/classes && mkdir -p target/bench/classes
+javac -nowarn -d target/bench/classes -cp "$CP" bench/src/GatewayBenchmark.java
+exec java -Xmx2g -cp "target/bench/classes:$CP" GatewayBenchmark --project . "$@"

@@ -1,0 +1,658 @@
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.json.jackson.JacksonJsonpMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.message.WebhookItem;
+import io.wagateway.provider.meta.MetaNormalizer;
+import io.wagateway.provider.periskope.PeriskopeNormalizer;
+import io.wagateway.provider.unipile.UnipileNormalizer;
+import io.wagateway.provider.waha.WahaNormalizer;
+import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.LocalElasticsearch;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * The throughput benchmark (issue 6), run by {@code bench/run.sh}. On one machine it starts Elasticsearch 9.2.0
+ * (the project's local distribution), WireMock standing in for the provider APIs, and the packaged gateway; it
+ * generates signed webhooks across the four providers and 100 chats, then measures:
+ * <ol>
+ *   <li>(a) Elasticsearch's own limit for the same documents: {@code _bulk} create requests with no gateway in front,
+ *       and one create request per message (what a naive gateway does);</li>
+ *   <li>(b) the gateway at maximum rate (closed loop, {@code --concurrency} requests in flight);</li>
+ *   <li>(c) the gateway at a fixed rate ({@code --rate} req/s, open loop: latency counted from the scheduled send
+ *       time, so a stall is not hidden by the generator waiting);</li>
+ * </ol>
+ * and prints throughput, p50/p99/max acknowledgement latency, the gateway/ES-limit ratio, provider-API calls, peak
+ * heap (jstat), and checks that every message was stored exactly once.
+ */
+public final class GatewayBenchmark {
+
+    static final String SECRET = "bench-secret";
+    static final String[] PROVIDERS = {"waha", "meta", "periskope", "unipile"};
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Map<String, String> opt = new HashMap<>();
+    final Map<String, String> templates = new HashMap<>();
+    final Map<String, Object> report = new LinkedHashMap<>();
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(5)).build();
+    final AtomicLong sequence = new AtomicLong();
+    String runId;
+    int gatewayPort;
+    Process gateway;
+    HeapSampler heap;
+
+    public static void main(String[] args) throws Exception {
+        GatewayBenchmark bench = new GatewayBenchmark();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            bench.opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        try {
+            bench.run();
+        } finally {
+            if (bench.gateway != null) {
+                bench.gateway.destroy();
+                bench.gateway.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+        System.exit(0);
+    }
+
+    int intOpt(String name, int def) {
+        return Integer.parseInt(opt.getOrDefault(name, String.valueOf(def)));
+    }
+
+    void run() throws Exception {
+        Path project = Path.of(opt.getOrDefault("project", ".")).toAbsolutePath().normalize();
+        Path work = project.resolve("target/bench");
+        Files.createDirectories(work);
+        int messages = intOpt("messages", 40000);
+        int concurrency = intOpt("concurrency", 128);
+        int rate = intOpt("rate", 1000);
+        int rateSeconds = intOpt("rate-seconds", 60);
+        int soakSeconds = intOpt("soak-seconds", 0);
+        int esPort = intOpt("es-port", 9299);
+        gatewayPort = intOpt("gateway-port", 18080);
+        runId = Long.toString(System.currentTimeMillis(), 36);
+        for (String p : PROVIDERS) {
+            templates.put(p, Files.readString(project.resolve("src/test/resources/fixtures/webhooks/" + p + "/"
+                    + Map.of("waha", "message_inbound_text.json", "meta", "inbound_text.json",
+                            "periskope", "message_created_inbound_text.json",
+                            "unipile", "message_received_inbound_text.json").get(p))));
+        }
+        machine();
+
+        // --- Elasticsearch and the provider stand-ins
+        String esUrl = LocalElasticsearch.ensureRunning(new LocalElasticsearch.Settings(
+                project.resolve(".local/elasticsearch"), work.resolve("es-data"), work.resolve("es-logs"), esPort,
+                opt.getOrDefault("es-heap", "512m"), "elasticsearch", true, Duration.ofSeconds(120)));
+        WireMockServer peers = startPeers();
+        ElasticsearchStore store = new ElasticsearchStore();
+        store.setUrl(esUrl);
+        store.setMessagesIndex("bench-probe");
+        store.start();
+        ElasticsearchClient es = store.client();
+
+        // --- (a) Elasticsearch's limit for the same documents
+        List<Webhook> webhooks = generate(messages);
+        List<CanonicalMessage> docs = new ArrayList<>();
+        for (Webhook w : webhooks) {
+            docs.add(w.document());
+        }
+        ObjectMapper docMapper = store.objectMapper();
+        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+        double bulkLimit = bulkLimit(es, docMapper, docs, intOpt("es-bulk-size", 1000), intOpt("es-bulk-concurrency", 4));
+        store.ensureIndex("bench-single", "elasticsearch/messages-mapping.json");
+        int singles = Math.min(docs.size(), intOpt("single-docs", 10000));
+        double singleRate = singleLimit(es, docs.subList(0, singles), 64);
+        report.put("es_bulk_limit_docs_per_s", Math.round(bulkLimit));
+        report.put("es_one_request_per_message_docs_per_s", Math.round(singleRate));
+        report.put("es_bulk_vs_single", round1(bulkLimit / singleRate));
+        es.indices().delete(d -> d.index("bench-bulk-000001", "bench-single-000001", "bench-probe-000001"));
+
+        // --- the gateway
+        startGateway(project, work, esUrl, peers.baseUrl());
+        heap = new HeapSampler(gateway.pid());
+        heap.start();
+        warmUp(intOpt("warmup", 4000), 64);
+        long apiCallsBefore = PEER_CALLS.get();
+
+        // --- (b) maximum rate
+        Phase max = closedLoop(webhooks, concurrency);
+        report.put("max_rate", max.summary());
+        report.put("gateway_vs_es_bulk_limit", round1(100.0 * max.throughput() / bulkLimit) + " %");
+        report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
+
+        // --- (c) fixed rate
+        if (rateSeconds > 0) {
+            Phase fixed = openLoop(rate, rateSeconds);
+            report.put("fixed_rate", fixed.summary());
+        }
+        if (soakSeconds > 0) {
+            heap.markSoak();
+            Phase soak = openLoop(rate, soakSeconds);
+            report.put("soak", soak.summary());
+            report.put("soak_heap_after_gc_trend_mb", heap.soakTrend());
+        }
+        long apiCalls = PEER_CALLS.get();
+        report.put("provider_api_calls", Map.of("warm_up", apiCallsBefore, "measured_phases", apiCalls - apiCallsBefore));
+
+        // --- exactly once: every acknowledged message is stored once
+        es.indices().refresh(r -> r.index("whatsapp-messages"));
+        long stored = es.count(c -> c.index("whatsapp-messages")).count();
+        long expected = sequence.get();
+        report.put("messages_sent_unique", expected);
+        report.put("messages_stored", stored);
+        report.put("peak_heap_used_mb", heap.peakUsedMb());
+        report.put("peak_heap_committed_mb", heap.peakCommittedMb());
+        heap.stopSampling();
+        String out = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report);
+        Files.writeString(work.resolve("result.json"), out);
+        System.out.println("\n===== RESULT =====\n" + out);
+        peers.stop();
+        store.stop();
+        if (stored != expected) {
+            System.out.println("MISMATCH: stored " + stored + " != sent " + expected);
+        }
+    }
+
+    void machine() throws IOException {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .findFirst().map(l -> l.replaceFirst(".*:\\s*", "")).orElse("?");
+        m.put("cpu", cpu);
+        m.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
+        report.put("machine", m);
+    }
+
+    // ------------------------------------------------------------------ webhooks
+
+    record Webhook(String provider, byte[] body, Map<String, String> headers, String documentId) {
+        CanonicalMessage document() throws IOException {
+            JsonNode node = JSON.readTree(body);
+            List<WebhookItem> items = switch (provider) {
+                case "waha" -> new WahaNormalizer().normalize(node);
+                case "meta" -> new MetaNormalizer().normalize(node);
+                case "periskope" -> new PeriskopeNormalizer().normalize(node);
+                default -> new UnipileNormalizer().normalize(node);
+            };
+            return (CanonicalMessage) items.get(0);
+        }
+    }
+
+    List<Webhook> generate(int n) throws Exception {
+        List<Webhook> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            list.add(next());
+        }
+        return list;
+    }
+
+    /** The next unique webhook: providers round-robin, 100 chats (25 per provider), a unique message id. */
+    Webhook next() throws Exception {
+        long seq = sequence.getAndIncrement();
+        String provider = PROVIDERS[(int) (seq % 4)];
+        int chat = (int) ((seq / 4) % 25) + 25 * (int) (seq % 4);
+        String chatNumber = "1555020" + String.format("%04d", chat);
+        String id = ("B" + runId + "X" + seq).toUpperCase();
+        String text = "Benchmark message " + seq + ": is the blue model in size 42 still available?";
+        String body = templates.get(provider).replace("15550100001", chatNumber);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        switch (provider) {
+            case "waha" -> body = body.replace("3EB0FAKE00000000000201", id)
+                    .replace("Hello! Do you have the blue model in size 42?", text);
+            case "meta" -> body = body.replace("HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=", id)
+                    .replace("Hi, is my order #4821 ready for pickup?", text);
+            case "periskope" -> body = body.replace("3EB0FAKE00000000000301", id)
+                    .replace("Hi, what are your opening hours on Sunday?", text);
+            default -> body = body.replace("FAKEmsg000000000000401", id).replace("3EB0FAKE00000000000401", id)
+                    .replace("FAKEchatA0000000000001", "FAKEchat" + chatNumber)
+                    .replace("Good morning, I'd like to book a demo.", text);
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        switch (provider) {
+            case "waha" -> {
+                headers.put("X-Webhook-Hmac", hmac("HmacSHA512", bytes));
+                headers.put("X-Webhook-Hmac-Algorithm", "sha512");
+            }
+            case "meta" -> headers.put("X-Hub-Signature-256", "sha256=" + hmac("HmacSHA256", bytes));
+            case "periskope" -> headers.put("x-periskope-signature", hmac("HmacSHA256", bytes));
+            default -> headers.put("Unipile-Auth", SECRET);
+        }
+        return new Webhook(provider, bytes, headers, null);
+    }
+
+    static String hmac(String algorithm, byte[] body) throws Exception {
+        Mac mac = Mac.getInstance(algorithm);
+        mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), algorithm));
+        return HexFormat.of().formatHex(mac.doFinal(body));
+    }
+
+    HttpRequest request(Webhook w) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/webhooks/" + w.provider()))
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(w.body()));
+        w.headers().forEach(b::header);
+        return b.build();
+    }
+
+    // ------------------------------------------------------------------ (a) Elasticsearch alone
+
+    double bulkLimit(ElasticsearchClient es, ObjectMapper mapper, List<CanonicalMessage> docs, int size, int parallel)
+            throws Exception {
+        List<List<CanonicalMessage>> batches = new ArrayList<>();
+        for (int i = 0; i < docs.size(); i += size) {
+            batches.add(docs.subList(i, Math.min(docs.size(), i + size)));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        AtomicInteger next = new AtomicInteger();
+        AtomicLong errors = new AtomicLong();
+        long start = System.nanoTime();
+        CountDownLatch done = new CountDownLatch(parallel);
+        for (int t = 0; t < parallel; t++) {
+            pool.execute(() -> {
+                try {
+                    for (int b; (b = next.getAndIncrement()) < batches.size(); ) {
+                        List<BulkOperation> ops = new ArrayList<>();
+                        for (CanonicalMessage m : batches.get(b)) {
+                            ops.add(BulkOperation.of(o -> o.create(c -> c.index("bench-bulk").id(m.documentId()).document(m))));
+                        }
+                        BulkResponse r = es.bulk(x -> x.operations(ops));
+                        if (r.errors()) {
+                            errors.addAndGet(r.items().stream().filter(i -> i.error() != null).count());
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        System.out.printf("(a) _bulk: %d documents in %.1f s, %d item errors%n", docs.size(), seconds, errors.get());
+        return docs.size() / seconds;
+    }
+
+    double singleLimit(ElasticsearchClient es, List<CanonicalMessage> docs, int parallel) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(parallel);
+        long start = System.nanoTime();
+        for (int t = 0; t < parallel; t++) {
+            pool.execute(() -> {
+                try {
+                    for (int i; (i = next.getAndIncrement()) < docs.size(); ) {
+                        CanonicalMessage m = docs.get(i);
+                        es.create(c -> c.index("bench-single").id(m.documentId()).document(m));
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    done.countDown();
+                }
+            });
+        }
+        done.await();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        System.out.printf("(a) one request per message: %d documents in %.1f s (%d clients)%n", docs.size(), seconds, parallel);
+        return docs.size() / seconds;
+    }
+
+    // ------------------------------------------------------------------ gateway process
+
+    void startGateway(Path project, Path work, String esUrl, String peers) throws Exception {
+        Path jar;
+        try (var files = Files.list(project.resolve("target"))) {
+            jar = files.filter(p -> p.toString().endsWith(".jar") && !p.toString().endsWith("-plain.jar")
+                    && !p.getFileName().toString().startsWith("original")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("no jar in target/: run ./mvnw package first"));
+        }
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx" + opt.getOrDefault("gateway-heap", "512m")));
+        if (opt.containsKey("gateway-jvm-opts")) {
+            cmd.addAll(List.of(opt.get("gateway-jvm-opts").split(" ")));
+        }
+        cmd.addAll(List.of("-jar", jar.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
+                .redirectErrorStream(true).redirectOutput(work.resolve("gateway.log").toFile());
+        Map<String, String> env = pb.environment();
+        env.put("PORT", String.valueOf(gatewayPort));
+        env.put("ELASTICSEARCH_URL", esUrl);
+        env.put("ELASTICSEARCH_LOCAL_ENABLED", "false");
+        env.put("GATEWAY_ROUTES", "file:" + project.resolve("routes") + "/*.camel.yaml");
+        env.put("DEAD_LETTER_JOURNAL_DIR", work.resolve("dead-letters").toString());
+        env.put("WHATSAPP_APP_SECRET", SECRET);
+        env.put("WHATSAPP_VERIFY_TOKEN", "bench");
+        env.put("WAHA_WEBHOOK_HMAC_KEY", SECRET);
+        env.put("PERISKOPE_SIGNING_SECRET", SECRET);
+        env.put("UNIPILE_WEBHOOK_SECRET", SECRET);
+        env.put("WAHA_BASE_URL", peers);
+        env.put("WAHA_API_KEY", "bench");
+        env.put("PERISKOPE_BASE_URL", peers + "/v1");
+        env.put("PERISKOPE_API_KEY", "bench");
+        env.put("UNIPILE_DSN", peers);
+        env.put("UNIPILE_API_KEY", "bench");
+        for (String key : List.of("WEBHOOK_ASYNC", "ES_BULK_FLUSH_INTERVAL_MS", "ES_BULK_MAX_OPERATIONS",
+                "ES_BULK_MAX_CONCURRENT_REQUESTS", "ES_COMPLETION_THREADS")) {
+            if (opt.containsKey(key)) {
+                env.put(key, opt.get(key));
+            }
+        }
+        long started = System.nanoTime();
+        gateway = pb.start();
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health")).build();
+        for (int i = 0; i < 240; i++) {
+            try {
+                if (http.send(health, HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+                    System.out.printf("gateway up in %.1f s (pid %d)%n", (System.nanoTime() - started) / 1e9, gateway.pid());
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            if (!gateway.isAlive()) {
+                throw new IllegalStateException("gateway exited; see " + work.resolve("gateway.log"));
+            }
+            Thread.sleep(500);
+        }
+        throw new IllegalStateException("gateway did not start; see " + work.resolve("gateway.log"));
+    }
+
+    // ------------------------------------------------------------------ load
+
+    /** Latencies (µs) and statuses of one phase. */
+    static final class Phase {
+        final String name;
+        final long[] latencyMicros;
+        final AtomicInteger recorded = new AtomicInteger();
+        final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        final AtomicInteger failures = new AtomicInteger();
+        final Map<String, AtomicInteger> failureKinds = new ConcurrentHashMap<>();
+        long startNanos;
+        long endNanos;
+
+        Phase(String name, int capacity) {
+            this.name = name;
+            this.latencyMicros = new long[capacity];
+        }
+
+        void record(long micros, int status) {
+            int i = recorded.getAndIncrement();
+            if (i < latencyMicros.length) {
+                latencyMicros[i] = micros;
+            }
+            statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+        }
+
+        void fail(Throwable e) {
+            failures.incrementAndGet();
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            failureKinds.computeIfAbsent(cause.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
+        }
+
+        double throughput() {
+            return recorded.get() / ((endNanos - startNanos) / 1e9);
+        }
+
+        Map<String, Object> summary() {
+            long[] sorted = Arrays.copyOf(latencyMicros, Math.min(recorded.get(), latencyMicros.length));
+            Arrays.sort(sorted);
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("requests", recorded.get());
+            s.put("seconds", round1((endNanos - startNanos) / 1e9));
+            s.put("throughput_req_per_s", Math.round(throughput()));
+            s.put("p50_ms", pct(sorted, 50));
+            s.put("p90_ms", pct(sorted, 90));
+            s.put("p99_ms", pct(sorted, 99));
+            s.put("p999_ms", pct(sorted, 99.9));
+            s.put("max_ms", sorted.length == 0 ? 0 : round2(sorted[sorted.length - 1] / 1000.0));
+            Map<String, Integer> st = new LinkedHashMap<>();
+            statuses.forEach((k, v) -> st.put(String.valueOf(k), v.get()));
+            s.put("statuses", st);
+            s.put("transport_failures", failures.get());
+            if (!failureKinds.isEmpty()) {
+                s.put("transport_failure_kinds", failureKinds.toString());
+            }
+            System.out.println(name + ": " + s);
+            return s;
+        }
+
+        static double pct(long[] sorted, double p) {
+            if (sorted.length == 0) {
+                return 0;
+            }
+            int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+            return round2(sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1000.0);
+        }
+    }
+
+    void warmUp(int n, int concurrency) throws Exception {
+        List<Webhook> w = generate(n);
+        Phase p = closedLoop(w, concurrency);
+        System.out.println("warm-up done: " + p.recorded.get() + " requests");
+    }
+
+    Phase closedLoop(List<Webhook> webhooks, int concurrency) throws Exception {
+        Phase phase = new Phase("closed loop, " + concurrency + " in flight", webhooks.size());
+        Semaphore inFlight = new Semaphore(concurrency);
+        CountDownLatch done = new CountDownLatch(webhooks.size());
+        phase.startNanos = System.nanoTime();
+        for (Webhook w : webhooks) {
+            inFlight.acquire();
+            long sent = System.nanoTime();
+            http.sendAsync(request(w), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                if (e != null) {
+                    phase.fail(e);
+                    phase.record((System.nanoTime() - sent) / 1000, -1);
+                } else {
+                    phase.record((System.nanoTime() - sent) / 1000, r.statusCode());
+                }
+                inFlight.release();
+                done.countDown();
+            });
+        }
+        done.await();
+        phase.endNanos = System.nanoTime();
+        return phase;
+    }
+
+    Phase openLoop(int rate, int seconds) throws Exception {
+        int total = rate * seconds;
+        Phase phase = new Phase("open loop, " + rate + " req/s for " + seconds + " s", total);
+        CountDownLatch done = new CountDownLatch(total);
+        // generated ahead, in chunks, so signing never delays a scheduled send
+        List<Webhook> ahead = generate(Math.min(total, rate * 5));
+        int index = 0;
+        phase.startNanos = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            if (index == ahead.size()) {
+                ahead = generate(Math.min(total - i, rate * 5));
+                index = 0;
+            }
+            Webhook w = ahead.get(index++);
+            long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
+            long wait = scheduled - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            http.sendAsync(request(w), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+                long micros = (System.nanoTime() - scheduled) / 1000;
+                if (e != null) {
+                    phase.fail(e);
+                    phase.record(micros, -1);
+                } else {
+                    phase.record(micros, r.statusCode());
+                }
+                done.countDown();
+            });
+        }
+        done.await(120, TimeUnit.SECONDS);
+        phase.endNanos = System.nanoTime();
+        return phase;
+    }
+
+    // ------------------------------------------------------------------ provider stand-ins
+
+    /** Requests the provider stand-ins received (name lookups), counted without WireMock's request journal. */
+    static final AtomicLong PEER_CALLS = new AtomicLong();
+
+    static WireMockServer startPeers() {
+        WireMockServer server = new WireMockServer(WireMockConfiguration.options().dynamicPort()
+                .globalTemplating(true).containerThreads(16).disableRequestJournal());
+        server.addMockServiceRequestListener((request, response) -> PEER_CALLS.incrementAndGet());
+        server.start();
+        // the enrichment endpoints (providers.md 2.x, 3.7, 4.x), answering as the providers' docs show
+        server.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/chats/[^/]+"))
+                .willReturn(WireMock.okJson("{\"chat_id\":\"{{request.pathSegments.[2]}}\","
+                        + "\"chat_name\":\"Chat {{request.pathSegments.[2]}}\",\"chat_type\":\"user\"}")));
+        server.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/contacts/[^/]+"))
+                .willReturn(WireMock.okJson("{\"contact_id\":\"{{request.pathSegments.[2]}}@c.us\","
+                        + "\"contact_name\":\"Contact {{request.pathSegments.[2]}}\"}")));
+        server.stubFor(WireMock.get(WireMock.urlPathMatching("/api/v1/chats/[^/]+"))
+                .willReturn(WireMock.okJson("{\"object\":\"Chat\",\"id\":\"{{request.pathSegments.[3]}}\","
+                        + "\"name\":\"Unipile chat {{request.pathSegments.[3]}}\"}")));
+        server.stubFor(WireMock.get(WireMock.urlPathMatching("/api/[^/]+/groups/[^/]+"))
+                .willReturn(WireMock.okJson("{\"id\":\"{{request.pathSegments.[3]}}\","
+                        + "\"subject\":\"Group {{request.pathSegments.[3]}}\"}")));
+        server.stubFor(WireMock.get(WireMock.urlPathEqualTo("/api/contacts"))
+                .willReturn(WireMock.okJson("{\"id\":\"{{request.query.contactId}}\","
+                        + "\"name\":\"Contact {{request.query.contactId}}\"}")));
+        return server;
+    }
+
+    // ------------------------------------------------------------------ heap
+
+    /** Samples the gateway's heap once a second with {@code jstat -gc}: used and committed, and old gen after GCs. */
+    static final class HeapSampler extends Thread {
+        private final long pid;
+        private volatile boolean running = true;
+        private final AtomicLongArray peaks = new AtomicLongArray(2);
+        private final List<long[]> soak = java.util.Collections.synchronizedList(new ArrayList<>());
+        private volatile long soakStart = -1;
+        private Process jstat;
+
+        HeapSampler(long pid) {
+            super("heap-sampler");
+            this.pid = pid;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try {
+                String jstatPath = Path.of(System.getProperty("java.home"), "bin", "jstat").toString();
+                jstat = new ProcessBuilder(jstatPath, "-gc", String.valueOf(pid), "1000").redirectErrorStream(true).start();
+                BufferedReader r = new BufferedReader(new InputStreamReader(jstat.getInputStream()));
+                String[] head = null;
+                for (String line; running && (line = r.readLine()) != null; ) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 0 && f[0].equals("S0C")) {
+                        head = f;
+                        continue;
+                    }
+                    if (head == null || f.length != head.length) {
+                        continue;
+                    }
+                    Map<String, Double> v = new HashMap<>();
+                    for (int i = 0; i < f.length; i++) {
+                        try {
+                            v.put(head[i], Double.parseDouble(f[i]));
+                        } catch (NumberFormatException ignored) {
+                            // '-' columns
+                        }
+                    }
+                    long used = (long) (v.getOrDefault("S0U", 0d) + v.getOrDefault("S1U", 0d) + v.getOrDefault("EU", 0d)
+                            + v.getOrDefault("OU", 0d));
+                    long committed = (long) (v.getOrDefault("S0C", 0d) + v.getOrDefault("S1C", 0d)
+                            + v.getOrDefault("EC", 0d) + v.getOrDefault("OC", 0d));
+                    peaks.accumulateAndGet(0, used, Math::max);
+                    peaks.accumulateAndGet(1, committed, Math::max);
+                    if (soakStart >= 0) {
+                        soak.add(new long[] {System.currentTimeMillis() - soakStart, v.getOrDefault("OU", 0d).longValue()});
+                    }
+                }
+            } catch (IOException e) {
+                System.out.println("jstat failed: " + e);
+            }
+        }
+
+        void markSoak() {
+            soakStart = System.currentTimeMillis();
+        }
+
+        /** Old generation (MB) at the start, middle and end of the soak: the minimum of each minute's samples. */
+        Map<String, Object> soakTrend() {
+            Map<Long, Long> perMinute = new java.util.TreeMap<>();
+            synchronized (soak) {
+                for (long[] s : soak) {
+                    perMinute.merge(s[0] / 60000, s[1], Math::min);
+                }
+            }
+            Map<String, Object> trend = new LinkedHashMap<>();
+            perMinute.forEach((minute, kb) -> trend.put("minute_" + minute, kb / 1024));
+            return trend;
+        }
+
+        long peakUsedMb() {
+            return peaks.get(0) / 1024;
+        }
+
+        long peakCommittedMb() {
+            return peaks.get(1) / 1024;
+        }
+
+        void stopSampling() {
+            running = false;
+            if (jstat != null) {
+                jstat.destroy();
+            }
+        }
+    }
+
+    static double round1(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    static double round2(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

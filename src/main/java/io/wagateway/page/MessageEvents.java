@@ -1,0 +1,205 @@
+package io.wagateway.page;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Metrics;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.store.JsonMapperFactory;
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fans newly stored messages out to the live page's subscribers ({@code GET /events/messages}), off the webhook path.
+ *
+ * <p>Each subscriber has its own bounded queue and at most one sender thread: {@link #publish} only offers to those
+ * queues and never waits, so a slow or stalled browser loses events (counted in
+ * {@code gateway.page.events.dropped}) instead of slowing anything else. A browser that stopped reading holds one
+ * sender thread until its connection fails or times out; the number of subscribers is bounded.
+ *
+ * <p>Framework-free: the HTTP side (Spring MVC {@code SseEmitter}) plugs in a {@link Sink}.
+ */
+public class MessageEvents {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MessageEvents.class);
+    /** Queue element meaning "send a keep-alive comment". */
+    private static final String HEARTBEAT = "\u0000heartbeat";
+
+    /** Where one subscriber's events go (an SSE connection). */
+    public interface Sink {
+        /**
+         * @param json one message as JSON (the stored document without {@code raw}, plus {@code id} and
+         *             {@code ai_reply})
+         * @throws IOException when the client is gone
+         */
+        void send(String json) throws IOException;
+
+        /** @throws IOException when the client is gone */
+        void heartbeat() throws IOException;
+
+        /** Ends the connection (server side). */
+        void close();
+    }
+
+    private int subscriberQueueSize = 256;
+    private int maxSubscribers = 20;
+
+    private final ObjectMapper mapper = JsonMapperFactory.create();
+    private final Set<Subscription> subscribers = ConcurrentHashMap.newKeySet();
+    private final AtomicLong dropped = new AtomicLong();
+    private volatile ExecutorService senders;
+
+    /**
+     * @param sink where this subscriber's events go
+     * @return the subscription; {@link Subscription#cancel()} it when the connection ends
+     * @throws IllegalStateException when {@code maxSubscribers} are already connected
+     */
+    public Subscription subscribe(Sink sink) {
+        if (subscribers.size() >= maxSubscribers) {
+            throw new IllegalStateException("too many live subscribers (" + maxSubscribers + ")");
+        }
+        Subscription s = new Subscription(sink, subscriberQueueSize);
+        subscribers.add(s);
+        return s;
+    }
+
+    /**
+     * Offers a stored message to every subscriber; never blocks (a full subscriber queue drops it).
+     *
+     * @param message the message just stored
+     */
+    public void publish(CanonicalMessage message) {
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        ObjectNode doc = mapper.valueToTree(message);
+        doc.put("id", message.documentId());
+        doc.put("ai_reply", message.raw() != null && message.raw().path("gateway_reply").asBoolean(false));
+        doc.remove("raw");
+        String json = doc.toString();
+        for (Subscription s : subscribers) {
+            s.offer(json);
+        }
+    }
+
+    /** Queues a keep-alive comment to every subscriber, so dead connections are noticed and proxies keep them. */
+    public void heartbeat() {
+        for (Subscription s : subscribers) {
+            s.offer(HEARTBEAT);
+        }
+    }
+
+    /** Ends every subscription (at shutdown, so open browsers never hold up a graceful stop). */
+    public void closeAll() {
+        for (Subscription s : subscribers) {
+            s.cancel();
+            s.sink.close();
+        }
+    }
+
+    /** @return events dropped because a subscriber's queue was full, since start */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** @return connected subscribers */
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+
+    private ExecutorService senders() {
+        ExecutorService s = senders;
+        if (s == null) {
+            synchronized (this) {
+                if (senders == null) {
+                    AtomicInteger n = new AtomicInteger();
+                    senders = Executors.newCachedThreadPool(r -> {
+                        Thread t = new Thread(r, "message-events-" + n.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                s = senders;
+            }
+        }
+        return s;
+    }
+
+    /** One connected subscriber: a bounded queue drained by at most one sender task at a time. */
+    public final class Subscription {
+        private final Sink sink;
+        private final BlockingQueue<String> queue;
+        private final AtomicBoolean draining = new AtomicBoolean();
+        private volatile boolean cancelled;
+
+        private Subscription(Sink sink, int capacity) {
+            this.sink = sink;
+            this.queue = new ArrayBlockingQueue<>(capacity);
+        }
+
+        private void offer(String json) {
+            if (cancelled) {
+                return;
+            }
+            if (!queue.offer(json)) {
+                dropped.incrementAndGet();
+                Metrics.counter("gateway.page.events.dropped").increment();
+                return;
+            }
+            if (draining.compareAndSet(false, true)) {
+                senders().execute(this::drain);
+            }
+        }
+
+        private void drain() {
+            try {
+                while (!cancelled) {
+                    String next = queue.poll();
+                    if (next == null) {
+                        draining.set(false);
+                        // an offer between poll() and set(false) saw draining=true: take it over
+                        if (queue.isEmpty() || !draining.compareAndSet(false, true)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    if (HEARTBEAT.equals(next)) {
+                        sink.heartbeat();
+                    } else {
+                        sink.send(next);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("live subscriber gone: {}", e.toString());
+                cancel();
+                sink.close();
+            }
+        }
+
+        /** Stops delivering to this subscriber and forgets it. */
+        public void cancel() {
+            cancelled = true;
+            subscribers.remove(this);
+            queue.clear();
+        }
+    }
+
+    /** @param subscriberQueueSize events buffered per subscriber before new ones are dropped */
+    public void setSubscriberQueueSize(int subscriberQueueSize) {
+        this.subscriberQueueSize = subscriberQueueSize;
+    }
+
+    /** @param maxSubscribers live connections accepted at once (more get HTTP 503) */
+    public void setMaxSubscribers(int maxSubscribers) {
+        this.maxSubscribers = maxSubscribers;
+    }
+}

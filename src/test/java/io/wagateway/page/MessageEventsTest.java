@@ -1,0 +1,90 @@
+package io.wagateway.page;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.wagateway.message.CanonicalMessage;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The live fan-out never waits for a subscriber: a stalled one loses events, the others get all of them. */
+class MessageEventsTest {
+
+    private static CanonicalMessage message(int i) {
+        Instant now = Instant.now();
+        return new CanonicalMessage("waha", "default", "m" + i, "c@c.us", "direct", null, "s@c.us", null, false,
+                "text", "text " + i, null, null, now, now, "received", null);
+    }
+
+    /** A sink that records what it gets; {@code gate} (when not null) holds every send until it is opened. */
+    private static MessageEvents.Sink sink(List<String> got, CountDownLatch gate) {
+        return new MessageEvents.Sink() {
+            @Override
+            public void send(String json) throws IOException {
+                if (gate != null) {
+                    try {
+                        gate.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                }
+                got.add(json);
+            }
+
+            @Override
+            public void heartbeat() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void aStalledSubscriberDropsEventsWithoutBlockingPublishOrTheOthers() {
+        MessageEvents events = new MessageEvents();
+        CountDownLatch stalled = new CountDownLatch(1);
+        List<String> slow = new CopyOnWriteArrayList<>();
+        List<String> fast = new CopyOnWriteArrayList<>();
+        events.setSubscriberQueueSize(8);
+        events.subscribe(sink(slow, stalled));
+        events.setSubscriberQueueSize(2000);
+        events.subscribe(sink(fast, null));
+
+        long start = System.nanoTime();
+        for (int i = 0; i < 1000; i++) {
+            events.publish(message(i));
+        }
+        long publishMs = (System.nanoTime() - start) / 1_000_000;
+        assertThat(publishMs).as("1,000 publishes with a stalled subscriber, ms").isLessThan(2000);
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> fast.size() == 1000);
+
+        // the stalled one kept at most its queue (8) plus the event its sender is stuck on; the rest were dropped
+        stalled.countDown();
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> slow.size() + events.dropped() == 1000);
+        assertThat(slow.size()).isBetween(8, 9);
+        assertThat(slow.get(0)).contains("\"id\":\"waha:default:m0\"").contains("\"ai_reply\":false")
+                .doesNotContain("\"raw\"");
+    }
+
+    @Test
+    void subscribersAreBounded() {
+        MessageEvents events = new MessageEvents();
+        events.setMaxSubscribers(1);
+        MessageEvents.Subscription first = events.subscribe(sink(new CopyOnWriteArrayList<>(), null));
+        assertThatThrownBy(() -> events.subscribe(sink(new CopyOnWriteArrayList<>(), null)))
+                .isInstanceOf(IllegalStateException.class);
+        first.cancel();
+        assertThat(events.subscriberCount()).isZero();
+        events.subscribe(sink(new CopyOnWriteArrayList<>(), null));
+        assertThat(events.subscriberCount()).isEqualTo(1);
+    }
+}
