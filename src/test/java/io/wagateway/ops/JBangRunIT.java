@@ -45,6 +45,7 @@ class JBangRunIT {
                     return !name.startsWith("spring-boot") && !name.startsWith("camel-spring")
                             && !name.contains("-starter") && !name.startsWith("spring-web")
                             && !name.startsWith("log4j-to-slf4j") && !name.startsWith("wiremock")
+                            && !name.startsWith("camel-micrometer") // else JBang fetches its Prometheus add-on
                             && !e.endsWith("test-classes");
                 })
                 .collect(Collectors.joining(File.pathSeparator)) + File.pathSeparator + testLauncherDir();
@@ -84,15 +85,15 @@ class JBangRunIT {
         try (java.io.OutputStream out = Files.newOutputStream(props)) {
             JBangProperties.write(p, out);
         }
-        // JBang resolves any component it misses through Maven: from this machine's local repository first
-        String repo = System.getProperty("maven.repo.local",
+        // JBang resolves what it misses (the Kamelet catalog) through Maven into ~/.m2/repository: this machine's
+        String m2 = System.getProperty("maven.repo.local",
                 Path.of(System.getProperty("user.home"), ".m2", "repository").toString());
+        Files.createDirectories(work.resolve(".m2"));
+        Files.createSymbolicLink(work.resolve(".m2").resolve("repository"), Path.of(m2).toAbsolutePath());
         Path logback = work.resolve("logback.xml");
         Files.writeString(logback, "<configuration><appender name=\"OUT\" class=\"ch.qos.logback.core.ConsoleAppender\">"
                 + "<encoder><pattern>%d %-5level [%thread] %logger{36} : %msg%n</pattern></encoder></appender>"
                 + "<root level=\"INFO\"><appender-ref ref=\"OUT\"/></root></configuration>\n");
-        Path settings = work.resolve("settings.xml");
-        Files.writeString(settings, "<settings><localRepository>" + repo + "</localRepository></settings>\n");
 
         List<String> routes;
         try (Stream<Path> files = Files.list(PROJECT.resolve("routes"))) {
@@ -103,7 +104,7 @@ class JBangRunIT {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Duser.home=" + work, "-Dlogback.configurationFile=" + logback, "-cp", jbangClasspath(), JBangLauncher.class.getName(), "run"));
         command.addAll(routes);
-        command.addAll(List.of("--port=" + port, "--properties=" + props, "--maven-settings=" + settings,
+        command.addAll(List.of("--port=" + port, "--properties=" + props,
                 "--max-seconds=240", "--name=whatsapp-gateway-jbang"));
         Path log = PROJECT.resolve("target/jbang-run.log");
         Process camel = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
