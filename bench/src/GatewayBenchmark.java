@@ -83,6 +83,9 @@ public final class GatewayBenchmark {
         }
         try {
             bench.run();
+        } catch (Exception e) {
+            e.printStackTrace();
+            System.exit(1);
         } finally {
             if (bench.gateway != null) {
                 bench.gateway.destroy();
@@ -342,8 +345,8 @@ public final class GatewayBenchmark {
     void startGateway(Path project, Path work, String esUrl, String peers) throws Exception {
         Path jar;
         try (var files = Files.list(project.resolve("target"))) {
-            jar = files.filter(p -> p.toString().endsWith(".jar") && !p.toString().endsWith("-plain.jar")
-                    && !p.getFileName().toString().startsWith("original")).findFirst()
+            jar = files.filter(p -> p.getFileName().toString().matches("whatsapp-gateway-[^-]+(-SNAPSHOT)?\\.jar"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no jar in target/: run ./mvnw package first"));
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
