@@ -172,6 +172,10 @@ public final class GatewayBenchmark {
             report.put("soak_heap_after_gc_trend_mb", heap.soakTrend());
         }
         long apiCalls = PEER_CALLS.get();
+        // the gateway's own view (acknowledgement and _bulk histograms), kept for reading beside the client's figures
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort
+                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString());
+        Files.writeString(work.resolve("prometheus.txt"), metrics.body());
         report.put("provider_api_calls", Map.of("warm_up", apiCallsBefore, "measured_phases", apiCalls - apiCallsBefore));
 
         // --- exactly once: every acknowledged message is stored once
