@@ -9,10 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/bench
 if [ "${BENCH_SKIP_BUILD:-false}" != true ]; then
-  ./mvnw -B -q -ntp -DskipTests package
+  ./mvnw -B -q -ntp -DskipTests package   # also compiles the test classes (the shared WireMock stubs)
 fi
 ./mvnw -B -q -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/classpath.txt >/dev/null
-CP="target/classes:$(cat target/bench/classpath.txt)"
+CP="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
 rm -rf target/bench/classes && mkdir -p target/bench/classes
 javac -nowarn -d target/bench/classes -cp "$CP" bench/src/GatewayBenchmark.java
 exec java -Xmx2g -cp "target/bench/classes:$CP" GatewayBenchmark --project . "$@"

@@ -5,7 +5,6 @@ import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.WebhookItem;
@@ -547,22 +546,8 @@ public final class GatewayBenchmark {
                 .globalTemplating(true).containerThreads(16).disableRequestJournal());
         server.addMockServiceRequestListener((request, response) -> PEER_CALLS.incrementAndGet());
         server.start();
-        // the enrichment endpoints (providers.md 2.x, 3.7, 4.x), answering as the providers' docs show
-        server.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/chats/[^/]+"))
-                .willReturn(WireMock.okJson("{\"chat_id\":\"{{request.pathSegments.[2]}}\","
-                        + "\"chat_name\":\"Chat {{request.pathSegments.[2]}}\",\"chat_type\":\"user\"}")));
-        server.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/contacts/[^/]+"))
-                .willReturn(WireMock.okJson("{\"contact_id\":\"{{request.pathSegments.[2]}}@c.us\","
-                        + "\"contact_name\":\"Contact {{request.pathSegments.[2]}}\"}")));
-        server.stubFor(WireMock.get(WireMock.urlPathMatching("/api/v1/chats/[^/]+"))
-                .willReturn(WireMock.okJson("{\"object\":\"Chat\",\"id\":\"{{request.pathSegments.[3]}}\","
-                        + "\"name\":\"Unipile chat {{request.pathSegments.[3]}}\"}")));
-        server.stubFor(WireMock.get(WireMock.urlPathMatching("/api/[^/]+/groups/[^/]+"))
-                .willReturn(WireMock.okJson("{\"id\":\"{{request.pathSegments.[3]}}\","
-                        + "\"subject\":\"Group {{request.pathSegments.[3]}}\"}")));
-        server.stubFor(WireMock.get(WireMock.urlPathEqualTo("/api/contacts"))
-                .willReturn(WireMock.okJson("{\"id\":\"{{request.query.contactId}}\","
-                        + "\"name\":\"Contact {{request.query.contactId}}\"}")));
+        // the enrichment endpoints, answering as the providers' docs show: the same stubs as the integration tests
+        io.wagateway.support.ProviderApiStubs.stubNameLookups(server);
         return server;
     }
 

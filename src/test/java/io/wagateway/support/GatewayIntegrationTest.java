@@ -3,7 +3,6 @@ package io.wagateway.support;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;
-import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import io.wagateway.GatewayApplication;
 import io.wagateway.enrich.EnrichmentCache;
@@ -62,28 +61,10 @@ public abstract class GatewayIntegrationTest {
         registry.add("gateway.waha.base-url", PEERS::baseUrl);
     }
 
-    /**
-     * The provider API answers of the docs' shapes (providers.md 2.x, 3.7, 4.x) with names derived from the id:
-     * Periskope chat "Chat &lt;id&gt;" and contact "Contact &lt;digits&gt;", Unipile chat "Unipile chat &lt;id&gt;",
-     * WAHA group subject "Group &lt;id&gt;" and contact "Contact &lt;id&gt;".
-     */
+    /** Resets {@link #PEERS} to the provider API answers of {@link ProviderApiStubs}. */
     protected static void stubProviderApis() {
         PEERS.resetAll();
-        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/chats/[^/]+"))
-                .willReturn(WireMock.okJson("{\"chat_id\":\"{{request.pathSegments.[2]}}\","
-                        + "\"chat_name\":\"Chat {{request.pathSegments.[2]}}\",\"chat_type\":\"group\"}")));
-        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/v1/contacts/[^/]+"))
-                .willReturn(WireMock.okJson("{\"contact_id\":\"{{request.pathSegments.[2]}}@c.us\","
-                        + "\"contact_name\":\"Contact {{request.pathSegments.[2]}}\"}")));
-        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/api/v1/chats/[^/]+"))
-                .willReturn(WireMock.okJson("{\"object\":\"Chat\",\"id\":\"{{request.pathSegments.[3]}}\","
-                        + "\"name\":\"Unipile chat {{request.pathSegments.[3]}}\"}")));
-        PEERS.stubFor(WireMock.get(WireMock.urlPathMatching("/api/[^/]+/groups/[^/]+"))
-                .willReturn(WireMock.okJson("{\"id\":\"{{request.pathSegments.[3]}}\","
-                        + "\"subject\":\"Group {{request.pathSegments.[3]}}\"}")));
-        PEERS.stubFor(WireMock.get(WireMock.urlPathEqualTo("/api/contacts"))
-                .willReturn(WireMock.okJson("{\"id\":\"{{request.query.contactId}}\","
-                        + "\"name\":\"Contact {{request.query.contactId}}\"}")));
+        ProviderApiStubs.stubNameLookups(PEERS);
     }
 
     @Autowired
