@@ -14,5 +14,5 @@ fi
 ./mvnw -B -q -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/classpath.txt >/dev/null
 CP="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
 rm -rf target/bench/classes && mkdir -p target/bench/classes
-javac -nowarn -d target/bench/classes -cp "$CP" bench/src/GatewayBenchmark.java
+javac -nowarn -d target/bench/classes -cp "$CP" bench/src/*.java
 exec java -Xmx2g -cp "target/bench/classes:$CP" GatewayBenchmark --project . "$@"

@@ -36,7 +36,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -137,7 +136,9 @@ public final class GatewayBenchmark {
         }
         ObjectMapper docMapper = store.objectMapper();
         store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+        long[] cpuBeforeBulk = cpuNow();
         double bulkLimit = bulkLimit(es, docMapper, docs, intOpt("es-bulk-size", 1000), intOpt("es-bulk-concurrency", 4));
+        report.put("es_bulk_cpu_ms_per_doc", round2((double) (cpuNow()[1] - cpuBeforeBulk[1]) / docs.size()));
         store.ensureIndex("bench-single", "elasticsearch/messages-mapping.json");
         int singles = Math.min(docs.size(), intOpt("single-docs", 10000));
         double singleRate = singleLimit(es, docs.subList(0, singles), 64);
@@ -150,7 +151,7 @@ public final class GatewayBenchmark {
         startGateway(project, work, esUrl, peers.baseUrl());
         heap = new HeapSampler(gateway.pid());
         heap.start();
-        warmUp(intOpt("warmup", 4000), 64);
+        warmUp(intOpt("warmup", 30000), 64);   // the JIT needs tens of thousands of webhooks to settle
         long apiCallsBefore = PEER_CALLS.get();
 
         // --- (b) maximum rate
@@ -193,6 +194,25 @@ public final class GatewayBenchmark {
         store.stop();
         if (stored != expected) {
             System.out.println("MISMATCH: stored " + stored + " != sent " + expected);
+        }
+    }
+
+    /** CPU ms used so far by the gateway, Elasticsearch and this JVM (load generator and WireMock), from /proc. */
+    long[] cpuNow() {
+        long es = ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
+                .mapToLong(p -> procCpuMs(p.pid())).sum();
+        return new long[] {gateway == null ? 0 : procCpuMs(gateway.pid()), es, procCpuMs(ProcessHandle.current().pid())};
+    }
+
+    static long procCpuMs(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 (utime, stime) in clock ticks (100 per second on Linux)
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+        } catch (Exception e) {
+            return 0;
         }
     }
 
@@ -270,13 +290,6 @@ public final class GatewayBenchmark {
         return HexFormat.of().formatHex(mac.doFinal(body));
     }
 
-    HttpRequest request(Webhook w) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/webhooks/" + w.provider()))
-                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofByteArray(w.body()));
-        w.headers().forEach(b::header);
-        return b.build();
-    }
-
     // ------------------------------------------------------------------ (a) Elasticsearch alone
 
     double bulkLimit(ElasticsearchClient es, ObjectMapper mapper, List<CanonicalMessage> docs, int size, int parallel)
@@ -352,7 +365,9 @@ public final class GatewayBenchmark {
                     .findFirst()
                     .orElseThrow(() -> new IllegalStateException("no jar in target/: run ./mvnw package first"));
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        // --gateway-java: another JDK's home to run the gateway on (default: the JDK running the benchmark)
+        List<String> cmd = new ArrayList<>(List.of(Path.of(opt.getOrDefault("gateway-java",
+                System.getProperty("java.home")), "bin", "java").toString(),
                 "-Xmx" + opt.getOrDefault("gateway-heap", "512m")));
         if (opt.containsKey("gateway-jvm-opts")) {
             cmd.addAll(List.of(opt.get("gateway-jvm-opts").split(" ")));
@@ -415,6 +430,8 @@ public final class GatewayBenchmark {
         final Map<String, AtomicInteger> failureKinds = new ConcurrentHashMap<>();
         long startNanos;
         long endNanos;
+        long[] cpuAtStart;
+        long[] cpuAtEnd;
 
         Phase(String name, int capacity) {
             this.name = name;
@@ -455,6 +472,18 @@ public final class GatewayBenchmark {
             statuses.forEach((k, v) -> st.put(String.valueOf(k), v.get()));
             s.put("statuses", st);
             s.put("transport_failures", failures.get());
+            if (cpuAtStart != null && cpuAtEnd != null && recorded.get() > 0) {
+                // CPU time (user + system) each process used during the phase, per request
+                Map<String, Object> cpu = new LinkedHashMap<>();
+                String[] who = {"gateway", "elasticsearch", "load_generator_and_wiremock"};
+                double seconds = (endNanos - startNanos) / 1e9;
+                for (int i = 0; i < who.length; i++) {
+                    long ms = cpuAtEnd[i] - cpuAtStart[i];
+                    cpu.put(who[i], Map.of("cores", round2(ms / 1000.0 / seconds),
+                            "ms_per_request", round2((double) ms / recorded.get())));
+                }
+                s.put("cpu", cpu);
+            }
             if (!failureKinds.isEmpty()) {
                 s.put("transport_failure_kinds", failureKinds.toString());
             }
@@ -477,63 +506,106 @@ public final class GatewayBenchmark {
         System.out.println("warm-up done: " + p.recorded.get() + " requests");
     }
 
+    byte[] wire(Webhook w) {
+        return HttpLoad.post("127.0.0.1", gatewayPort, "/webhooks/" + w.provider(), w.headers(), w.body());
+    }
+
+    HttpLoad load(int connections) throws IOException {
+        return new HttpLoad("127.0.0.1", gatewayPort, connections);
+    }
+
+    /** Maximum rate: {@code concurrency} requests always in flight; latency from each request's own send. */
     Phase closedLoop(List<Webhook> webhooks, int concurrency) throws Exception {
         Phase phase = new Phase("closed loop, " + concurrency + " in flight", webhooks.size());
-        Semaphore inFlight = new Semaphore(concurrency);
-        CountDownLatch done = new CountDownLatch(webhooks.size());
-        phase.startNanos = System.nanoTime();
+        List<byte[]> requests = new ArrayList<>(webhooks.size());
         for (Webhook w : webhooks) {
-            inFlight.acquire();
-            long sent = System.nanoTime();
-            http.sendAsync(request(w), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                if (e != null) {
-                    phase.fail(e);
-                    phase.record((System.nanoTime() - sent) / 1000, -1);
-                } else {
-                    phase.record((System.nanoTime() - sent) / 1000, r.statusCode());
-                }
-                inFlight.release();
-                done.countDown();
-            });
+            requests.add(wire(w));
         }
-        done.await();
-        phase.endNanos = System.nanoTime();
+        CountDownLatch done = new CountDownLatch(webhooks.size());
+        AtomicInteger next = new AtomicInteger();
+        try (HttpLoad load = load(concurrency)) {
+            HttpLoad.Callback[] onDone = new HttpLoad.Callback[1];
+            onDone[0] = (status, started) -> {
+                long now = System.nanoTime();
+                if (status < 0) {
+                    phase.fail(new IOException("connection failed"));
+                }
+                phase.record((now - started) / 1000, status);
+                done.countDown();
+                int i = next.getAndIncrement();
+                if (i < requests.size()) {
+                    load.submit(requests.get(i), now, onDone[0]);
+                }
+            };
+            phase.cpuAtStart = cpuNow();
+            phase.startNanos = System.nanoTime();
+            for (int c = 0; c < concurrency; c++) {
+                int i = next.getAndIncrement();
+                if (i < requests.size()) {
+                    load.submit(requests.get(i), System.nanoTime(), onDone[0]);
+                }
+            }
+            done.await(600, TimeUnit.SECONDS);
+            phase.endNanos = System.nanoTime();
+            phase.cpuAtEnd = cpuNow();
+        }
         return phase;
     }
 
+    /**
+     * Fixed rate (open loop): request i is due at start + i / rate; its latency counts from that time, so a request
+     * queued behind slow ones is counted as slow. Webhooks are signed ahead, on another thread, in 5-second chunks.
+     */
     Phase openLoop(int rate, int seconds) throws Exception {
         int total = rate * seconds;
         Phase phase = new Phase("open loop, " + rate + " req/s for " + seconds + " s", total);
         CountDownLatch done = new CountDownLatch(total);
-        // generated ahead, in chunks, so signing never delays a scheduled send
-        List<Webhook> ahead = generate(Math.min(total, rate * 5));
+        int chunk = Math.max(1, rate * 5);
+        ExecutorService signer = Executors.newSingleThreadExecutor();
+        java.util.concurrent.Future<List<byte[]>> ahead = signer.submit(() -> wireAll(generate(Math.min(total, chunk))));
+        List<byte[]> current = List.of();
         int index = 0;
-        phase.startNanos = System.nanoTime();
-        for (int i = 0; i < total; i++) {
-            if (index == ahead.size()) {
-                ahead = generate(Math.min(total - i, rate * 5));
-                index = 0;
+        HttpLoad.Callback onDone = (status, scheduled) -> {
+            if (status < 0) {
+                phase.fail(new IOException("connection failed"));
             }
-            Webhook w = ahead.get(index++);
-            long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
-            long wait = scheduled - System.nanoTime();
-            if (wait > 0) {
-                TimeUnit.NANOSECONDS.sleep(wait);
-            }
-            http.sendAsync(request(w), HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
-                long micros = (System.nanoTime() - scheduled) / 1000;
-                if (e != null) {
-                    phase.fail(e);
-                    phase.record(micros, -1);
-                } else {
-                    phase.record(micros, r.statusCode());
+            phase.record((System.nanoTime() - scheduled) / 1000, status);
+            done.countDown();
+        };
+        try (HttpLoad load = load(intOpt("open-loop-connections", 512))) {
+            phase.cpuAtStart = cpuNow();
+            phase.startNanos = System.nanoTime();
+            for (int i = 0; i < total; i++) {
+                if (index == current.size()) {
+                    current = ahead.get();
+                    index = 0;
+                    int sent = i + current.size();
+                    ahead = signer.submit(() -> wireAll(generate(Math.min(Math.max(0, total - sent), chunk))));
                 }
-                done.countDown();
-            });
+                long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
+                long wait = scheduled - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                }
+                load.submit(current.get(index++), scheduled, onDone);
+            }
+            if (!done.await(120, TimeUnit.SECONDS)) {
+                System.out.println("open loop: " + done.getCount() + " requests unanswered after 120 s");
+            }
+            phase.endNanos = System.nanoTime();
+            phase.cpuAtEnd = cpuNow();
+        } finally {
+            signer.shutdownNow();
         }
-        done.await(120, TimeUnit.SECONDS);
-        phase.endNanos = System.nanoTime();
         return phase;
+    }
+
+    List<byte[]> wireAll(List<Webhook> webhooks) {
+        List<byte[]> out = new ArrayList<>(webhooks.size());
+        for (Webhook w : webhooks) {
+            out.add(wire(w));
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ provider stand-ins

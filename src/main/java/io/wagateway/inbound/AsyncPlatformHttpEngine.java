@@ -2,7 +2,11 @@ package io.wagateway.inbound;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
@@ -30,10 +34,14 @@ import org.slf4j.LoggerFactory;
  * consumer is asynchronous already.
  *
  * <p>Endpoints that use Camel's cookie handler keep the stock behaviour.
+ *
+ * <p>Started consumers are also listed by path ({@link #consumer(String, String)}): {@link WebhookServlet} serves
+ * {@code /webhooks/*} with them directly, without Spring MVC's dispatch.
  */
 public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
 
     private final Executor executor;
+    private final Map<String, List<AsyncConsumer>> byPath = new ConcurrentHashMap<>();
 
     /**
      * @param port     the server port (reported to Camel)
@@ -46,22 +54,73 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
 
     @Override
     public PlatformHttpConsumer createConsumer(PlatformHttpEndpoint endpoint, Processor processor) {
-        return new AsyncConsumer(endpoint, processor, executor);
+        return new AsyncConsumer(endpoint, processor, executor, this);
+    }
+
+    /**
+     * The started consumer of an exact path (no path template) that accepts a method.
+     *
+     * @param path   the request path, e.g. {@code /webhooks/waha}
+     * @param method the HTTP method
+     * @return the consumer, or null when none is started for that path and method
+     */
+    public AsyncConsumer consumer(String path, String method) {
+        List<AsyncConsumer> candidates = byPath.get(path);
+        if (candidates == null) {
+            return null;
+        }
+        for (AsyncConsumer c : candidates) {
+            String restrict = c.getEndpoint().getHttpMethodRestrict();
+            if (c.isRunAllowed() && (restrict == null || restrict.isBlank() || accepts(restrict, method))) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private static boolean accepts(String restrict, String method) {
+        for (String m : restrict.split(",")) {
+            if (m.trim().equalsIgnoreCase(method)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A platform-http consumer that routes asynchronously and completes the servlet request from the callback. */
-    static final class AsyncConsumer extends SpringBootPlatformHttpConsumer {
+    public static final class AsyncConsumer extends SpringBootPlatformHttpConsumer {
 
         private static final Logger LOG = LoggerFactory.getLogger(AsyncConsumer.class);
         private final SpringBootPlatformHttpBinding binding = new SpringBootPlatformHttpBinding();
+        private final AsyncPlatformHttpEngine engine;
 
-        AsyncConsumer(PlatformHttpEndpoint endpoint, Processor processor, Executor executor) {
+        AsyncConsumer(PlatformHttpEndpoint endpoint, Processor processor, Executor executor,
+                AsyncPlatformHttpEngine engine) {
             super(endpoint, processor, executor);
+            this.engine = engine;
             // configured as the stock consumer configures its own binding
             binding.setHeaderFilterStrategy(endpoint.getHeaderFilterStrategy());
             binding.setMuteException(endpoint.isMuteException());
             binding.setFileNameExtWhitelist(endpoint.getFileNameExtWhitelist());
             binding.setUseReaderForPayload(!endpoint.isUseStreaming());
+        }
+
+        @Override
+        protected void doStart() throws Exception {
+            super.doStart();
+            String path = getEndpoint().getPath();
+            if (!path.contains("{") && !getEndpoint().isUseCookieHandler()) {
+                engine.byPath.computeIfAbsent(path, p -> new CopyOnWriteArrayList<>()).add(this);
+            }
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            List<AsyncConsumer> list = engine.byPath.get(getEndpoint().getPath());
+            if (list != null) {
+                list.remove(this);
+            }
+            super.doStop();
         }
 
         /**
@@ -75,12 +134,26 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
                 return super.service(request, response);
             }
             CompletableFuture<Void> written = new CompletableFuture<>();
+            route(request, response, () -> written.complete(null));
+            return written;
+        }
+
+        /**
+         * Routes the request without blocking and calls {@code done} once the response is written (or could not be).
+         * A body already read by {@link RawBodyFilter} (request attribute {@link RawBodyFilter#RAW_BODY_ATTRIBUTE})
+         * becomes the message body as is, without another copy.
+         *
+         * @param request  the servlet request (Servlet async started by the caller, or by Spring MVC)
+         * @param response the servlet response
+         * @param done     called exactly once, on whichever thread completes the exchange
+         */
+        public void route(HttpServletRequest request, HttpServletResponse response, Runnable done) {
             Exchange exchange = null;
             try {
                 if (isSuspended()) {
                     response.sendError(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
-                    written.complete(null);
-                    return written;
+                    done.run();
+                    return;
                 }
                 exchange = createExchange(true);
                 exchange.setPattern(ExchangePattern.InOut);
@@ -88,11 +161,14 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
                 PlatformHttpMessage in = new PlatformHttpMessage(request, response, exchange, binding, false);
                 exchange.setIn(in);
                 in.init(exchange, binding, request, response);
+                if (request.getAttribute(RawBodyFilter.RAW_BODY_ATTRIBUTE) instanceof byte[] raw) {
+                    in.setBody(raw);
+                }
                 exchange.getIn().setHeader("CamelPlatformHttpContextPath", getEndpoint().getPath());
                 createUoW(exchange);
             } catch (Exception e) {
-                fail(response, written, e);
-                return written;
+                fail(response, done, e);
+                return;
             }
             Exchange routed = exchange;
             getAsyncProcessor().process(routed, doneSync -> {
@@ -101,13 +177,12 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
                 } catch (Exception e) {
                     LOG.warn("Error writing the response of {}: {}", request.getRequestURI(), e.toString());
                 } finally {
-                    written.complete(null);
+                    done.run();
                 }
             });
-            return written;
         }
 
-        private static void fail(HttpServletResponse response, CompletableFuture<Void> written, Exception e) {
+        private static void fail(HttpServletResponse response, Runnable done, Exception e) {
             LOG.warn("Error handling request: {}", e.getMessage(), e);
             try {
                 if (!response.isCommitted()) {
@@ -116,7 +191,7 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
             } catch (Exception ignored) {
                 // the client is gone
             }
-            written.complete(null);
+            done.run();
         }
     }
 }

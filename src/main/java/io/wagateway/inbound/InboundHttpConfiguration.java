@@ -1,11 +1,15 @@
 package io.wagateway.inbound;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationPredicate;
 import java.util.concurrent.Executor;
 import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -42,5 +46,48 @@ public class InboundHttpConfiguration {
     public PlatformHttpEngine asyncPlatformHttpEngine(@Value("${server.port:8080}") int port,
             @Qualifier("applicationTaskExecutor") Executor executor) {
         return new AsyncPlatformHttpEngine(port, executor);
+    }
+
+    /**
+     * The servlet of {@code /webhooks/*} ({@link WebhookServlet}): webhooks go straight to their Camel consumer, with
+     * admission control. Only with the asynchronous engine.
+     *
+     * @param engine            the asynchronous platform-http engine
+     * @param maxInFlight       {@code gateway.webhooks.max-in-flight}: webhooks processed at once, above = 503
+     * @param maxInFlightBytes  {@code gateway.webhooks.max-in-flight-bytes}: body bytes processed at once, above = 503
+     * @param retryAfterSeconds {@code gateway.webhooks.retry-after-seconds}: Retry-After of an overload 503
+     * @param asyncTimeoutMs    {@code gateway.webhooks.timeout-ms}: a webhook not answered by then gets 503
+     * @param registry          the meter registry
+     * @return the servlet registration
+     */
+    @Bean
+    @ConditionalOnProperty(name = "gateway.webhooks.async", havingValue = "true", matchIfMissing = true)
+    public ServletRegistrationBean<WebhookServlet> webhookServlet(
+            @Qualifier("platform-http-engine") PlatformHttpEngine engine,
+            @Value("${gateway.webhooks.max-in-flight:1000}") int maxInFlight,
+            @Value("${gateway.webhooks.max-in-flight-bytes:67108864}") long maxInFlightBytes,
+            @Value("${gateway.webhooks.retry-after-seconds:1}") int retryAfterSeconds,
+            @Value("${gateway.webhooks.timeout-ms:30000}") long asyncTimeoutMs,
+            MeterRegistry registry) {
+        ServletRegistrationBean<WebhookServlet> registration = new ServletRegistrationBean<>(
+                new WebhookServlet((AsyncPlatformHttpEngine) engine, maxInFlight, maxInFlightBytes,
+                        retryAfterSeconds, asyncTimeoutMs, registry), "/webhooks/*");
+        registration.setName("webhookServlet");
+        registration.setAsyncSupported(true);
+        registration.setLoadOnStartup(1);
+        return registration;
+    }
+
+    /**
+     * Leaves webhooks out of Spring's {@code http.server.requests} observation: they are timed by
+     * {@code gateway.webhooks} (per provider and outcome), and observing each one again cost about a tenth of the
+     * gateway's CPU in the benchmark. Every other path keeps it.
+     *
+     * @return the predicate
+     */
+    @Bean
+    public ObservationPredicate webhooksNotObservedTwice() {
+        return (name, context) -> !(context instanceof ServerRequestObservationContext server
+                && server.getCarrier() != null && server.getCarrier().getRequestURI().startsWith("/webhooks/"));
     }
 }

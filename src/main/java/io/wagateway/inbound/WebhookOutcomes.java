@@ -8,7 +8,8 @@ import org.apache.camel.Exchange;
 
 /**
  * Split aggregation for one webhook: each item's route leaves its outcome word in the body ({@code stored},
- * {@code duplicate}, {@code ignored}, ...); this counts them into the webhook's JSON answer, e.g.
+ * {@code duplicate}, {@code ignored}, ..., in any case: a {@code WriteOutcome} such as {@code STORED} counts as
+ * {@code stored}); this counts them into the webhook's JSON answer, e.g.
  * {@code {"items":3,"stored":2,"duplicate":0,"ignored":1}}. An item's exception is kept on the result so the
  * webhook as a whole fails (503/500) and the provider redelivers it; items already stored are then duplicates.
  */
@@ -31,10 +32,35 @@ public class WebhookOutcomes implements AggregationStrategy {
             result.setException(newExchange.getException());
             return result;
         }
-        String outcome = newExchange.getMessage().getBody(String.class);
+        String outcome = newExchange.getMessage().getBody(String.class);   // a word, or a WriteOutcome's name
+        if (outcome != null) {
+            outcome = outcome.toLowerCase(java.util.Locale.ROOT);
+        }
         GatewayMetrics.itemOutcome(provider, outcome);
         counts.merge(outcome == null ? "unknown" : outcome, 1, Integer::sum);
         return result;
+    }
+
+    /**
+     * A batch of exactly one item becomes that item (the pipeline then processes it in place, with no split);
+     * anything else is returned as is.
+     *
+     * @param body the normalised items of one webhook ({@code List<WebhookItem>})
+     * @return the only item, or {@code body} unchanged
+     */
+    public Object unwrapSingle(Object body) {
+        return body instanceof java.util.List<?> list && list.size() == 1 ? list.get(0) : body;
+    }
+
+    /**
+     * The outcome of a webhook whose only item was processed in place: counts it as {@link #aggregate} counts a split
+     * item, then sets the same JSON answer as {@link #onCompletion}.
+     *
+     * @param exchange the webhook exchange; body the item route's outcome word
+     */
+    public void single(Exchange exchange) {
+        aggregate(null, exchange);
+        onCompletion(exchange);
     }
 
     /** Sets the webhook's response body to the summary once every item is done (unless an item failed). */

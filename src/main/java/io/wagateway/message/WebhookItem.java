@@ -11,7 +11,7 @@ public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, I
     String provider();
 
     /**
-     * What the pipeline does with the item; routes branch on it with {@code ${body.kind}}.
+     * What the pipeline does with the item (the routes branch on the item's type, which says the same).
      *
      * @return {@code message}, {@code lifecycle} or {@code ignored}
      */

@@ -21,6 +21,7 @@ import java.util.Properties;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
@@ -83,9 +84,14 @@ public class GatewayMetrics extends StoreAwareBean {
         return Metrics.globalRegistry;
     }
 
+    /** Meters by name and tags: registering (building an id, looking it up) on every count cost CPU per webhook. */
+    private static final Map<String, io.micrometer.core.instrument.Meter> METERS = new ConcurrentHashMap<>();
+
     private static void count(String name, String provider, String... tags) {
-        Counter.builder(name).tag("provider", provider == null ? "unknown" : provider).tags(tags)
-                .register(registry()).increment();
+        String p = provider == null ? "unknown" : provider;
+        String key = name + '|' + p + '|' + String.join("|", tags);
+        ((Counter) METERS.computeIfAbsent(key, k -> Counter.builder(name).tag("provider", p).tags(tags)
+                .register(registry()))).increment();
     }
 
     // --- webhooks ---
@@ -103,6 +109,13 @@ public class GatewayMetrics extends StoreAwareBean {
             @Override
             public void onDone(Exchange done) {
                 webhookAnswered(done);
+            }
+
+            // stays with the webhook's exchange: a copy sent on (the live page's seda:message-events, with
+            // waitForTaskToComplete=Never) would otherwise take it and time, count and log the copy instead
+            @Override
+            public boolean allowHandover() {
+                return false;
             }
         });
     }
@@ -193,9 +206,10 @@ public class GatewayMetrics extends StoreAwareBean {
             case 503 -> "unavailable";
             default -> "error";
         };
-        Timer.builder("gateway.webhooks").description("webhook acknowledgement latency")
-                .tag("provider", provider).tag("outcome", outcome)
-                .publishPercentileHistogram().register(registry()).record(Duration.ofNanos(nanos));
+        ((Timer) METERS.computeIfAbsent("gateway.webhooks|" + provider + "|" + outcome,
+                k -> Timer.builder("gateway.webhooks").description("webhook acknowledgement latency")
+                        .tag("provider", provider).tag("outcome", outcome)
+                        .publishPercentileHistogram().register(registry()))).record(nanos, TimeUnit.NANOSECONDS);
         outcomeLine(exchange, provider, outcome, code, nanos);
     }
 

@@ -79,13 +79,23 @@ public final class Json {
         if (s.isEmpty()) {
             return null;
         }
-        try {
-            BigDecimal n = new BigDecimal(s);
-            // values above 10^11 are milliseconds (year 5138 in seconds)
-            BigDecimal millis = n.compareTo(BigDecimal.valueOf(100_000_000_000L)) > 0 ? n : n.movePointRight(3);
-            return Instant.ofEpochMilli(millis.longValue());
-        } catch (NumberFormatException ignored) {
-            // not a number
+        // only what looks like a number is tried as one: an ISO text would throw, and an exception per webhook costs
+        if (looksNumeric(s)) {
+            try {
+                BigDecimal n = new BigDecimal(s);
+                // values above 10^11 are milliseconds (year 5138 in seconds)
+                BigDecimal millis = n.compareTo(BigDecimal.valueOf(100_000_000_000L)) > 0 ? n : n.movePointRight(3);
+                return Instant.ofEpochMilli(millis.longValue());
+            } catch (NumberFormatException ignored) {
+                // not a number (e.g. 2026-11-21T10:00:00Z)
+            }
+        }
+        if (s.indexOf('T') < 0 && s.indexOf(' ') > 0) {      // Periskope's form first: no exception to get there
+            try {
+                return OffsetDateTime.parse(s, SQL_OFFSET).toInstant();
+            } catch (DateTimeParseException ignored) {
+                // another form
+            }
         }
         try {
             return OffsetDateTime.parse(s).toInstant();
@@ -102,6 +112,16 @@ public final class Json {
         } catch (DateTimeParseException ignored) {
             return null;
         }
+    }
+
+    private static boolean looksNumeric(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
