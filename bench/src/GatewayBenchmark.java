@@ -151,7 +151,7 @@ public final class GatewayBenchmark {
         startGateway(project, work, esUrl, peers.baseUrl());
         heap = new HeapSampler(gateway.pid());
         heap.start();
-        warmUp(intOpt("warmup", 30000), 64);   // the JIT needs tens of thousands of webhooks to settle
+        warmUp(intOpt("warmup", 60000), 64);   // the JIT needs tens of thousands of webhooks to settle
         long apiCallsBefore = PEER_CALLS.get();
 
         // --- (b) maximum rate

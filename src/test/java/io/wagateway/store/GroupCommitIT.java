@@ -7,6 +7,7 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
 import com.github.tomakehurst.wiremock.http.Fault;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.wagateway.support.Fixtures;
 import io.wagateway.support.GatewayIntegrationTest;
 import java.net.URI;
@@ -24,7 +25,8 @@ import org.springframework.context.ConfigurableApplicationContext;
 /**
  * Group commit keeps correctness: concurrent webhooks share {@code _bulk} requests, yet each is answered from its own
  * item — a rejected document fails only its webhook, duplicates inside one bulk make one document, and no webhook is
- * answered 200 before Elasticsearch confirmed its write.
+ * answered 200 before Elasticsearch confirmed its write. Above the in-flight bound, webhooks are refused (503) before
+ * any processing.
  */
 class GroupCommitIT extends GatewayIntegrationTest {
 
@@ -94,6 +96,42 @@ class GroupCommitIT extends GatewayIntegrationTest {
             List<JsonNode> deadLetters = all(store().getDeadLettersIndex());
             assertThat(deadLetters).hasSize(1);
             assertThat(deadLetters.get(0).toString()).contains("rejected-document").contains("failed to parse field [chat_id]");
+        }
+    }
+
+    @Test
+    void aboveTheInFlightBoundWebhooksAreAnswered503WithRetryAfterAndNotProcessed() throws Exception {
+        // at most 3 webhooks in flight; each waits for the 400 ms bulk linger, so 10 at once overflow the bound
+        try (ConfigurableApplicationContext gateway = lingeringGateway("--gateway.webhooks.max-in-flight=3",
+                "--gateway.webhooks.retry-after-seconds=2")) {
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                answers.add(postWahaAsync(port(gateway), wahaMessage("ADMIT" + i, null)));
+            }
+            int accepted = 0;
+            int overloaded = 0;
+            for (int i = 0; i < answers.size(); i++) {
+                HttpResponse<String> r = answers.get(i).join();
+                String id = "waha:default:false_15550100001@c.us_ADMIT" + i;
+                if (r.statusCode() == 200) {
+                    accepted++;
+                    assertThat(message(id)).as("accepted webhook %d is stored", i).isNotNull();
+                } else {
+                    overloaded++;
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+                    assertThat(r.headers().firstValue("Retry-After")).hasValue("2");
+                    assertThat(r.body()).contains("overloaded");
+                    assertThat(message(id)).as("refused webhook %d is not processed", i).isNull();
+                }
+            }
+            assertThat(accepted).isBetween(1, 3);
+            assertThat(overloaded).isEqualTo(10 - accepted);
+            assertThat(gateway.getBean(MeterRegistry.class).get("gateway.webhooks.overloaded").counter().count())
+                    .isEqualTo(overloaded);
+
+            // the bound is on what is in flight now: once those are answered, the redelivery is taken
+            HttpResponse<String> redelivered = postWahaAsync(port(gateway), wahaMessage("ADMIT9", null)).join();
+            assertThat(redelivered.statusCode()).as(redelivered.body()).isEqualTo(200);
         }
     }
 
