@@ -23,6 +23,13 @@ public final class JBangProperties {
 
     private static final Pattern SPRING_ENV = Pattern.compile("\\$\\{([A-Z0-9_]+):([^}]*)}");
 
+    /**
+     * Keys of the Spring Boot starters that Camel Main (JBang) 4.17 does not have and refuses at start-up: left out
+     * (under JBang every route has its route metrics).
+     */
+    private static final java.util.Set<String> SPRING_BOOT_ONLY = java.util.Set.of(
+            "camel.metrics.route-policy-exclude-pattern");
+
     private JBangProperties() {
     }
 
@@ -38,6 +45,7 @@ public final class JBangProperties {
         }
         Map<String, String> flat = new TreeMap<>();
         flatten("", tree, flat);
+        flat.keySet().removeAll(SPRING_BOOT_ONLY);
         Properties p = new Properties();
         flat.forEach(p::setProperty);
         return p;
