@@ -145,7 +145,7 @@ public final class GatewayBenchmark {
         report.put("es_bulk_limit_docs_per_s", Math.round(bulkLimit));
         report.put("es_one_request_per_message_docs_per_s", Math.round(singleRate));
         report.put("es_bulk_vs_single", round1(bulkLimit / singleRate));
-        es.indices().delete(d -> d.index("bench-bulk-000001", "bench-single-000001", "bench-probe-000001"));
+        es.indices().delete(d -> d.index("bench-bulk-000001", "bench-single-000001"));
 
         // --- the gateway
         startGateway(project, work, esUrl, peers.baseUrl());
@@ -164,12 +164,24 @@ public final class GatewayBenchmark {
         if (rateSeconds > 0) {
             Phase fixed = openLoop(rate, rateSeconds);
             report.put("fixed_rate", fixed.summary());
+            // (a') the floor under that latency: the gateway's own group commit (ElasticsearchStore with the
+            // gateway's bulk defaults) at the same rate, with no HTTP and no Camel in front; run here, once
+            // Elasticsearch is as warm as it was for (c), while the gateway idles
+            int storeSeconds = intOpt("store-seconds", 30);
+            if (storeSeconds > 0) {
+                Phase alone = storeAlone(store, rate, storeSeconds);
+                report.put("group_commit_alone_at_fixed_rate", alone.summary());
+            }
         }
         if (soakSeconds > 0) {
+            report.put("heap_after_full_gc_before_soak_mb", heapAfterFullGc(work, "histogram-before-soak.txt"));
             heap.markSoak();
             Phase soak = openLoop(rate, soakSeconds);
             report.put("soak", soak.summary());
-            report.put("soak_heap_after_gc_trend_mb", heap.soakTrend());
+            report.put("soak_old_gen_min_per_minute_mb", heap.soakTrend());
+            // G1 reclaims the old generation late (after a concurrent mark), so a rising old gen is not yet a leak:
+            // what a full GC leaves is. The histogram (which forces one) says what is left.
+            report.put("heap_after_full_gc_after_soak_mb", heapAfterFullGc(work, "histogram-after-soak.txt"));
         }
         long apiCalls = PEER_CALLS.get();
         // the gateway's own view (acknowledgement and _bulk histograms), kept for reading beside the client's figures
@@ -195,6 +207,21 @@ public final class GatewayBenchmark {
         if (stored != expected) {
             System.out.println("MISMATCH: stored " + stored + " != sent " + expected);
         }
+    }
+
+    /** Forces a full GC in the gateway (jcmd GC.class_histogram), keeps the histogram, and returns the heap then used. */
+    long heapAfterFullGc(Path work, String histogramFile) throws Exception {
+        Path jdk = Path.of(opt.getOrDefault("gateway-java", System.getProperty("java.home")));
+        Process histo = new ProcessBuilder(jdk.resolve("bin/jcmd").toString(), String.valueOf(gateway.pid()),
+                "GC.class_histogram").redirectErrorStream(true).redirectOutput(work.resolve(histogramFile).toFile())
+                .start();
+        histo.waitFor(120, TimeUnit.SECONDS);
+        Process info = new ProcessBuilder(jdk.resolve("bin/jcmd").toString(), String.valueOf(gateway.pid()),
+                "GC.heap_info").redirectErrorStream(true).start();
+        String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        info.waitFor(30, TimeUnit.SECONDS);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(text);
+        return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
     }
 
     /** CPU ms used so far by the gateway, Elasticsearch and this JVM (load generator and WireMock), from /proc. */
@@ -597,6 +624,38 @@ public final class GatewayBenchmark {
         } finally {
             signer.shutdownNow();
         }
+        return phase;
+    }
+
+    /** The store alone at a fixed rate: each document's latency from its scheduled time to its confirmed create. */
+    Phase storeAlone(ElasticsearchStore store, int rate, int seconds) throws Exception {
+        int total = rate * seconds;
+        List<CanonicalMessage> docs = new ArrayList<>(total);
+        for (Webhook w : generate(total)) {
+            docs.add(w.document());
+        }
+        sequence.addAndGet(-total); // these go to bench-probe, not to the gateway's index counted at the end
+        Phase phase = new Phase("group commit alone, " + rate + " docs/s for " + seconds + " s", total);
+        CountDownLatch done = new CountDownLatch(total);
+        phase.cpuAtStart = cpuNow();
+        phase.startNanos = System.nanoTime();
+        for (int i = 0; i < total; i++) {
+            long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
+            long wait = scheduled - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+            }
+            store.storeMessage(docs.get(i)).whenComplete((outcome, e) -> {
+                if (e != null) {
+                    phase.fail(e);
+                }
+                phase.record((System.nanoTime() - scheduled) / 1000, e == null ? 201 : -1);
+                done.countDown();
+            });
+        }
+        done.await(120, TimeUnit.SECONDS);
+        phase.endNanos = System.nanoTime();
+        phase.cpuAtEnd = cpuNow();
         return phase;
     }
 
