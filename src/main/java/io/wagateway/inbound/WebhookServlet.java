@@ -69,11 +69,6 @@ public class WebhookServlet extends HttpServlet {
                 .description("webhooks being processed").register(registry);
     }
 
-    /** @return the number of webhooks being processed now */
-    public int inFlight() {
-        return inFlight.get();
-    }
-
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response)
             throws ServletException, IOException {
