@@ -12,7 +12,6 @@ import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.store.StoreAwareBean;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -295,9 +294,11 @@ public class GatewayMetrics extends StoreAwareBean {
     public static void bulkDone(long executionId, boolean ok) {
         Long started = BULK_STARTS.remove(executionId);
         if (started != null) {
-            Timer.builder("gateway.elasticsearch.bulk").description("Elasticsearch _bulk request duration")
-                    .tag("outcome", ok ? "ok" : "failed").publishPercentileHistogram().register(registry())
-                    .record(Duration.ofNanos(System.nanoTime() - started));
+            String outcome = ok ? "ok" : "failed";
+            ((Timer) METERS.computeIfAbsent("gateway.elasticsearch.bulk|" + outcome,
+                    k -> Timer.builder("gateway.elasticsearch.bulk").description("Elasticsearch _bulk request duration")
+                            .tag("outcome", outcome).publishPercentileHistogram().register(registry())))
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
     }
 
