@@ -302,6 +302,39 @@ public class GatewayMetrics extends StoreAwareBean {
         }
     }
 
+    /**
+     * Records one batched real-time read ({@code _mget}, client side: from send to answer).
+     *
+     * @param nanos   its duration, in ns
+     * @param batched how many documents it read
+     */
+    public static void mgetDone(long nanos, int batched) {
+        ((Timer) METERS.computeIfAbsent("gateway.elasticsearch.mget",
+                k -> Timer.builder("gateway.elasticsearch.mget")
+                        .description("Elasticsearch _mget request duration (the batched lookups)")
+                        .publishPercentileHistogram().register(registry())))
+                .record(nanos, TimeUnit.NANOSECONDS);
+        ((io.micrometer.core.instrument.DistributionSummary) METERS.computeIfAbsent("gateway.elasticsearch.mget.documents",
+                k -> io.micrometer.core.instrument.DistributionSummary.builder("gateway.elasticsearch.mget.documents")
+                        .description("documents read per _mget").baseUnit("documents").register(registry())))
+                .record(batched);
+    }
+
+    /**
+     * Records the time Elasticsearch itself reports for one {@code _bulk} request (its {@code took}, ms): beside
+     * {@link #bulkDone}'s client-side duration it tells Elasticsearch's share from the network, the client and the
+     * wait for a connection or a CPU.
+     *
+     * @param tookMs the bulk response's {@code took}, in ms
+     */
+    public static void bulkTook(long tookMs) {
+        ((Timer) METERS.computeIfAbsent("gateway.elasticsearch.bulk.took",
+                k -> Timer.builder("gateway.elasticsearch.bulk.took")
+                        .description("Elasticsearch's own time for a _bulk request (its took)")
+                        .publishPercentileHistogram().register(registry())))
+                .record(tookMs, TimeUnit.MILLISECONDS);
+    }
+
     // --- /stats and /health ---
 
     /**

@@ -393,12 +393,14 @@ public class ElasticsearchStore {
             }
             lookups.drainTo(batch, Math.max(0, lookupBatchMax - 1));
             try {
+                long sent = System.nanoTime();
                 MgetResponse<ObjectNode> response = client.mget(m -> {
                     for (PendingLookup p : batch) {
                         m.docs(d -> d.index(p.index()).id(p.id()));
                     }
                     return m;
                 }, ObjectNode.class);
+                io.wagateway.ops.GatewayMetrics.mgetDone(System.nanoTime() - sent, batch.size());
                 lookupRequests.incrementAndGet();
                 lookupDocuments.addAndGet(batch.size());
                 List<MultiGetResponseItem<ObjectNode>> docs = response.docs();
@@ -463,6 +465,7 @@ public class ElasticsearchStore {
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 BulkResponse response) {
             measure(executionId, contexts.size(), true);
+            io.wagateway.ops.GatewayMetrics.bulkTook(response.took());
             List<BulkResponseItem> items = response.items();
             for (int i = 0; i < contexts.size(); i++) {
                 CompletableFuture<WriteOutcome> future = contexts.get(i);
