@@ -15,4 +15,4 @@ fi
 CP="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
 rm -rf target/bench/classes && mkdir -p target/bench/classes
 javac -nowarn -d target/bench/classes -cp "$CP" bench/src/*.java
-exec java -Xmx2g -cp "target/bench/classes:$CP" GatewayBenchmark --project . "$@"
+exec java -Xmx2g ${BENCH_JAVA_OPTS:-} -cp "target/bench/classes:$CP" GatewayBenchmark --project . "$@"

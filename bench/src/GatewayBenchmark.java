@@ -118,15 +118,52 @@ public final class GatewayBenchmark {
         machine();
 
         // --- Elasticsearch and the provider stand-ins
-        String esUrl = LocalElasticsearch.ensureRunning(new LocalElasticsearch.Settings(
+        // --es-url: an Elasticsearch elsewhere (its own cores, as in production); else a local one on this machine
+        String esUrl = opt.containsKey("es-url") ? opt.get("es-url") : LocalElasticsearch.ensureRunning(new LocalElasticsearch.Settings(
                 project.resolve(".local/elasticsearch"), work.resolve("es-data"), work.resolve("es-logs"), esPort,
                 opt.getOrDefault("es-heap", "512m"), "elasticsearch", true, Duration.ofSeconds(120)));
         WireMockServer peers = startPeers();
+        // the store's _bulk timers in this JVM, with buckets fine enough to read percentiles from (phase a')
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        meters.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
+            @Override
+            public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
+                    io.micrometer.core.instrument.Meter.Id id,
+                    io.micrometer.core.instrument.distribution.DistributionStatisticConfig config) {
+                if (!id.getName().startsWith("gateway.elasticsearch.bulk")) {
+                    return config;
+                }
+                double[] slo = {1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 60, 80, 100, 150, 200, 300, 500, 1000};
+                return io.micrometer.core.instrument.distribution.DistributionStatisticConfig.builder()
+                        .serviceLevelObjectives(Arrays.stream(slo).map(ms -> ms * 1e6).toArray()).build().merge(config);
+            }
+        });
+        io.micrometer.core.instrument.Metrics.addRegistry(meters);
         ElasticsearchStore store = new ElasticsearchStore();
         store.setUrl(esUrl);
         store.setMessagesIndex("bench-probe");
+        // the group commit of phase (a'), by default as the gateway's defaults (application.yaml) set it
+        store.setBulkFlushIntervalMs(intOpt("store-flush-interval-ms", 5));
+        store.setBulkMaxConcurrentRequests(intOpt("store-max-concurrent-requests", 4));
         store.start();
         ElasticsearchClient es = store.client();
+        if (opt.containsKey("es-refresh-interval")) {   // e.g. 1s (Elasticsearch's default), 5s, -1
+            es.indices().putSettings(s -> s.index("bench-probe").settings(i -> i.refreshInterval(t -> t.time(
+                    opt.get("es-refresh-interval")))));
+        }
+        if (Boolean.parseBoolean(opt.getOrDefault("store-only", "false"))) {
+            // only (a'), with nothing else running: the floor Elasticsearch and the group commit set on this machine
+            storeAlone(store, intOpt("rate", 1000), intOpt("store-seconds", 30));   // warm-up
+            Map<String, double[]> before = bulkHistograms();
+            Phase alone = storeAlone(store, intOpt("rate", 1000), intOpt("store-seconds", 30));
+            report.put("group_commit_alone_at_fixed_rate", alone.summary());
+            report.put("bulk_ms_client_and_elasticsearch_took", bulkPercentiles(before, bulkHistograms()));
+            System.out.println("\n===== RESULT =====\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            store.stop();
+            peers.stop();
+            return;
+        }
 
         // --- (a) Elasticsearch's limit for the same documents
         List<Webhook> webhooks = generate(messages);
@@ -155,15 +192,23 @@ public final class GatewayBenchmark {
         long apiCallsBefore = PEER_CALLS.get();
 
         // --- (b) maximum rate
+        Map<String, double[]> gatewayBefore = scrapeGateway();
         Phase max = closedLoop(webhooks, concurrency);
+        Map<String, double[]> gatewayAfter = scrapeGateway();
         report.put("max_rate", max.summary());
+        report.put("max_rate_gateway_side_ms", bulkPercentiles(gatewayBefore, gatewayAfter));
         report.put("gateway_vs_es_bulk_limit", round1(100.0 * max.throughput() / bulkLimit) + " %");
         report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
 
         // --- (c) fixed rate
         if (rateSeconds > 0) {
+            gatewayBefore = scrapeGateway();
             Phase fixed = openLoop(rate, rateSeconds);
+            gatewayAfter = scrapeGateway();
             report.put("fixed_rate", fixed.summary());
+            // where the acknowledgement time goes, as the gateway measured it: the whole webhook, the _bulk round
+            // trip and Elasticsearch's own part of it (took), the batched _mget
+            report.put("fixed_rate_gateway_side_ms", bulkPercentiles(gatewayBefore, gatewayAfter));
             // (a') the floor under that latency: the gateway's own group commit (ElasticsearchStore with the
             // gateway's bulk defaults) at the same rate, with no HTTP and no Camel in front; run here, once
             // Elasticsearch is as warm as it was for (c), while the gateway idles
@@ -229,7 +274,52 @@ public final class GatewayBenchmark {
         long es = ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
                 .mapToLong(p -> procCpuMs(p.pid())).sum();
-        return new long[] {gateway == null ? 0 : procCpuMs(gateway.pid()), es, procCpuMs(ProcessHandle.current().pid())};
+        long[] machine = machineTicks();
+        return new long[] {gateway == null ? 0 : procCpuMs(gateway.pid()), es, procCpuMs(ProcessHandle.current().pid()),
+                machine[0] * 10, machine[1] * 10};
+    }
+
+    /**
+     * CPU time (ms) of the gateway's and Elasticsearch's threads so far, summed by thread group: the thread's name
+     * (/proc/PID/task/TID/comm, 15 characters) without its trailing number, as "gateway: C2 CompilerThre".
+     */
+    Map<String, Long> threadCpuMs() {
+        Map<String, Long> out = new HashMap<>();
+        List<long[]> who = new ArrayList<>();
+        if (gateway != null) {
+            who.add(new long[] {0, gateway.pid()});
+        }
+        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
+                .forEach(p -> who.add(new long[] {1, p.pid()}));
+        for (long[] w : who) {
+            try (var tasks = Files.list(Path.of("/proc/" + w[1] + "/task"))) {
+                for (Path task : (Iterable<Path>) tasks::iterator) {
+                    try {
+                        String name = Files.readString(task.resolve("comm")).trim()
+                                .replaceAll("[#\\-_ ]*[0-9]+([#\\-_ ]*[0-9]*)*$", "");
+                        String stat = Files.readString(task.resolve("stat"));
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long ms = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10;
+                        out.merge((w[0] == 0 ? "gateway: " : "elasticsearch: ") + name, ms, Long::sum);
+                    } catch (Exception gone) {
+                        // the thread ended meanwhile
+                    }
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        }
+        return out;
+    }
+
+    /** The machine's idle and steal time so far, in clock ticks (/proc/stat's first line: idle + iowait, steal). */
+    static long[] machineTicks() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+            return new long[] {Long.parseLong(f[4]) + Long.parseLong(f[5]), Long.parseLong(f[8])};
+        } catch (Exception e) {
+            return new long[2];
+        }
     }
 
     static long procCpuMs(long pid) {
@@ -419,9 +509,8 @@ public final class GatewayBenchmark {
         env.put("PERISKOPE_API_KEY", "bench");
         env.put("UNIPILE_DSN", peers);
         env.put("UNIPILE_API_KEY", "bench");
-        for (String key : List.of("WEBHOOK_ASYNC", "ES_BULK_FLUSH_INTERVAL_MS", "ES_BULK_MAX_OPERATIONS",
-                "ES_BULK_MAX_CONCURRENT_REQUESTS", "ES_COMPLETION_THREADS")) {
-            if (opt.containsKey(key)) {
+        for (String key : opt.keySet()) {   // --SOME_SETTING value: any option in capitals is the gateway's environment
+            if (key.matches("[A-Z][A-Z0-9_]*")) {
                 env.put(key, opt.get(key));
             }
         }
@@ -459,6 +548,8 @@ public final class GatewayBenchmark {
         long endNanos;
         long[] cpuAtStart;
         long[] cpuAtEnd;
+        Map<String, Long> threadsAtStart;
+        Map<String, Long> threadsAtEnd;
 
         Phase(String name, int capacity) {
             this.name = name;
@@ -509,7 +600,22 @@ public final class GatewayBenchmark {
                     cpu.put(who[i], Map.of("cores", round2(ms / 1000.0 / seconds),
                             "ms_per_request", round2((double) ms / recorded.get())));
                 }
+                // what was left of the machine, and what its hypervisor took (a noisy neighbour shows here)
+                int cores = Runtime.getRuntime().availableProcessors();
+                cpu.put("machine_idle_cores", round2((cpuAtEnd[3] - cpuAtStart[3]) / 1000.0 / seconds));
+                cpu.put("machine_steal_percent", round1(100.0 * (cpuAtEnd[4] - cpuAtStart[4]) / 1000.0 / seconds / cores));
                 s.put("cpu", cpu);
+                if (threadsAtStart != null && threadsAtEnd != null) {
+                    // the busiest thread groups of the gateway and Elasticsearch (JIT compilers, GC, HTTP, ...)
+                    Map<String, Double> groups = new LinkedHashMap<>();
+                    threadsAtEnd.forEach((k, v) -> groups.put(k, round2((v - threadsAtStart.getOrDefault(k, 0L)) / 1000.0
+                            / seconds)));
+                    Map<String, Double> top = new LinkedHashMap<>();
+                    groups.entrySet().stream().filter(e -> e.getValue() >= 0.01)
+                            .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(16)
+                            .forEach(e -> top.put(e.getKey(), e.getValue()));
+                    s.put("busiest_threads_cores", top);
+                }
             }
             if (!failureKinds.isEmpty()) {
                 s.put("transport_failure_kinds", failureKinds.toString());
@@ -565,6 +671,7 @@ public final class GatewayBenchmark {
                 }
             };
             phase.cpuAtStart = cpuNow();
+            phase.threadsAtStart = threadCpuMs();
             phase.startNanos = System.nanoTime();
             for (int c = 0; c < concurrency; c++) {
                 int i = next.getAndIncrement();
@@ -575,6 +682,7 @@ public final class GatewayBenchmark {
             done.await(600, TimeUnit.SECONDS);
             phase.endNanos = System.nanoTime();
             phase.cpuAtEnd = cpuNow();
+            phase.threadsAtEnd = threadCpuMs();
         }
         return phase;
     }
@@ -601,6 +709,7 @@ public final class GatewayBenchmark {
         };
         try (HttpLoad load = load(intOpt("open-loop-connections", 512))) {
             phase.cpuAtStart = cpuNow();
+            phase.threadsAtStart = threadCpuMs();
             phase.startNanos = System.nanoTime();
             for (int i = 0; i < total; i++) {
                 if (index == current.size()) {
@@ -621,6 +730,7 @@ public final class GatewayBenchmark {
             }
             phase.endNanos = System.nanoTime();
             phase.cpuAtEnd = cpuNow();
+            phase.threadsAtEnd = threadCpuMs();
         } finally {
             signer.shutdownNow();
         }
@@ -638,6 +748,7 @@ public final class GatewayBenchmark {
         Phase phase = new Phase("group commit alone, " + rate + " docs/s for " + seconds + " s", total);
         CountDownLatch done = new CountDownLatch(total);
         phase.cpuAtStart = cpuNow();
+            phase.threadsAtStart = threadCpuMs();
         phase.startNanos = System.nanoTime();
         for (int i = 0; i < total; i++) {
             long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
@@ -656,7 +767,86 @@ public final class GatewayBenchmark {
         done.await(120, TimeUnit.SECONDS);
         phase.endNanos = System.nanoTime();
         phase.cpuAtEnd = cpuNow();
+            phase.threadsAtEnd = threadCpuMs();
         return phase;
+    }
+
+    static final List<String> GATEWAY_TIMERS = List.of("gateway_webhooks_seconds", "gateway_elasticsearch_bulk_seconds",
+            "gateway_elasticsearch_bulk_took_seconds", "gateway_elasticsearch_mget_seconds");
+
+    /**
+     * The gateway's own histograms ({@code /actuator/prometheus}): for each timer of {@link #GATEWAY_TIMERS}, its
+     * buckets summed over all tags, as (upper bound in ms, cumulative count) pairs.
+     */
+    Map<String, double[]> scrapeGateway() throws Exception {
+        String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort
+                + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, java.util.TreeMap<Double, Double>> buckets = new LinkedHashMap<>();
+        for (String line : text.split("\n")) {
+            for (String name : GATEWAY_TIMERS) {
+                if (line.startsWith(name + "_bucket{")) {
+                    int le = line.indexOf("le=\"");
+                    String bound = line.substring(le + 4, line.indexOf('"', le + 4));
+                    double ms = "+Inf".equals(bound) ? Double.POSITIVE_INFINITY : Double.parseDouble(bound) * 1000;
+                    double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    buckets.computeIfAbsent(name, k -> new java.util.TreeMap<>()).merge(ms, count, Double::sum);
+                }
+            }
+        }
+        Map<String, double[]> out = new LinkedHashMap<>();
+        buckets.forEach((name, b) -> {
+            double[] v = new double[b.size() * 2];
+            int i = 0;
+            for (Map.Entry<Double, Double> e : b.entrySet()) {
+                v[i++] = e.getKey();
+                v[i++] = e.getValue();
+            }
+            out.put(name, v);
+        });
+        return out;
+    }
+
+    /** Cumulative bucket counts (bucket upper bound ms, count) of the store's _bulk timers in this JVM. */
+    static Map<String, double[]> bulkHistograms() {
+        Map<String, double[]> out = new LinkedHashMap<>();
+        for (String name : List.of("gateway.elasticsearch.bulk", "gateway.elasticsearch.bulk.took")) {
+            io.micrometer.core.instrument.Timer t = io.micrometer.core.instrument.Metrics.globalRegistry.getRegistries()
+                    .iterator().next().find(name).timer();
+            if (t == null || t.takeSnapshot().histogramCounts().length == 0) {
+                continue;
+            }
+            io.micrometer.core.instrument.distribution.CountAtBucket[] b = t.takeSnapshot().histogramCounts();
+            double[] v = new double[b.length * 2];
+            for (int i = 0; i < b.length; i++) {
+                v[2 * i] = b[i].bucket(TimeUnit.MILLISECONDS);
+                v[2 * i + 1] = b[i].count();
+            }
+            out.put(name, v);
+        }
+        return out;
+    }
+
+    /** p50/p99/count of each timer between two {@link #bulkHistograms()} snapshots (upper bucket bounds, ms). */
+    static Map<String, Object> bulkPercentiles(Map<String, double[]> before, Map<String, double[]> after) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        after.forEach((name, a) -> {
+            double[] b = before.getOrDefault(name, new double[0]);
+            int n = a.length / 2;
+            double total = a[2 * n - 1] - (b.length == a.length ? b[2 * n - 1] : 0);
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("count", (long) total);
+            for (double q : new double[] {0.5, 0.9, 0.99}) {
+                for (int i = 0; i < n; i++) {
+                    double c = a[2 * i + 1] - (b.length == a.length ? b[2 * i + 1] : 0);
+                    if (c >= q * total) {
+                        p.put("p" + Math.round(q * 100) + "_ms_at_most", a[2 * i]);
+                        break;
+                    }
+                }
+            }
+            out.put(name, p);
+        });
+        return out;
     }
 
     List<byte[]> wireAll(List<Webhook> webhooks) {
