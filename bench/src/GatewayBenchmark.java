@@ -158,7 +158,7 @@ public final class GatewayBenchmark {
             Map<String, double[]> before = bulkHistograms();
             Phase alone = storeAlone(store, intOpt("rate", 1000), intOpt("store-seconds", 30));
             report.put("group_commit_alone_at_fixed_rate", alone.summary());
-            report.put("bulk_ms_client_and_elasticsearch_took", bulkPercentiles(before, bulkHistograms()));
+            report.put("group_commit_alone_bulk_ms", bulkPercentiles(before, bulkHistograms()));
             System.out.println("\n===== RESULT =====\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
             store.stop();
             peers.stop();
@@ -214,8 +214,10 @@ public final class GatewayBenchmark {
             // Elasticsearch is as warm as it was for (c), while the gateway idles
             int storeSeconds = intOpt("store-seconds", 30);
             if (storeSeconds > 0) {
+                Map<String, double[]> storeBefore = bulkHistograms();
                 Phase alone = storeAlone(store, rate, storeSeconds);
                 report.put("group_commit_alone_at_fixed_rate", alone.summary());
+                report.put("group_commit_alone_bulk_ms", bulkPercentiles(storeBefore, bulkHistograms()));
             }
         }
         if (soakSeconds > 0) {
@@ -782,6 +784,7 @@ public final class GatewayBenchmark {
         String text = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort
                 + "/actuator/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
         Map<String, java.util.TreeMap<Double, Double>> buckets = new LinkedHashMap<>();
+        Map<String, Double> totals = new LinkedHashMap<>();
         for (String line : text.split("\n")) {
             for (String name : GATEWAY_TIMERS) {
                 if (line.startsWith(name + "_bucket{")) {
@@ -790,10 +793,15 @@ public final class GatewayBenchmark {
                     double ms = "+Inf".equals(bound) ? Double.POSITIVE_INFINITY : Double.parseDouble(bound) * 1000;
                     double count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
                     buckets.computeIfAbsent(name, k -> new java.util.TreeMap<>()).merge(ms, count, Double::sum);
+                } else if (line.startsWith(name + "_sum{") || line.startsWith(name + "_count{")) {
+                    double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    boolean sum = line.startsWith(name + "_sum{");
+                    totals.merge(name + (sum ? "#sum" : "#count"), sum ? value * 1000 : value, Double::sum);
                 }
             }
         }
         Map<String, double[]> out = new LinkedHashMap<>();
+        totals.forEach((k, v) -> out.put(k, new double[] {v}));
         buckets.forEach((name, b) -> {
             double[] v = new double[b.size() * 2];
             int i = 0;
@@ -812,9 +820,11 @@ public final class GatewayBenchmark {
         for (String name : List.of("gateway.elasticsearch.bulk", "gateway.elasticsearch.bulk.took")) {
             io.micrometer.core.instrument.Timer t = io.micrometer.core.instrument.Metrics.globalRegistry.getRegistries()
                     .iterator().next().find(name).timer();
-            if (t == null || t.takeSnapshot().histogramCounts().length == 0) {
+            if (t == null) {
                 continue;
             }
+            out.put(name + "#sum", new double[] {t.totalTime(TimeUnit.MILLISECONDS)});
+            out.put(name + "#count", new double[] {t.count()});
             io.micrometer.core.instrument.distribution.CountAtBucket[] b = t.takeSnapshot().histogramCounts();
             double[] v = new double[b.length * 2];
             for (int i = 0; i < b.length; i++) {
@@ -829,24 +839,40 @@ public final class GatewayBenchmark {
     /** p50/p99/count of each timer between two {@link #bulkHistograms()} snapshots (upper bucket bounds, ms). */
     static Map<String, Object> bulkPercentiles(Map<String, double[]> before, Map<String, double[]> after) {
         Map<String, Object> out = new LinkedHashMap<>();
-        after.forEach((name, a) -> {
-            double[] b = before.getOrDefault(name, new double[0]);
-            int n = a.length / 2;
-            double total = a[2 * n - 1] - (b.length == a.length ? b[2 * n - 1] : 0);
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        after.keySet().forEach(k -> names.add(k.replaceFirst("#.*", "")));
+        for (String name : names) {
+            double count = delta(before, after, name + "#count");
+            if (count <= 0) {
+                continue;
+            }
             Map<String, Object> p = new LinkedHashMap<>();
-            p.put("count", (long) total);
-            for (double q : new double[] {0.5, 0.9, 0.99}) {
-                for (int i = 0; i < n; i++) {
-                    double c = a[2 * i + 1] - (b.length == a.length ? b[2 * i + 1] : 0);
-                    if (c >= q * total) {
-                        p.put("p" + Math.round(q * 100) + "_ms_at_most", a[2 * i]);
-                        break;
+            p.put("count", (long) count);
+            p.put("mean_ms", round2(delta(before, after, name + "#sum") / count));
+            double[] a = after.get(name);
+            if (a != null && a.length > 0) {   // percentiles from the histogram's buckets (upper bounds)
+                double[] b = before.getOrDefault(name, new double[0]);
+                int n = a.length / 2;
+                double total = a[2 * n - 1] - (b.length == a.length ? b[2 * n - 1] : 0);
+                for (double q : new double[] {0.5, 0.9, 0.99}) {
+                    for (int i = 0; i < n; i++) {
+                        double c = a[2 * i + 1] - (b.length == a.length ? b[2 * i + 1] : 0);
+                        if (c >= q * total) {
+                            p.put("p" + Math.round(q * 100) + "_ms_at_most", round2(a[2 * i]));
+                            break;
+                        }
                     }
                 }
             }
             out.put(name, p);
-        });
+        }
         return out;
+    }
+
+    static double delta(Map<String, double[]> before, Map<String, double[]> after, String key) {
+        double[] a = after.get(key);
+        double[] b = before.get(key);
+        return (a == null ? 0 : a[0]) - (b == null ? 0 : b[0]);
     }
 
     List<byte[]> wireAll(List<Webhook> webhooks) {

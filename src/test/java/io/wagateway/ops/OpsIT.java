@@ -178,7 +178,7 @@ class OpsIT extends GatewayIntegrationTest {
                     .containsPattern("gateway_webhooks_seconds_count\\{[^}]*outcome=\"ok\"[^}]*provider=\"meta\"")
                     .containsPattern("gateway_messages_stored_total\\{[^}]*provider=\"meta\"")
                     .contains("gateway_elasticsearch_bulk_seconds_bucket{")
-                    .contains("gateway_elasticsearch_bulk_took_seconds_bucket{")
+                    .contains("gateway_elasticsearch_bulk_took_seconds_count{")
                     .contains("gateway_elasticsearch_mget_seconds_bucket{")
                     .containsPattern("camel_exchanges_total\\{[^}]*routeId=\"meta-inbound\"");
             for (String name : used) {
