@@ -124,8 +124,7 @@ public final class GatewayBenchmark {
                 opt.getOrDefault("es-heap", "512m"), "elasticsearch", true, Duration.ofSeconds(120)));
         WireMockServer peers = startPeers();
         // the store's _bulk timers in this JVM, with buckets fine enough to read percentiles from (phase a')
-        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         meters.config().meterFilter(new io.micrometer.core.instrument.config.MeterFilter() {
             @Override
             public io.micrometer.core.instrument.distribution.DistributionStatisticConfig configure(
@@ -275,12 +274,17 @@ public final class GatewayBenchmark {
 
     /** CPU ms used so far by the gateway, Elasticsearch and this JVM (load generator and WireMock), from /proc. */
     long[] cpuNow() {
-        long es = ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
-                .mapToLong(p -> procCpuMs(p.pid())).sum();
+        long es = elasticsearchPids().map(GatewayBenchmark::procCpuMs).sum();
         long[] machine = machineTicks();
         return new long[] {gateway == null ? 0 : procCpuMs(gateway.pid()), es, procCpuMs(ProcessHandle.current().pid()),
                 machine[0] * 10, machine[1] * 10};
+    }
+
+    /** The Elasticsearch processes on this machine (the local one, or none with --es-url elsewhere). */
+    static java.util.stream.LongStream elasticsearchPids() {
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
+                .mapToLong(ProcessHandle::pid);
     }
 
     /**
@@ -293,8 +297,7 @@ public final class GatewayBenchmark {
         if (gateway != null) {
             who.add(new long[] {0, gateway.pid()});
         }
-        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
-                .forEach(p -> who.add(new long[] {1, p.pid()}));
+        elasticsearchPids().forEach(pid -> who.add(new long[] {1, pid}));
         for (long[] w : who) {
             try (var tasks = Files.list(Path.of("/proc/" + w[1] + "/task"))) {
                 for (Path task : (Iterable<Path>) tasks::iterator) {
@@ -816,12 +819,14 @@ public final class GatewayBenchmark {
         return out;
     }
 
+    /** The store's meters in this JVM (phase a'), with buckets fine enough for percentiles. */
+    static io.micrometer.core.instrument.simple.SimpleMeterRegistry meters;
+
     /** Cumulative bucket counts (bucket upper bound ms, count) of the store's _bulk timers in this JVM. */
     static Map<String, double[]> bulkHistograms() {
         Map<String, double[]> out = new LinkedHashMap<>();
         for (String name : List.of("gateway.elasticsearch.bulk", "gateway.elasticsearch.bulk.took")) {
-            io.micrometer.core.instrument.Timer t = io.micrometer.core.instrument.Metrics.globalRegistry.getRegistries()
-                    .iterator().next().find(name).timer();
+            io.micrometer.core.instrument.Timer t = meters.find(name).timer();
             if (t == null) {
                 continue;
             }

@@ -323,8 +323,8 @@ public class GatewayMetrics extends StoreAwareBean {
     /**
      * Records the time Elasticsearch itself reports for one {@code _bulk} request (its {@code took}, ms). Its total
      * over its count, beside {@link #bulkDone}'s client-side mean, tells Elasticsearch's share from the network, the
-     * client and the wait for a CPU. Single values are coarse: Elasticsearch reads a clock that ticks every 200 ms
-     * ({@code thread_pool.estimated_time_interval}), so a bulk shows 0 or about 200 ms; hence no histogram.
+     * client and the wait for a CPU. Single values are coarse: in the benchmark every bulk showed 0 or 180-200 ms and
+     * nothing between, as from a clock that ticks every 200 ms (Elasticsearch's cached time); hence no histogram.
      *
      * @param tookMs the bulk response's {@code took}, in ms
      */
