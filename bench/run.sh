@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Throughput benchmark (issue 6): one command, on one machine.
 #   bench/run.sh [--messages 40000] [--concurrency 128] [--rate 1000] [--rate-seconds 60] [--soak-seconds 0]
-#                [--WEBHOOK_ASYNC false] [--ES_BULK_FLUSH_INTERVAL_MS 5] ...
+#                [--warmup 150000] [--store-seconds 30] [--store-only true] [--es-url URL] [--es-refresh-interval 1s]
+#                [--store-flush-interval-ms 5] [--store-max-concurrent-requests 4] [--gateway-java JDK_HOME]
+#                [--gateway-jvm-opts "..."] [--WEBHOOK_ASYNC false] [--ES_BULK_FLUSH_INTERVAL_MS 5] ...
+# (options in capitals go to the gateway's environment; BENCH_JAVA_OPTS sets this benchmark JVM's own options)
 # Builds the jar (tests skipped), starts Elasticsearch 9.2.0 on port 9299 (fresh data under target/bench), WireMock
 # for the provider APIs, and the packaged gateway (-Xmx512m, port 18080), then runs GatewayBenchmark and prints
 # the result (also written to target/bench/result.json). The gateway's log is target/bench/gateway.log.

@@ -157,8 +157,8 @@ public final class GatewayBenchmark {
             Map<String, double[]> before = bulkHistograms();
             Phase alone = storeAlone(store, intOpt("rate", 1000), intOpt("store-seconds", 30));
             report.put("group_commit_alone_at_fixed_rate", alone.summary());
-            report.put("group_commit_alone_bulk_ms", bulkPercentiles(before, bulkHistograms()));
-            System.out.println("\n===== RESULT =====\n" + JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report));
+            report.put("group_commit_alone_bulk_ms", timerSummary(before, bulkHistograms()));
+            writeResult(work);
             store.stop();
             peers.stop();
             return;
@@ -197,7 +197,7 @@ public final class GatewayBenchmark {
         Phase max = closedLoop(webhooks, concurrency);
         Map<String, double[]> gatewayAfter = scrapeGateway();
         report.put("max_rate", max.summary());
-        report.put("max_rate_gateway_side_ms", bulkPercentiles(gatewayBefore, gatewayAfter));
+        report.put("max_rate_gateway_side_ms", timerSummary(gatewayBefore, gatewayAfter));
         report.put("gateway_vs_es_bulk_limit", round1(100.0 * max.throughput() / bulkLimit) + " %");
         report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
 
@@ -209,7 +209,7 @@ public final class GatewayBenchmark {
             report.put("fixed_rate", fixed.summary());
             // where the acknowledgement time goes, as the gateway measured it: the whole webhook, the _bulk round
             // trip and Elasticsearch's own part of it (took), the batched _mget
-            report.put("fixed_rate_gateway_side_ms", bulkPercentiles(gatewayBefore, gatewayAfter));
+            report.put("fixed_rate_gateway_side_ms", timerSummary(gatewayBefore, gatewayAfter));
             // (a') the floor under that latency: the gateway's own group commit (ElasticsearchStore with the
             // gateway's bulk defaults) at the same rate, with no HTTP and no Camel in front; run here, once
             // Elasticsearch is as warm as it was for (c), while the gateway idles
@@ -218,7 +218,7 @@ public final class GatewayBenchmark {
                 Map<String, double[]> storeBefore = bulkHistograms();
                 Phase alone = storeAlone(store, rate, storeSeconds);
                 report.put("group_commit_alone_at_fixed_rate", alone.summary());
-                report.put("group_commit_alone_bulk_ms", bulkPercentiles(storeBefore, bulkHistograms()));
+                report.put("group_commit_alone_bulk_ms", timerSummary(storeBefore, bulkHistograms()));
             }
         }
         if (soakSeconds > 0) {
@@ -247,14 +247,19 @@ public final class GatewayBenchmark {
         report.put("peak_heap_used_mb", heap.peakUsedMb());
         report.put("peak_heap_committed_mb", heap.peakCommittedMb());
         heap.stopSampling();
-        String out = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report);
-        Files.writeString(work.resolve("result.json"), out);
-        System.out.println("\n===== RESULT =====\n" + out);
+        writeResult(work);
         peers.stop();
         store.stop();
         if (stored != expected) {
             System.out.println("MISMATCH: stored " + stored + " != sent " + expected);
         }
+    }
+
+    /** Prints the report and writes it to target/bench/result.json. */
+    void writeResult(Path work) throws IOException {
+        String out = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(report);
+        Files.writeString(work.resolve("result.json"), out);
+        System.out.println("\n===== RESULT =====\n" + out);
     }
 
     /** Forces a full GC in the gateway (jcmd GC.class_histogram), keeps the histogram, and returns the heap then used. */
@@ -270,6 +275,20 @@ public final class GatewayBenchmark {
         info.waitFor(30, TimeUnit.SECONDS);
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(text);
         return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
+    }
+
+    /** Starts a phase's clock and its CPU readings (per process, per thread group, the machine's idle and steal). */
+    void begin(Phase phase) {
+        phase.cpuAtStart = cpuNow();
+        phase.threadsAtStart = threadCpuMs();
+        phase.startNanos = System.nanoTime();
+    }
+
+    /** Stops what {@link #begin} started. */
+    void end(Phase phase) {
+        phase.endNanos = System.nanoTime();
+        phase.cpuAtEnd = cpuNow();
+        phase.threadsAtEnd = threadCpuMs();
     }
 
     /** CPU ms used so far by the gateway, Elasticsearch and this JVM (load generator and WireMock), from /proc. */
@@ -677,9 +696,7 @@ public final class GatewayBenchmark {
                     load.submit(requests.get(i), now, onDone[0]);
                 }
             };
-            phase.cpuAtStart = cpuNow();
-            phase.threadsAtStart = threadCpuMs();
-            phase.startNanos = System.nanoTime();
+            begin(phase);
             for (int c = 0; c < concurrency; c++) {
                 int i = next.getAndIncrement();
                 if (i < requests.size()) {
@@ -687,9 +704,7 @@ public final class GatewayBenchmark {
                 }
             }
             done.await(600, TimeUnit.SECONDS);
-            phase.endNanos = System.nanoTime();
-            phase.cpuAtEnd = cpuNow();
-            phase.threadsAtEnd = threadCpuMs();
+            end(phase);
         }
         return phase;
     }
@@ -715,9 +730,7 @@ public final class GatewayBenchmark {
             done.countDown();
         };
         try (HttpLoad load = load(intOpt("open-loop-connections", 512))) {
-            phase.cpuAtStart = cpuNow();
-            phase.threadsAtStart = threadCpuMs();
-            phase.startNanos = System.nanoTime();
+            begin(phase);
             for (int i = 0; i < total; i++) {
                 if (index == current.size()) {
                     current = ahead.get();
@@ -735,9 +748,7 @@ public final class GatewayBenchmark {
             if (!done.await(120, TimeUnit.SECONDS)) {
                 System.out.println("open loop: " + done.getCount() + " requests unanswered after 120 s");
             }
-            phase.endNanos = System.nanoTime();
-            phase.cpuAtEnd = cpuNow();
-            phase.threadsAtEnd = threadCpuMs();
+            end(phase);
         } finally {
             signer.shutdownNow();
         }
@@ -754,9 +765,7 @@ public final class GatewayBenchmark {
         sequence.addAndGet(-total); // these go to bench-probe, not to the gateway's index counted at the end
         Phase phase = new Phase("group commit alone, " + rate + " docs/s for " + seconds + " s", total);
         CountDownLatch done = new CountDownLatch(total);
-        phase.cpuAtStart = cpuNow();
-            phase.threadsAtStart = threadCpuMs();
-        phase.startNanos = System.nanoTime();
+        begin(phase);
         for (int i = 0; i < total; i++) {
             long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
             long wait = scheduled - System.nanoTime();
@@ -772,9 +781,7 @@ public final class GatewayBenchmark {
             });
         }
         done.await(120, TimeUnit.SECONDS);
-        phase.endNanos = System.nanoTime();
-        phase.cpuAtEnd = cpuNow();
-            phase.threadsAtEnd = threadCpuMs();
+        end(phase);
         return phase;
     }
 
@@ -843,8 +850,11 @@ public final class GatewayBenchmark {
         return out;
     }
 
-    /** p50/p99/count of each timer between two {@link #bulkHistograms()} snapshots (upper bucket bounds, ms). */
-    static Map<String, Object> bulkPercentiles(Map<String, double[]> before, Map<String, double[]> after) {
+    /**
+     * Count, mean and p50/p90/p99 (upper bucket bounds, ms) of each timer between two snapshots, from
+     * {@link #bulkHistograms()} (this JVM) or {@link #scrapeGateway()} (the gateway).
+     */
+    static Map<String, Object> timerSummary(Map<String, double[]> before, Map<String, double[]> after) {
         Map<String, Object> out = new LinkedHashMap<>();
         java.util.Set<String> names = new java.util.LinkedHashSet<>();
         after.keySet().forEach(k -> names.add(k.replaceFirst("#.*", "")));
