@@ -1,5 +1,6 @@
 package io.wagateway;
 
+import io.wagateway.ops.StopSignals;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchClientAutoConfiguration;
@@ -15,8 +16,13 @@ import org.springframework.boot.autoconfigure.elasticsearch.ElasticsearchRestCli
         ElasticsearchRestClientAutoConfiguration.class})
 public class GatewayApplication {
 
-    /** @param args command-line arguments, passed to Spring Boot */
+    /**
+     * Starts the gateway; SIGTERM / SIGINT stop it gracefully with exit status 0 ({@link StopSignals}).
+     *
+     * @param args command-line arguments, passed to Spring Boot
+     */
     public static void main(String[] args) {
+        StopSignals.install();
         SpringApplication.run(GatewayApplication.class, args);
     }
 }

@@ -9,19 +9,26 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.Yaml;
 
 /**
  * {@code application.yaml} as the properties file Camel JBang takes ({@code camel run --properties=...}; 4.17 does
- * not load application.yaml itself): every key flattened to dotted form, each Spring {@code ${ENV:default}} turned
- * into Camel's {@code {{env:ENV:default}}}, so the same environment variables configure both runtimes.
+ * not load application.yaml itself): every key flattened to dotted form, and every Spring placeholder turned into
+ * Camel's, nested ones included, so the same environment variables configure both runtimes the same way:
+ * <ul>
+ *   <li>{@code ${ENV_NAME:default}} (an upper-case name: an environment variable) becomes
+ *       {@code {{env:ENV_NAME:default}}};</li>
+ *   <li>{@code ${some.key:default}} (a property) becomes {@code {{some.key:default}}};</li>
+ *   <li>a default is converted the same way, so {@code ${MESSAGES_PAGE_TOKEN:${gateway.admin.token:}}} becomes
+ *       {@code {{env:MESSAGES_PAGE_TOKEN:{{gateway.admin.token:}}}}}, which Camel resolves as Spring does.</li>
+ * </ul>
  * Usage: {@code java -cp <classpath> io.wagateway.ops.JBangProperties application.yaml > gateway.properties}.
  */
 public final class JBangProperties {
 
-    private static final Pattern SPRING_ENV = Pattern.compile("\\$\\{([A-Z0-9_]+):([^}]*)}");
+    /** An environment variable's name, as application.yaml spells them (a property key is lower-case, dotted). */
+    private static final Pattern ENV_NAME = Pattern.compile("[A-Z_][A-Z0-9_]*");
 
     /**
      * Keys of the Spring Boot starters that Camel Main (JBang) 4.17 does not have and refuses at start-up: left out
@@ -56,14 +63,72 @@ public final class JBangProperties {
         if (node instanceof Map<?, ?> map) {
             map.forEach((k, v) -> flatten(prefix.isEmpty() ? String.valueOf(k) : prefix + "." + k, v, out));
         } else if (node != null) {
-            Matcher m = SPRING_ENV.matcher(String.valueOf(node));
-            StringBuilder value = new StringBuilder();
-            while (m.find()) {
-                m.appendReplacement(value, Matcher.quoteReplacement("{{env:" + m.group(1) + ":" + m.group(2) + "}}"));
-            }
-            m.appendTail(value);
-            out.put(prefix, value.toString());
+            out.put(prefix, toCamel(String.valueOf(node)));
         }
+    }
+
+    /**
+     * Converts Spring placeholders to Camel's, recursively (see the class comment); other text is kept as it is.
+     *
+     * @param value a value of application.yaml
+     * @return the value with Camel placeholders
+     * @throws IllegalArgumentException when a {@code ${} has no matching closing brace
+     */
+    public static String toCamel(String value) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < value.length()) {
+            int start = value.indexOf("${", i);
+            if (start < 0) {
+                out.append(value, i, value.length());
+                break;
+            }
+            out.append(value, i, start);
+            int end = closingBrace(value, start + 2);
+            String inner = value.substring(start + 2, end);
+            int colon = topLevelColon(inner);
+            String key = colon < 0 ? inner : inner.substring(0, colon);
+            out.append("{{").append(ENV_NAME.matcher(key).matches() ? "env:" + key : key);
+            if (colon >= 0) {
+                out.append(':').append(toCamel(inner.substring(colon + 1)));
+            }
+            out.append("}}");
+            i = end + 1;
+        }
+        return out.toString();
+    }
+
+    /** @return the index of the {@code }} closing the placeholder whose content starts at {@code from} */
+    private static int closingBrace(String value, int from) {
+        int depth = 0;
+        for (int i = from; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '{') {
+                depth++;
+            } else if (c == '}') {
+                if (depth == 0) {
+                    return i;
+                }
+                depth--;
+            }
+        }
+        throw new IllegalArgumentException("unclosed placeholder in: " + value);
+    }
+
+    /** @return the index of the first {@code :} outside nested braces, or -1 */
+    private static int topLevelColon(String inner) {
+        int depth = 0;
+        for (int i = 0; i < inner.length(); i++) {
+            char c = inner.charAt(i);
+            if (c == '{') {
+                depth++;
+            } else if (c == '}') {
+                depth--;
+            } else if (c == ':' && depth == 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

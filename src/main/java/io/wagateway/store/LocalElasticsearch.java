@@ -28,11 +28,21 @@ import org.slf4j.LoggerFactory;
  *   <li>security is off and it listens on 127.0.0.1 only.</li>
  * </ul>
  * One node per JVM; it is stopped by a JVM shutdown hook, i.e. when the gateway (or the test JVM) stops.
+ * <p>
+ * The node belongs to the JVM that started it: its logs folder holds {@code elasticsearch.pid} (the node, written
+ * by Elasticsearch) and {@code owner.pid} (the JVM that started or adopted it). A JVM killed with SIGKILL runs no
+ * shutdown hook and leaves its node running; the next start finds that orphan (its owner is no longer alive),
+ * adopts it, says so in the log, and stops it on exit. A node owned by another live JVM is used, never stopped; an
+ * Elasticsearch on the port without our pid file is someone else's: used, never stopped, not called "local".
  */
 public final class LocalElasticsearch {
 
     private static final Logger LOG = LoggerFactory.getLogger(LocalElasticsearch.class);
     private static final int MIN_JAVA = 21;
+    /** In the logs folder: the node's pid, written by Elasticsearch ({@code -p}). */
+    static final String PID_FILE = "elasticsearch.pid";
+    /** In the logs folder: the pid of the JVM that owns the node (started or adopted it) and stops it on exit. */
+    static final String OWNER_FILE = "owner.pid";
 
     private static LocalElasticsearch running;
 
@@ -66,30 +76,117 @@ public final class LocalElasticsearch {
     }
 
     /**
-     * Makes sure a local node answers on {@code settings.httpPort()}: reuses one already running there, else starts
-     * it and registers a shutdown hook that stops it.
+     * Makes sure a local node answers on {@code settings.httpPort()}: reuses one already running there (adopting it
+     * when the gateway that started it is gone, see the class comment), else starts it; a node this JVM started or
+     * adopted is stopped by a shutdown hook.
      *
      * @param settings what to start
      * @return the node's base URL
      * @throws IllegalStateException with a one-line explanation (missing distribution, no JDK ≥ 21, start failure)
      */
     public static synchronized String ensureRunning(Settings settings) {
-        if (running != null && running.settings.httpPort() == settings.httpPort()) {
-            return settings.url();
+        return ensure(settings).url();
+    }
+
+    /**
+     * What {@link #ensureRunning} found or did on the port.
+     *
+     * @param url   the node's base URL
+     * @param local true when the node is the project's own (started or adopted by this JVM, or owned by another live
+     *              gateway on the same folders); false for an Elasticsearch of someone else's on that port
+     * @param notes what was found and done, one line each (also logged here; a caller that runs before its logging
+     *              is set up, such as Spring Boot's environment post-processor, logs them again once it is)
+     */
+    public record Node(String url, boolean local, List<Note> notes) {
+    }
+
+    /**
+     * A line of {@link Node#notes()}.
+     *
+     * @param warn true for a warning (an orphan adopted or stopped)
+     * @param line the text
+     */
+    public record Note(boolean warn, String line) {
+    }
+
+    /** Logs a line and keeps it for {@link Node#notes()}. */
+    private static void note(List<Note> notes, boolean warn, String line) {
+        if (warn) {
+            LOG.warn(line);
+        } else {
+            LOG.info(line);
         }
-        if (clusterHealthy(settings.url())) {
-            LOG.info("Elasticsearch already running at {}; using it", settings.url());
-            running = new LocalElasticsearch(settings, false);
-            return settings.url();
+        notes.add(new Note(warn, line));
+    }
+
+    /**
+     * {@link #ensureRunning}, saying whether the node found is the project's own.
+     *
+     * @param settings what to start
+     * @return the node
+     * @throws IllegalStateException as {@link #ensureRunning}
+     */
+    public static synchronized Node ensure(Settings settings) {
+        List<Note> notes = new ArrayList<>();
+        if (running != null && running.settings.httpPort() == settings.httpPort()) {
+            return new Node(settings.url(), true, notes);
+        }
+        Optional<ProcessHandle> node = livePid(settings.logsDir().resolve(PID_FILE)).filter(LocalElasticsearch::isElasticsearch);
+        Optional<ProcessHandle> owner = livePid(settings.logsDir().resolve(OWNER_FILE));
+        boolean ownerAlive = owner.isPresent() && owner.get().pid() != ProcessHandle.current().pid();
+        boolean healthy = clusterHealthy(settings.url());
+        if (healthy) {
+            if (node.isEmpty()) {
+                note(notes, false, "Elasticsearch already running at " + settings.url() + ", not started by this"
+                        + " project (no live pid in " + settings.logsDir().resolve(PID_FILE) + "); using it, it will not"
+                        + " be stopped");
+                running = new LocalElasticsearch(settings, false);
+                return new Node(settings.url(), false, notes);
+            }
+            if (ownerAlive) {
+                note(notes, false, "Local Elasticsearch at " + settings.url() + " (pid " + node.get().pid()
+                        + ") belongs to the running gateway pid " + owner.get().pid() + "; using it, it will not be"
+                        + " stopped by this one");
+                running = new LocalElasticsearch(settings, false);
+                return new Node(settings.url(), true, notes);
+            }
+        }
+        if (node.isPresent() && ownerAlive) {
+            throw new IllegalStateException("The local Elasticsearch (pid " + node.get().pid() + ", data "
+                    + settings.dataDir() + ") belongs to the running gateway pid " + owner.get().pid()
+                    + " but does not answer at " + settings.url() + " yet: stop that gateway or wait for it");
+        }
+        if (node.isPresent() && healthy && !settings.cleanData()) {
+            note(notes, true, "Adopting the local Elasticsearch at " + settings.url() + " (pid " + node.get().pid()
+                    + ") left running by gateway pid " + readPid(settings.logsDir().resolve(OWNER_FILE))
+                    .map(String::valueOf).orElse("(unknown)") + ", which is gone: it will be stopped when this gateway"
+                    + " stops");
+            LocalElasticsearch adopted = new LocalElasticsearch(settings, true);
+            adopted.writeOwner();
+            running = adopted;
+            Runtime.getRuntime().addShutdownHook(new Thread(adopted::stop, "local-elasticsearch-stop"));
+            return new Node(settings.url(), true, notes);
+        }
+        if (node.isPresent()) {
+            // an orphan that does not answer (still starting, or hung), or whose data are to be cleaned: it holds the
+            // data folder's lock, so it goes
+            note(notes, true, "Stopping the local Elasticsearch pid " + node.get().pid() + " left by a gateway that is"
+                    + " gone (" + (settings.cleanData() ? "fresh data requested" : "it does not answer at "
+                    + settings.url()) + ")");
+            terminate(node.get());
         }
         Path home = findHome(settings.home());
         Settings resolved = new Settings(home, settings.dataDir(), settings.logsDir(), settings.httpPort(),
                 settings.heap(), settings.runAsUser(), settings.cleanData(), settings.startTimeout());
-        LocalElasticsearch node = new LocalElasticsearch(resolved, true);
-        node.start();
-        running = node;
-        Runtime.getRuntime().addShutdownHook(new Thread(node::stop, "local-elasticsearch-stop"));
-        return resolved.url();
+        LocalElasticsearch fresh = new LocalElasticsearch(resolved, true);
+        fresh.start();
+        fresh.writeOwner();
+        running = fresh;
+        Runtime.getRuntime().addShutdownHook(new Thread(fresh::stop, "local-elasticsearch-stop"));
+        note(notes, false, "Started local Elasticsearch at " + resolved.url() + " (pid "
+                + readPid(resolved.logsDir().resolve(PID_FILE)).map(String::valueOf).orElse("?") + ", data "
+                + resolved.dataDir() + "); it stops when this gateway stops");
+        return new Node(resolved.url(), true, notes);
     }
 
     /** Stops the node this JVM started, keeping its data (tests that simulate an Elasticsearch outage). */
@@ -112,6 +209,7 @@ public final class LocalElasticsearch {
         LocalElasticsearch node = new LocalElasticsearch(new Settings(s.home(), s.dataDir(), s.logsDir(), s.httpPort(),
                 s.heap(), s.runAsUser(), false, s.startTimeout()), true);
         node.start();
+        node.writeOwner();
         running = node;
         return s.url();
     }
@@ -145,8 +243,9 @@ public final class LocalElasticsearch {
             }
             Files.createDirectories(settings.dataDir());
             Files.createDirectories(settings.logsDir());
-            Path pidFile = settings.logsDir().resolve("elasticsearch.pid");
+            Path pidFile = settings.logsDir().resolve(PID_FILE);
             Files.deleteIfExists(pidFile);
+            Files.deleteIfExists(settings.logsDir().resolve(OWNER_FILE));
 
             List<String> command = new ArrayList<>();
             boolean root = isRoot();
@@ -197,31 +296,61 @@ public final class LocalElasticsearch {
         }
     }
 
-    /** Stops the node this JVM started (SIGTERM, then SIGKILL after 30 s). */
+    /** Stops the node this JVM started or adopted (SIGTERM, then SIGKILL after 30 s) and removes its owner file. */
     public void stop() {
         if (!ownsProcess) {
             return;
         }
-        Path pidFile = settings.logsDir().resolve("elasticsearch.pid");
-        try {
-            if (!Files.exists(pidFile)) {
-                return;
-            }
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
-            if (handle.isEmpty()) {
-                return;
-            }
-            LOG.info("Stopping local Elasticsearch (pid {})", pid);
-            handle.get().destroy();
-            try {
-                handle.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (Exception e) {
-                handle.get().destroyForcibly();
-            }
-        } catch (IOException | NumberFormatException e) {
-            LOG.warn("Could not stop local Elasticsearch: {}", e.toString());
+        Optional<ProcessHandle> handle = livePid(settings.logsDir().resolve(PID_FILE));
+        if (handle.isPresent()) {
+            LOG.info("Stopping local Elasticsearch (pid {})", handle.get().pid());
+            terminate(handle.get());
         }
+        try {
+            Files.deleteIfExists(settings.logsDir().resolve(OWNER_FILE));
+        } catch (IOException e) {
+            LOG.warn("Could not remove {}: {}", settings.logsDir().resolve(OWNER_FILE), e.toString());
+        }
+    }
+
+    /** SIGTERM, then SIGKILL when the process has not exited 30 s later. */
+    private static void terminate(ProcessHandle process) {
+        process.destroy();
+        try {
+            process.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        } catch (Exception e) {
+            process.destroyForcibly();
+        }
+    }
+
+    /** Records this JVM as the node's owner ({@code owner.pid} in the logs folder). */
+    private void writeOwner() {
+        try {
+            Files.writeString(settings.logsDir().resolve(OWNER_FILE), ProcessHandle.current().pid() + "\n");
+        } catch (IOException e) {
+            LOG.warn("Could not record the owner of the local Elasticsearch in {}: {}", settings.logsDir(), e.toString());
+        }
+    }
+
+    private static Optional<Long> readPid(Path file) {
+        try {
+            return Files.isRegularFile(file) ? Optional.of(Long.parseLong(Files.readString(file).trim())) : Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** @return the live process whose pid the file holds, if any */
+    private static Optional<ProcessHandle> livePid(Path file) {
+        return readPid(file).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive);
+    }
+
+    /** @return false when the process is known to be something else than Elasticsearch (a pid reused since) */
+    private static boolean isElasticsearch(ProcessHandle process) {
+        return process.info().commandLine().map(c -> c.contains("org.elasticsearch")).orElse(true);
     }
 
     /**

@@ -27,7 +27,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The same route files under Camel JBang ({@code camel run}, Vert.x HTTP, no Spring): a JVM of its own runs
  * {@code CamelJBangMain} with every {@code routes/*.camel.yaml}, the project's classes on its classpath and the
- * properties passed explicitly; a signed Meta webhook is answered 200 and its message is in Elasticsearch.
+ * properties passed explicitly; a signed Meta webhook is answered 200 and its message is in Elasticsearch. The
+ * configuration resolves as under Spring Boot (the messages API's token, nested in application.yaml), a body over the
+ * limit gets 413 and a run on a taken port exits non-zero (issue 15 items 2, 4, 8).
  */
 class JBangRunIT {
 
@@ -62,14 +64,41 @@ class JBangRunIT {
         }
     }
 
-    @Test
-    void routeFilesRunUnderCamelJBangAndStoreASignedWebhook() throws Exception {
+    /** A {@code camel run} of every route file in a JVM of its own; closing it stops the JVM. */
+    record JBangRun(Process process, int port, String esUrl, Path log) implements AutoCloseable {
+
+        String url(String path) {
+            return "http://localhost:" + port + path;
+        }
+
+        @Override
+        public void close() throws Exception {
+            process.destroy();
+            if (!process.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    static String localElasticsearch() {
         int esPort = Integer.parseInt(System.getenv().getOrDefault("TEST_ES_PORT", "9250"));
         Path local = PROJECT.resolve(".local");
-        String esUrl = LocalElasticsearch.ensureRunning(new LocalElasticsearch.Settings(local.resolve("elasticsearch"),
+        return LocalElasticsearch.ensureRunning(new LocalElasticsearch.Settings(local.resolve("elasticsearch"),
                 local.resolve("data/elasticsearch-" + esPort), local.resolve("logs/elasticsearch-" + esPort), esPort,
                 "512m", "elasticsearch", false, Duration.ofSeconds(120)));
+    }
 
+    /**
+     * Starts {@code camel run} as {@code scripts/camel-run.sh} does: application.yaml converted by
+     * {@link JBangProperties}, plus the test's secrets and Elasticsearch.
+     *
+     * @param name     the run's name (and log file: target/jbang-&lt;name&gt;.log)
+     * @param env      environment variables of the run (the gateway's own are removed from the inherited ones first)
+     * @param port     HTTP port
+     * @param awaitUp  wait until GET /health answers 200
+     */
+    static JBangRun start(String name, java.util.Map<String, String> env, int port, boolean awaitUp) throws Exception {
+        String esUrl = localElasticsearch();
         Path work = Files.createTempDirectory(PROJECT.resolve("target"), "jbang-run");
         Path props = work.resolve("gateway.properties");
         // application.yaml as Camel properties (what README's command does), plus the test's own values
@@ -99,38 +128,51 @@ class JBangRunIT {
         try (Stream<Path> files = Files.list(PROJECT.resolve("routes"))) {
             routes = files.filter(f -> f.toString().endsWith(".camel.yaml")).map(Path::toString).sorted().toList();
         }
-        int port = freePort();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m", "-Duser.home=" + work, "-Dlogback.configurationFile=" + logback, "-cp", jbangClasspath(), JBangLauncher.class.getName(), "run"));
         command.addAll(routes);
         command.addAll(List.of("--port=" + port, "--properties=" + props,
                 "--max-seconds=240", "--name=whatsapp-gateway-jbang"));
-        Path log = PROJECT.resolve("target/jbang-run.log");
-        Process camel = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        try {
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                assertThat(camel.isAlive()).as("camel run exited: see " + log).isTrue();
-                try {
-                    return get("http://localhost:" + port + "/health").statusCode() == 200;
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            });
+        Path log = PROJECT.resolve("target/jbang-" + name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(work.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        pb.environment().keySet().removeAll(List.of("ADMIN_TOKEN", "MESSAGES_PAGE_TOKEN", "WEBHOOK_MAX_BODY_BYTES"));
+        pb.environment().putAll(env);
+        JBangRun run = new JBangRun(pb.start(), port, esUrl, log);
+        if (awaitUp) {
+            try {
+                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                    assertThat(run.process().isAlive()).as("camel run exited: see " + log).isTrue();
+                    try {
+                        return get(run.url("/health")).statusCode() == 200;
+                    } catch (java.io.IOException e) {
+                        return false;
+                    }
+                });
+            } catch (RuntimeException | AssertionError e) {
+                run.close();
+                throw e;
+            }
+        }
+        return run;
+    }
 
+    @Test
+    void routeFilesRunUnderCamelJBangAndStoreASignedWebhook() throws Exception {
+        try (JBangRun run = start("run", java.util.Map.of("WEBHOOK_MAX_BODY_BYTES", "65536"), freePort(), true)) {
             String id = "wamid.JBANG" + System.nanoTime();
             byte[] body = new String(Fixtures.bytes("webhooks/meta/inbound_text.json"), StandardCharsets.UTF_8)
                     .replace("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=", id)
                     .getBytes(StandardCharsets.UTF_8);
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-                    + "/webhooks/meta")).header("Content-Type", "application/json")
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(run.url("/webhooks/meta")))
+                    .header("Content-Type", "application/json")
                     .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             assertThat(r.body()).contains("\"stored\":1");
 
-            HttpResponse<String> doc = get(esUrl + "/whatsapp-messages/_doc/" + java.net.URLEncoder.encode(
+            HttpResponse<String> doc = get(run.esUrl() + "/whatsapp-messages/_doc/" + java.net.URLEncoder.encode(
                     "meta:100000000000002:" + id, StandardCharsets.UTF_8));
             assertThat(doc.statusCode()).isEqualTo(200);
             JsonNode source = JSON.readTree(doc.body()).path("_source");
@@ -138,21 +180,87 @@ class JBangRunIT {
             assertThat(source.path("provider").asText()).isEqualTo("meta");
 
             // the raw bytes reach the verifier under Vert.x too: a forged signature is refused
-            HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
-                    + "/webhooks/meta")).header("Content-Type", "application/json")
+            HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create(run.url("/webhooks/meta")))
+                    .header("Content-Type", "application/json")
                     .header("X-Hub-Signature-256", "sha256=" + "0".repeat(64))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(forged.statusCode()).isEqualTo(401);
 
-            JsonNode stats = JSON.readTree(get("http://localhost:" + port + "/stats").body());
+            JsonNode stats = JSON.readTree(get(run.url("/stats")).body());
             assertThat(stats.path("providers").path("meta").path("stored").asLong()).isEqualTo(1);
             assertThat(stats.path("providers").path("meta").path("signature_rejections").asLong()).isEqualTo(1);
-        } finally {
-            camel.destroy();
-            if (!camel.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
-                camel.destroyForcibly();
+
+            // no ADMIN_TOKEN and no MESSAGES_PAGE_TOKEN: the messages API is off, whatever is presented
+            assertThat(getPage(run, null).statusCode()).isEqualTo(404);
+            assertThat(getPage(run, "${gateway.admin.token:}").statusCode()).isEqualTo(404);
+
+            // a body over WEBHOOK_MAX_BODY_BYTES (64 KiB here) is refused with 413, as under Spring Boot
+            byte[] big = new byte[65536 + 1024];
+            java.util.Arrays.fill(big, (byte) ' ');
+            big[0] = '{';
+            big[big.length - 1] = '}';
+            for (String path : List.of("/webhooks/meta", "/webhooks/waha", "/admin/dead-letters")) {
+                HttpResponse<String> tooBig = HTTP.send(HttpRequest.newBuilder(URI.create(run.url(path)))
+                        .header("Content-Type", "application/json")
+                        .header("X-Hub-Signature-256", Fixtures.metaSignature(big))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(tooBig.statusCode()).as(path + ": " + tooBig.body()).isEqualTo(413);
             }
         }
+    }
+
+    /** ADMIN_TOKEN only: the messages API takes it (as Spring Boot does) and nothing else. */
+    @Test
+    void messagesApiUnderJBangTakesTheAdminTokenOnly() throws Exception {
+        try (JBangRun run = start("admin-token", java.util.Map.of("ADMIN_TOKEN", "adm-7f3c9e"), freePort(), true)) {
+            awaitPageAnswers(run, "adm-7f3c9e");
+            assertThat(getPage(run, "wrong").statusCode()).isEqualTo(401);
+            assertThat(getPage(run, "${gateway.admin.token:}").statusCode()).isEqualTo(401);
+            assertThat(getPage(run, "{{gateway.admin.token:}}").statusCode()).isEqualTo(401);
+            assertThat(getPage(run, null).statusCode()).isEqualTo(401);
+        }
+    }
+
+    /** MESSAGES_PAGE_TOKEN set: the messages API takes that token, not the admin one. */
+    @Test
+    void messagesApiUnderJBangTakesMessagesPageToken() throws Exception {
+        try (JBangRun run = start("page-token", java.util.Map.of("ADMIN_TOKEN", "adm-7f3c9e",
+                "MESSAGES_PAGE_TOKEN", "page-51d2a8"), freePort(), true)) {
+            awaitPageAnswers(run, "page-51d2a8");
+            assertThat(getPage(run, "adm-7f3c9e").statusCode()).isEqualTo(401);
+            assertThat(getPage(run, "${gateway.admin.token:}").statusCode()).isEqualTo(401);
+        }
+    }
+
+    /** A port already taken (e.g. by a Spring Boot gateway): the run exits non-zero with one clear line. */
+    @Test
+    void camelRunOnATakenPortExitsNonZero() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            try (JBangRun run = start("port-taken", java.util.Map.of(), taken.getLocalPort(), false)) {
+                assertThat(run.process().waitFor(120, java.util.concurrent.TimeUnit.SECONDS))
+                        .as("camel run still running on a taken port; see " + run.log()).isTrue();
+                assertThat(run.process().exitValue()).isNotZero();
+                assertThat(Files.readString(run.log())).contains("cannot listen on port " + taken.getLocalPort());
+            }
+        }
+    }
+
+    /**
+     * The token is taken: 200. On a fresh Elasticsearch the gateway creates its indices while it already answers
+     * (503 index_not_found until then; issue 15 item 1, not this test's subject), hence the wait.
+     */
+    static void awaitPageAnswers(JBangRun run, String token) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(getPage(run, token).statusCode()).isIn(200, 503).isEqualTo(200));
+    }
+
+    static HttpResponse<String> getPage(JBangRun run, String bearer) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(run.url("/api/messages?size=1")))
+                .timeout(Duration.ofSeconds(10)).GET();
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     static HttpResponse<String> get(String url) throws Exception {

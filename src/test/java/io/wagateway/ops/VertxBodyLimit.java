@@ -1,0 +1,65 @@
+package io.wagateway.ops;
+
+import io.vertx.ext.web.RoutingContext;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.StartupListener;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
+
+/**
+ * The webhook body bound under Camel JBang (issue 15 item 8): a request whose {@code Content-Length} is over
+ * {@code maxBodyBytes} is answered 413 before its body is read, on every path. Camel 4.17's
+ * {@code camel.server.max-body-size} bounds only the bodies Vert.x's BodyHandler reads; the webhook routes read theirs
+ * as a stream ({@code useStreaming=true}, for the exact bytes), which that limit does not cover. Spring Boot has its
+ * own bound (the webhook servlet filter); this bean exists only in a {@code camel run} started by {@link JBangLauncher}.
+ * A body sent without {@code Content-Length} (chunked) is not bounded here.
+ */
+public class VertxBodyLimit implements CamelContextAware, StartupListener {
+
+    private CamelContext camelContext;
+    private long maxBodyBytes = 3_145_728;
+
+    /** @param maxBodyBytes the largest body accepted, bytes ({@code gateway.webhooks.max-body-bytes}) */
+    public void setMaxBodyBytes(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+        try {
+            camelContext.addStartupListener(this);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot register the body limit", e);
+        }
+    }
+
+    @Override
+    public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        for (VertxPlatformHttpRouter router : context.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
+            router.route().order(Integer.MIN_VALUE).handler(this::check);
+        }
+    }
+
+    private void check(RoutingContext rc) {
+        String length = rc.request().getHeader("Content-Length");
+        long bytes;
+        try {
+            bytes = length == null ? -1 : Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > maxBodyBytes) {
+            rc.response().setStatusCode(413).putHeader("Content-Type", "application/json")
+                    .putHeader("Connection", "close")
+                    .end("{\"error\":\"body larger than " + maxBodyBytes + " bytes\"}");
+            return;
+        }
+        rc.next();
+    }
+}
