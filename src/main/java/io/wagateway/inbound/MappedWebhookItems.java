@@ -63,8 +63,7 @@ public class MappedWebhookItems {
 
     /** Sizes arrive as numbers or numeric strings (Baileys' fileLength is a string). */
     private static Long size(JsonNode value) {
-        String s = value == null || value.isNull() ? "" : value.asText();
-        return s.matches("\\d{1,18}") ? Long.valueOf(s) : null;
+        return Json.wholeNumber(value);     // length-checked before parsing
     }
 
     private static WebhookItem item(JsonNode n, Instant receivedAt) {

@@ -86,7 +86,7 @@ public class PeriskopeNormalizer {
         String mime = Json.text(mediaNode, "mimetype");
         Media media = mediaNode != null && mediaNode.isObject()
                 ? new Media(mime, Json.text(mediaNode, "path"), null, Json.text(d, "body"),
-                        Json.text(mediaNode, "filename"), size(mediaNode.get("size")))
+                        Json.text(mediaNode, "filename"), Json.wholeNumber(mediaNode.get("size")))
                 : null;
         String replyTo = d.path("has_quoted_msg").asBoolean(true) ? Json.text(d, "quoted_message_id") : null;
         Instant timestamp = Json.instant(d.get("timestamp"));
@@ -141,20 +141,6 @@ public class PeriskopeNormalizer {
         return t != null ? t : Json.instant(d.get("timestamp"));
     }
 
-    private static Long size(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (n.isNumber()) {
-            return n.asLong();
-        }
-        try {
-            return Long.parseLong(n.asText().trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
     /** Periskope {@code message_type} (§3.5) to the canonical type; unknown types become {@code unsupported}. */
     static String messageType(String messageType, Media media, String body) {
         if (messageType == null) {
@@ -180,15 +166,11 @@ public class PeriskopeNormalizer {
      * @return the status, or {@code unknown}
      */
     static String ackStatus(JsonNode ack) {
-        if (ack == null || ack.isNull() || ack.isContainerNode()) {
+        Long parsed = Json.wholeNumber(ack);          // length-checked before parsing
+        if (parsed == null || parsed < -1 || parsed > 5) {
             return "unknown";
         }
-        int value;
-        try {
-            value = ack.isNumber() ? ack.asInt() : Integer.parseInt(ack.asText().trim());
-        } catch (NumberFormatException e) {
-            return "unknown";
-        }
+        int value = parsed.intValue();
         return switch (value) {
             case -1 -> "failed";
             case 0 -> "pending";

@@ -94,7 +94,7 @@ public class UnipileNormalizer {
             String mime = Json.text(attachment, "mimetype");
             media = new Media(mime, Json.text(attachment, "url"), Json.text(attachment, "id"), text,
                     Json.first(Json.text(attachment, "file_name"), Json.text(attachment, "filename")),
-                    size(attachment.get("file_size")));
+                    Json.wholeNumber(attachment.get("file_size")));
             type = attachmentType(attachment, mime);
         } else if (text == null) {
             type = "unsupported";
@@ -159,21 +159,12 @@ public class UnipileNormalizer {
         if (n.isNumber()) {
             return n.asInt() != 0;
         }
-        String s = n.asText().trim();
+        String s = n.asText();
+        if (s.length() > 16) {
+            return false;                                 // not a flag; never trimmed or compared at length
+        }
+        s = s.trim();
         return s.equalsIgnoreCase("true") || s.equals("1");
     }
-
-    private static Long size(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (n.isNumber()) {
-            return n.asLong();
-        }
-        try {
-            return Long.parseLong(n.asText().trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }
+
