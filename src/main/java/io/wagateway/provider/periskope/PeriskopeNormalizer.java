@@ -18,6 +18,10 @@ import java.util.Set;
  * private notes ignored); {@code message.ack.updated} → status update; {@code message.updated},
  * {@code message.deleted} and reactions ({@code message.reaction.updated}, {@code reaction.created},
  * {@code reaction.updated}) → lifecycle updates; every other event → {@link IgnoredEvent}.
+ *
+ * <p>The message id is {@code message_id}, else the same id in {@code id._serialized}, else the message object's
+ * {@code unique_id} (§3.5 lists all three). A message with none of them is keyed on the content hash of its
+ * {@code data} object ({@code id_source: content_hash}); so is a {@code data} that is not an object.
  */
 public class PeriskopeNormalizer {
 
@@ -94,7 +98,7 @@ public class PeriskopeNormalizer {
                 senderOf(d), null, fromMe, messageType(Json.text(d, "message_type"), media, Json.text(d, "body")),
                 Json.text(d, "body"), media, replyTo,
                 timestamp != null ? timestamp : Json.instant(envelope.get("timestamp")), receivedAt,
-                fromMe ? ackStatus(d.get("ack")) : "received", d);
+                fromMe ? ackStatus(d.get("ack")) : "received", d).identified(d);
     }
 
     /**

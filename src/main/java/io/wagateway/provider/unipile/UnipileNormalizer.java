@@ -18,6 +18,11 @@ import java.util.Locale;
  * provider events with {@code is_event=1} ignored); {@code message_read} and {@code message_delivered} → status
  * updates; {@code message_reaction}, {@code message_edited}, {@code message_deleted} → lifecycle updates; an
  * {@code AccountStatus} body (no {@code event}, §4.5) and every other event → {@link IgnoredEvent}.
+ *
+ * <p>The message id is {@code message_id} (§4.5, "can be used to prevent duplicate entries" §4.5/[U3]). Without it,
+ * the WhatsApp id {@code provider_message_id} (seen in live WhatsApp payloads, §4.5) keys the message, flagged
+ * {@code id_source: provider_message_id}; without both, the content hash of the body
+ * ({@code id_source: content_hash}).
  */
 public class UnipileNormalizer {
 
@@ -102,9 +107,16 @@ public class UnipileNormalizer {
         JsonNode quoted = b.get("quoted");
         String replyTo = Json.first(Json.text(quoted, "id"), Json.text(quoted, "provider_id"),
                 Json.text(b, "quoted"));
-        return new CanonicalMessage(PROVIDER, accountId, Json.text(b, "message_id"), Json.text(b, "chat_id"),
-                chatType, null, attendee(sender), Json.text(sender, "attendee_name"), fromMe, type, text, media,
-                replyTo, timestamp, receivedAt, fromMe ? "sent" : "received", b);
+        CanonicalMessage message = new CanonicalMessage(PROVIDER, accountId, Json.text(b, "message_id"),
+                Json.text(b, "chat_id"), chatType, null, attendee(sender), Json.text(sender, "attendee_name"), fromMe,
+                type, text, media, replyTo, timestamp, receivedAt, fromMe ? "sent" : "received", b);
+        if (message.messageId() == null) {
+            String providerMessageId = Json.text(b, "provider_message_id");
+            if (providerMessageId != null) {
+                return message.withId(providerMessageId, "provider_message_id");
+            }
+        }
+        return message.identified(b);
     }
 
     /** {@code attachments} is an array in live payloads and a single object in the vendor example (§4.5). */
@@ -167,4 +179,3 @@ public class UnipileNormalizer {
         return s.equalsIgnoreCase("true") || s.equals("1");
     }
 }
-
