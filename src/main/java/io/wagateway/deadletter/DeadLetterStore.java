@@ -92,7 +92,8 @@ public class DeadLetterStore extends StoreAwareBean {
         long rawBytes = doc.get("raw_body_base64") instanceof byte[] raw ? raw.length : 0;
         long textBytes = doc.get("raw_body") instanceof String text ? 2L * text.length() : 0;
         long estimate = (rawBytes + 2) / 3 * 4 + textBytes + 16 * 1024;
-        NoCopyByteArrayOutputStream out = new NoCopyByteArrayOutputStream((int) Math.min(estimate, Integer.MAX_VALUE - 64));
+        NoCopyByteArrayOutputStream out =
+                new NoCopyByteArrayOutputStream((int) Math.min(estimate, Integer.MAX_VALUE - 64));
         mapper.writeValue(out, doc);
         return BinaryData.of(out.array(), 0, out.size(), "application/json");
     }

@@ -87,12 +87,14 @@ public class WahaNormalizer {
 
     /**
      * A message event whose {@code payload} is not an object (a string, an array, missing): kept as an
-     * {@code unsupported} message keyed on the payload's content hash, with the whole envelope as {@code raw}.
+     * {@code unsupported} message keyed on the payload's content hash (the envelope's when there is no payload), dated
+     * by the envelope's {@code timestamp}, with the whole envelope as {@code raw}.
      */
     private static CanonicalMessage wrongShape(JsonNode envelope, JsonNode payload, String session,
             Instant receivedAt) {
-        return new CanonicalMessage(PROVIDER, session, ContentHash.of(payload.isMissingNode() || payload.isNull() ? envelope : payload),
-                null, "direct", null, null, null, false, "unsupported", null, null, null, null, receivedAt, "received",
+        JsonNode item = payload.isMissingNode() || payload.isNull() ? envelope : payload;
+        return new CanonicalMessage(PROVIDER, session, ContentHash.of(item), null, "direct", null, null, null, false,
+                "unsupported", null, null, null, Json.instant(envelope.get("timestamp")), receivedAt, "received",
                 envelope, ContentHash.ID_SOURCE);
     }
 
