@@ -1,5 +1,7 @@
 package io.wagateway.deadletter;
 
+import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.util.NoCopyByteArrayOutputStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.store.ElasticsearchStore;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * headers (secrets redacted), route id, error, attempt count and an optional reference (exchange property
  * {@code deadLetterRef}, e.g. the reply outbox id), in the Elasticsearch index
  * {@code whatsapp-dead-letters}; when Elasticsearch cannot take it, appends it as one JSON line to a local journal
- * file ({@code <journalDir>/dead-letters-YYYY-MM-DD.jsonl}, fsync'd).
+ * file ({@code <journalDir>/dead-letters-YYYY-MM-DD.jsonl}, fsync'd). A large body is held once besides the received
+ * bytes (issue 15 item 8): the document refers to the received {@code byte[]}, and is serialised once, its base64
+ * written by the generator into a buffer sized for it; that buffer goes to Elasticsearch, or to the journal.
  */
 public class DeadLetterStore extends StoreAwareBean {
 
@@ -42,6 +46,8 @@ public class DeadLetterStore extends StoreAwareBean {
 
     private String journalDir = ".local/dead-letters";
     private long writeTimeoutMs = 5000;
+    private int rawTextMaxBytes = 64 * 1024;
+    private static final byte[] NEWLINE = {'\n'};
     private final ObjectMapper mapper = JsonMapperFactory.create();
 
     /**
@@ -54,39 +60,81 @@ public class DeadLetterStore extends StoreAwareBean {
         Map<String, Object> doc = toDocument(exchange, reason);
         Metrics.counter("gateway.dead_letters", "provider", String.valueOf(doc.get("provider")), "reason", reason)
                 .increment();
+        BinaryData json;
         try {
-            store().storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
+            json = serialise(doc);
+        } catch (IOException e) {
+            LOG.error("Dead letter could not be serialised ({}); raw body base64={}", e, base64Of(doc));
+            return;
+        }
+        try {
+            // the serialised document itself goes into the bulk request: the client does not serialise it again
+            store().createDocument(store().getDeadLettersIndex(), (String) doc.get("id"), json)
+                    .get(writeTimeoutMs, TimeUnit.MILLISECONDS);
             LOG.warn("Dead letter kept in Elasticsearch: provider={} route={} reason={} error={}", doc.get("provider"),
                     doc.get("route_id"), reason, doc.get("error"));
         } catch (Exception e) {
-            journal(doc, e);
+            journal(doc, json, e);
         }
     }
 
-    private void journal(Map<String, Object> doc, Exception cause) {
+    /**
+     * Serialises the document once, into a buffer sized for it: the body's base64 is written by the generator from
+     * the received {@code byte[]} (no base64 string, no JSON string, no buffer regrowth for a large body). This one
+     * buffer is what Elasticsearch receives (the client sends a {@link BinaryData} document as it is), or what the
+     * journal appends.
+     *
+     * @param doc a document from {@link #toDocument}
+     * @return its JSON, {@code application/json}
+     * @throws IOException when Jackson cannot write it
+     */
+    public BinaryData serialise(Map<String, Object> doc) throws IOException {
+        long rawBytes = doc.get("raw_body_base64") instanceof byte[] raw ? raw.length : 0;
+        long textBytes = doc.get("raw_body") instanceof String text ? 2L * text.length() : 0;
+        long estimate = (rawBytes + 2) / 3 * 4 + textBytes + 16 * 1024;
+        NoCopyByteArrayOutputStream out =
+                new NoCopyByteArrayOutputStream((int) Math.min(estimate, Integer.MAX_VALUE - 64));
+        mapper.writeValue(out, doc);
+        return BinaryData.of(out.array(), 0, out.size(), "application/json");
+    }
+
+    private static Object base64Of(Map<String, Object> doc) {
+        Object raw = doc.get("raw_body_base64");
+        return raw instanceof byte[] bytes ? Base64.getEncoder().encodeToString(bytes) : raw;
+    }
+
+    /**
+     * Appends the serialised dead letter as one JSON line: the same buffer that was meant for Elasticsearch, written
+     * as it is (a 3 MB body used to be copied four more times here: JSON string, concatenation, UTF-8 bytes).
+     */
+    private void journal(Map<String, Object> doc, BinaryData json, Exception cause) {
         Path file = Path.of(journalDir, "dead-letters-" + LocalDate.now(ZoneOffset.UTC) + ".jsonl");
         try {
             Files.createDirectories(file.getParent());
-            byte[] line = (mapper.writeValueAsString(doc) + "\n").getBytes(StandardCharsets.UTF_8);
             try (var channel = java.nio.channels.FileChannel.open(file, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND, StandardOpenOption.WRITE)) {
-                channel.write(ByteBuffer.wrap(line));
+                ByteBuffer[] line = {json.asByteBuffer(), ByteBuffer.wrap(NEWLINE)};
+                while (line[1].hasRemaining()) {
+                    channel.write(line);
+                }
                 channel.force(true);
             }
             LOG.warn("Dead letter journaled to {} (Elasticsearch unavailable: {}): provider={} reason={}", file,
                     cause.toString(), doc.get("provider"), doc.get("reason"));
         } catch (IOException e) {
             LOG.error("Dead letter could not be kept anywhere (journal {}: {}); raw body base64={}", file, e,
-                    doc.get("raw_body_base64"));
+                    base64Of(doc));
         }
     }
 
     /**
-     * Builds the dead-letter document.
+     * Builds the dead-letter document. The raw body is not copied: {@code raw_body_base64} holds the exchange's
+     * {@code byte[]} itself, written as base64 when the document is serialised; {@code raw_body} (the body as UTF-8
+     * text, for reading) is added only for bodies of at most {@code rawTextMaxBytes} that are valid UTF-8.
      *
      * @param exchange the failed exchange
      * @param reason   short reason
-     * @return the document fields
+     * @return the document fields ({@code raw_body_base64} a {@code byte[]})
      */
     public Map<String, Object> toDocument(Exchange exchange, String reason) {
         byte[] raw = exchange.getProperty("rawBody", byte[].class);
@@ -116,8 +164,13 @@ public class DeadLetterStore extends StoreAwareBean {
         doc.put("exception_class", error == null ? null : error.getClass().getName());
         doc.put("content_type", exchange.getMessage().getHeader(Exchange.CONTENT_TYPE, String.class));
         if (raw != null) {
-            doc.put("raw_body", utf8OrNull(raw));
-            doc.put("raw_body_base64", Base64.getEncoder().encodeToString(raw));
+            // the text form, for people reading the index, only for small bodies: a large body is kept once
+            if (raw.length <= rawTextMaxBytes) {
+                doc.put("raw_body", utf8OrNull(raw));
+            }
+            // the bytes themselves, not a copy: Jackson writes a byte[] as base64, encoding it as it streams the
+            // document (to the bulk request or the journal), so no base64 string of the body is ever built
+            doc.put("raw_body_base64", raw);
             doc.put("raw_body_bytes", raw.length);
         }
         doc.put("headers", headers);
@@ -177,12 +230,17 @@ public class DeadLetterStore extends StoreAwareBean {
     }
 
 
-
-
-
     /** @param journalDir directory of the local append-only journal used when Elasticsearch is down */
     public void setJournalDir(String journalDir) {
         this.journalDir = journalDir;
+    }
+
+    /**
+     * @param rawTextMaxBytes largest body (bytes) also kept as readable text ({@code raw_body}); larger bodies are kept
+     *                        once, as {@code raw_body_base64} only
+     */
+    public void setRawTextMaxBytes(int rawTextMaxBytes) {
+        this.rawTextMaxBytes = rawTextMaxBytes;
     }
 
     /** @param writeTimeoutMs how long to wait for Elasticsearch before journaling, in ms */

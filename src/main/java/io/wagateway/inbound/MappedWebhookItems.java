@@ -29,7 +29,9 @@ import java.util.List;
  *   <li>anything else (or no kind) → {@link IgnoredEvent}: {@code provider, account_id, event, reason}.</li>
  * </ul>
  * Timestamps may be unix seconds or milliseconds (number or string) or ISO-8601; {@code received_at} is now.
- * A message without {@code provider}, {@code account_id} or {@code message_id} fails the webhook as malformed (400).
+ * A message without {@code provider} or {@code account_id} fails the webhook as malformed (400); a message without
+ * {@code message_id} is keyed on the content hash of its {@code raw} (else of the mapped object), flagged
+ * {@code id_source: content_hash} (a mapping that derives an id from other fields says so in {@code id_source}).
  */
 public class MappedWebhookItems {
 
@@ -63,8 +65,7 @@ public class MappedWebhookItems {
 
     /** Sizes arrive as numbers or numeric strings (Baileys' fileLength is a string). */
     private static Long size(JsonNode value) {
-        String s = value == null || value.isNull() ? "" : value.asText();
-        return s.matches("\\d{1,18}") ? Long.valueOf(s) : null;
+        return Json.wholeNumber(value);     // length-checked before parsing
     }
 
     private static WebhookItem item(JsonNode n, Instant receivedAt) {
@@ -78,8 +79,8 @@ public class MappedWebhookItems {
         switch (kind) {
             case "message" -> {
                 String messageId = Json.text(n, "message_id");
-                if (provider == null || accountId == null || messageId == null) {
-                    throw new MalformedPayloadException("mapped message without provider, account_id or message_id", null);
+                if (provider == null || accountId == null) {
+                    throw new MalformedPayloadException("mapped message without provider or account_id", null);
                 }
                 boolean fromMe = n.path("from_me").asBoolean(false);
                 String chatId = Json.text(n, "chat_id");
@@ -94,7 +95,9 @@ public class MappedWebhookItems {
                         Json.text(n, "sender_id"), Json.text(n, "sender_name"), fromMe,
                         Json.first(Json.text(n, "type"), text != null ? "text" : "unsupported"), text, media,
                         Json.text(n, "reply_to"), Json.instant(n.get("timestamp")), receivedAt,
-                        Json.first(Json.text(n, "status"), fromMe ? "sent" : "received"), raw);
+                        Json.first(Json.text(n, "status"), fromMe ? "sent" : "received"), raw,
+                        messageId == null ? null : Json.text(n, "id_source"))
+                        .identified(raw != null ? raw : n);
             }
             case "lifecycle" -> {
                 return new LifecycleUpdate(provider, accountId, Json.text(n, "target_message_id"),

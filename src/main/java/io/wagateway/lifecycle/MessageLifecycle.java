@@ -58,10 +58,17 @@ public class MessageLifecycle extends StoreAwareBean {
      *
      * @param update the update
      * @return {@code applied} (the message changed), {@code pending} (the message is not stored yet: the update waits
-     *         for it) or {@code unchanged} (already applied: a redelivery)
+     *         for it), {@code unchanged} (already applied: a redelivery) or {@code untargeted} (the update names no
+     *         message: kept, never applied)
      * @throws StoreUnavailableException when Elasticsearch cannot be reached (the webhook answers 503 and is redelivered)
      */
     public String apply(LifecycleUpdate update) {
+        if (!update.hasTarget()) {
+            // kept in the updates index under its content hash by the route; there is no message to apply it to
+            Metrics.counter("gateway.lifecycle.updates", "provider", String.valueOf(update.provider()), "update",
+                    String.valueOf(update.update()), "outcome", "untargeted").increment();
+            return "untargeted";
+        }
         ensureIndex();
         String target = update.targetDocumentId();
         boolean merged = mergeIntoLifecycle(target, update);

@@ -1,6 +1,7 @@
 package io.wagateway.message;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -30,6 +31,9 @@ import java.time.Instant;
  * @param receivedAt  when the gateway received the webhook
  * @param status      delivery status: {@code received} for inbound, else the provider's ack (pending, sent, delivered, read, played, failed)
  * @param raw         the provider's original item (stored, not indexed)
+ * @param idSource    null when {@code messageId} is the provider's message id; otherwise where the id came from:
+ *                    {@code content_hash} (no usable id: {@link ContentHash}) or the provider field it was derived
+ *                    from (e.g. {@code provider_message_id}). Stored as {@code id_source} only when set.
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CanonicalMessage(
@@ -49,7 +53,40 @@ public record CanonicalMessage(
         Instant timestamp,
         Instant receivedAt,
         String status,
-        JsonNode raw) implements WebhookItem {
+        JsonNode raw,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String idSource) implements WebhookItem {
+
+    /** A message keyed on the provider's own message id (no {@code id_source}). */
+    public CanonicalMessage(String provider, String accountId, String messageId, String chatId, String chatType,
+            String chatName, String senderId, String senderName, boolean fromMe, String type, String text, Media media,
+            String replyTo, Instant timestamp, Instant receivedAt, String status, JsonNode raw) {
+        this(provider, accountId, messageId, chatId, chatType, chatName, senderId, senderName, fromMe, type, text,
+                media, replyTo, timestamp, receivedAt, status, raw, null);
+    }
+
+    /**
+     * This message when it has a usable id; otherwise a copy keyed on the content hash of {@code item}, flagged
+     * {@code id_source: content_hash}. A message is never keyed on {@code null} (issue 15 item 10: every later id-less
+     * message was answered "duplicate" and lost).
+     *
+     * @param item what to hash: the provider's message item as received
+     * @return a message with a non-blank {@code messageId}
+     */
+    public CanonicalMessage identified(JsonNode item) {
+        return messageId != null && !messageId.isBlank() ? this : withId(ContentHash.of(item), ContentHash.ID_SOURCE);
+    }
+
+    /**
+     * Copy with another id and the source of that id.
+     *
+     * @param newMessageId the id
+     * @param newIdSource  where it came from, or null for the provider's message id
+     * @return a new message
+     */
+    public CanonicalMessage withId(String newMessageId, String newIdSource) {
+        return new CanonicalMessage(provider, accountId, newMessageId, chatId, chatType, chatName, senderId,
+                senderName, fromMe, type, text, media, replyTo, timestamp, receivedAt, status, raw, newIdSource);
+    }
 
     /**
      * The Elasticsearch {@code _id}: {@code {provider}:{account_id}:{message_id}}. Written create-if-absent, so a
@@ -89,6 +126,6 @@ public record CanonicalMessage(
         return new CanonicalMessage(provider, accountId, messageId, chatId, chatType,
                 newChatName != null ? newChatName : chatName, senderId,
                 newSenderName != null ? newSenderName : senderName, fromMe, type, text, media, replyTo,
-                timestamp, receivedAt, status, raw);
+                timestamp, receivedAt, status, raw, idSource);
     }
 }

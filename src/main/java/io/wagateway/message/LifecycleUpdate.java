@@ -51,20 +51,37 @@ public record LifecycleUpdate(
      */
     @JsonIgnore
     public String documentId() {
+        if (!hasTarget()) {
+            // no target to key on: keyed on the update's content, so different updates stay apart and a
+            // redelivery is still recorded once (never "...:null:status:read", shared by every such update)
+            return provider + ":" + accountId + ":" + UNTARGETED + ":" + update + ":" + ContentHash.of(raw);
+        }
         String discriminator = status != null ? status
                 : eventId != null ? eventId
                 : timestamp != null ? Long.toString(timestamp.toEpochMilli()) : "0";
         return provider + ":" + accountId + ":" + targetMessageId + ":" + update + ":" + discriminator;
     }
 
+    /** Stands where the target id would be in the {@link #documentId()} of an update without one. */
+    public static final String UNTARGETED = "(no-target)";
+
+    /**
+     * @return true when the update names the message it applies to; one without a target is kept (audit trail) but
+     *         cannot be applied to any message
+     */
+    @JsonIgnore
+    public boolean hasTarget() {
+        return targetMessageId != null && !targetMessageId.isBlank();
+    }
+
     /**
      * The document id of the message this update targets (see {@link CanonicalMessage#documentId()}).
      *
-     * @return the target document id
+     * @return the target document id, or null when the update has no target ({@link #hasTarget()})
      */
     @JsonIgnore
     public String targetDocumentId() {
-        return provider + ":" + accountId + ":" + targetMessageId;
+        return hasTarget() ? provider + ":" + accountId + ":" + targetMessageId : null;
     }
 
     @Override

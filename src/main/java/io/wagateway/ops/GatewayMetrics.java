@@ -154,6 +154,12 @@ public class GatewayMetrics extends StoreAwareBean {
             id = null;
         }
         count("gateway.items.received", provider, "kind", kind);
+        // no usable provider id (issue 15 item 10): kept under a content hash or a derived id, and counted
+        if (body instanceof CanonicalMessage m && m.idSource() != null) {
+            count("gateway.items.without_id", provider, "kind", kind, "id_source", m.idSource());
+        } else if (body instanceof LifecycleUpdate u && !u.hasTarget()) {
+            count("gateway.items.without_id", provider, "kind", kind, "id_source", "content_hash");
+        }
         Queue<String[]> items = exchange.getProperty(ITEMS, Queue.class);
         if (items != null) {
             items.add(new String[] {event, id});

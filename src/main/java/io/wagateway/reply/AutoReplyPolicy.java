@@ -7,14 +7,21 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreAwareBean;
+import io.micrometer.core.instrument.Metrics;
+import io.wagateway.ops.LogMask;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Per-chat auto-reply switch. In order: a document in the {@code whatsapp-chat-settings} index
+ * Which inbound messages get an AI reply: the age gate ({@link #recent}) and the per-chat switch ({@link #allowed}).
+ *
+ * <p>Per-chat auto-reply switch. In order: a document in the {@code whatsapp-chat-settings} index
  * ({@code _id} = {@code {provider}:{account_id}:{chat_id}}, field {@code auto_reply}: true/false) changed at run
  * time wins; else a chat in {@code optOutChats} gets no reply; else, when {@code optInChats} is not empty, only the
  * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
@@ -22,12 +29,40 @@ import java.util.stream.Collectors;
  */
 public class AutoReplyPolicy extends StoreAwareBean {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AutoReplyPolicy.class);
+
     private String settingsIndex = "whatsapp-chat-settings";
+    private long maxMessageAgeSeconds = 900;
+    private Clock clock = Clock.systemUTC();
     private Set<String> optOut = Set.of();
     private Set<String> optIn = Set.of();
     private long settingsCacheSeconds = 10;
     private Cache<String, Optional<Boolean>> settings;
     private volatile boolean indexReady;
+
+    /**
+     * The age gate of the auto-reply (issue 15 item 11): a message older than {@code maxMessageAgeSeconds}, judged by
+     * its provider timestamp, gets no AI reply - a replay, a redelivery days later, a reconnect backlog or a history
+     * import is stored but never answered. A message without a timestamp, or dated in the future, counts as new. Each
+     * skipped message is counted ({@code gateway.auto_reply.skipped{reason=too-old}}).
+     *
+     * @param message an inbound message that passed the route's first filters
+     * @return true when the message is recent enough to be answered (always true when the gate is off: 0)
+     */
+    public boolean recent(CanonicalMessage message) {
+        if (maxMessageAgeSeconds <= 0 || message.timestamp() == null) {
+            return true;
+        }
+        Duration age = Duration.between(message.timestamp(), clock.instant());
+        if (age.getSeconds() <= maxMessageAgeSeconds) {
+            return true;
+        }
+        Metrics.counter("gateway.auto_reply.skipped", "provider", String.valueOf(message.provider()), "reason",
+                "too-old").increment();
+        LOG.debug("No auto-reply to {} message {}: {} s old (gateway.auto-reply.max-message-age-seconds={})",
+                message.provider(), LogMask.id(message.messageId()), age.getSeconds(), maxMessageAgeSeconds);
+        return false;
+    }
 
     /**
      * @param message an inbound message that passed the route's filters
@@ -112,6 +147,19 @@ public class AutoReplyPolicy extends StoreAwareBean {
     /** @param csv comma-separated chat ids; when not empty, only these chats get automatic replies */
     public void setOptInChats(String csv) {
         this.optIn = list(csv);
+    }
+
+    /**
+     * @param maxMessageAgeSeconds the oldest message (by its provider timestamp) that may get an AI reply, in seconds;
+     *                             0 answers messages of any age
+     */
+    public void setMaxMessageAgeSeconds(long maxMessageAgeSeconds) {
+        this.maxMessageAgeSeconds = maxMessageAgeSeconds;
+    }
+
+    /** @param clock the clock that dates "now" for the age gate (tests) */
+    public void setClock(Clock clock) {
+        this.clock = clock;
     }
 
     /** @param settingsCacheSeconds how long a chat's settings document is cached, in seconds */

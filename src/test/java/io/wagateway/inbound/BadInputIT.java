@@ -88,4 +88,55 @@ class BadInputIT extends GatewayIntegrationTest {
         assertThat(doc.path("type").asText()).isEqualTo("unsupported");
         assertThat(doc.path("raw").path("type").asText()).isEqualTo("hologram");
     }
+    /**
+     * Numeric fields are length-checked before parsing (issue 15 item 14): a signed body whose timestamp has
+     * 1,000,000 digits took 16.5 s of CPU. As a string it is an unreadable timestamp: the message is stored without
+     * one. As a JSON number it exceeds Jackson's maxNumberLength (1000): the body is malformed, answered 400 and
+     * dead-lettered byte-exact.
+     */
+    @Test
+    void aMillionDigitTimestampIsAnsweredPromptlyAndTheMessageKept() throws Exception {
+        String digits = "7".repeat(1_000_000);
+        byte[] meta = new String(Fixtures.bytes("webhooks/meta/inbound_text.json"), StandardCharsets.UTF_8)
+                .replaceFirst("\"timestamp\": ?\"\\d+\"", "\"timestamp\":\"" + digits + "\"")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(meta.length).isGreaterThan(1_000_000);
+        long started = System.nanoTime();
+        HttpResponse<String> r = postMeta(meta);
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).path("stored").asInt()).isEqualTo(1);
+        List<JsonNode> stored = all(store().getMessagesIndex());
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).hasNonNull("timestamp")).as("an unreadable timestamp is null").isFalse();
+        assertThat(ms).as("answered promptly (generous bound)").isLessThan(5000);
+
+        byte[] waha = new String(Fixtures.bytes("webhooks/waha/message_inbound_text.json"), StandardCharsets.UTF_8)
+                .replaceFirst("\"timestamp\": ?\\d+", "\"timestamp\":" + digits)
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> w = postWaha(waha);
+        assertThat(w.statusCode()).as(w.body()).isEqualTo(400);
+        List<JsonNode> dead = all(store().getDeadLettersIndex());
+        assertThat(dead).hasSize(1);
+        assertThat(dead.get(0).path("error").asText()).contains("Number value length");
+        assertThat(Base64.getDecoder().decode(dead.get(0).path("raw_body_base64").asText())).isEqualTo(waha);
+    }
+
+    /** Sizes and acks given as absurdly long strings are left out or unknown, never parsed at length. */
+    @Test
+    void longNumericStringsInSizesAndAcksAreTreatedAsMissing() throws Exception {
+        String digits = "9".repeat(200_000);
+        com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(Fixtures.bytes("webhooks/periskope/message_created_media_image.json"));
+        com.fasterxml.jackson.databind.node.ObjectNode data = (com.fasterxml.jackson.databind.node.ObjectNode) body.get("data");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) data.get("media")).put("size", digits);
+        data.put("ack", digits);
+        data.put("timestamp", digits);
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> r = postPeriskope(bytes);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        List<JsonNode> stored = all(store().getMessagesIndex());
+        assertThat(stored).hasSize(1);
+        assertThat(stored.get(0).path("media").hasNonNull("size_bytes")).isFalse();
+    }
 }

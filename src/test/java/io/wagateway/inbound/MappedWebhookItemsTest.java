@@ -57,9 +57,24 @@ class MappedWebhookItemsTest {
 
     @Test
     void aMessageWithoutItsKeysIsMalformed() throws Exception {
-        assertThatThrownBy(() -> items.items(JSON.readTree("{\"kind\":\"message\",\"provider\":\"p\",\"account_id\":\"a\"}")))
+        assertThatThrownBy(() -> items.items(JSON.readTree("{\"kind\":\"message\",\"provider\":\"p\",\"message_id\":\"m\"}")))
                 .isInstanceOf(MalformedPayloadException.class);
         assertThatThrownBy(() -> items.items(JSON.readTree("\"not an object\"")))
                 .isInstanceOf(MalformedPayloadException.class);
+    }
+
+    /** No message id: keyed on the content hash of its raw item, flagged - never on null (issue 15 item 10). */
+    @Test
+    void aMessageWithoutAMessageIdIsKeyedOnTheContentHashOfItsRawItem() throws Exception {
+        CanonicalMessage first = (CanonicalMessage) items.items(JSON.readTree(
+                "{\"kind\":\"message\",\"provider\":\"p\",\"account_id\":\"a\",\"text\":\"one\",\"raw\":{\"t\":\"one\"}}")).get(0);
+        CanonicalMessage again = (CanonicalMessage) items.items(JSON.readTree(
+                "{\"kind\":\"message\",\"provider\":\"p\",\"account_id\":\"a\",\"text\":\"one\",\"raw\":{\"t\":\"one\"}}")).get(0);
+        CanonicalMessage other = (CanonicalMessage) items.items(JSON.readTree(
+                "{\"kind\":\"message\",\"provider\":\"p\",\"account_id\":\"a\",\"text\":\"two\",\"raw\":{\"t\":\"two\"}}")).get(0);
+        assertThat(first.messageId()).startsWith("sha256-").hasSize(7 + 64);
+        assertThat(first.idSource()).isEqualTo("content_hash");
+        assertThat(again.documentId()).isEqualTo(first.documentId());
+        assertThat(other.documentId()).isNotEqualTo(first.documentId());
     }
 }

@@ -86,6 +86,7 @@ class GatewayKillIT extends GatewayIntegrationTest {
         payload.put("id", "false_" + chat + "_KILL" + i);
         payload.put("from", chat);
         payload.put("body", "kill test message " + i);
+        payload.put("timestamp", java.time.Instant.now().getEpochSecond());   // live traffic: within the reply age gate
         return body.toString().getBytes(StandardCharsets.UTF_8);
     }
 

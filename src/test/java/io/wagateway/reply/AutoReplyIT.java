@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.camel.CamelContext;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -405,5 +406,49 @@ public class AutoReplyIT extends GatewayIntegrationTest {
         String inboundId = "waha:default:false_" + WAHA_CHAT + "_3EB0FALL0000000001";
         assertThat(outbox(inboundId).path("mode").asText()).isEqualTo("fallback");
         assertThat(outbox(inboundId).path("state").asText()).isEqualTo("sent");
+    }
+    /**
+     * The age gate (issue 15 item 11): a replayed or late message - older than
+     * gateway.auto-reply.max-message-age-seconds by its provider timestamp - is stored but gets no AI reply, not even
+     * when it is delivered again; a fresh one gets exactly one. The second gateway runs with the default gate (the
+     * test properties turn it off for the January 2026 fixtures).
+     */
+    @Test
+    void oldMessagesAreStoredButNeverAnsweredAndFreshOnesOnce() throws Exception {
+        long now = Instant.now().getEpochSecond();
+        byte[] yearOld = wahaInbound("3EB0OLD00000000001", now - 365L * 24 * 3600, "A year ago: is it in stock?");
+        byte[] hourOld = wahaInbound("3EB0OLD00000000002", now - 3600, "An hour ago: still there?");
+        byte[] fresh = wahaInbound("3EB0NEW00000000001", now - 10, "Just now: do you deliver?");
+        io.micrometer.core.instrument.Counter skipped = io.micrometer.core.instrument.Metrics.counter(
+                "gateway.auto_reply.skipped", "provider", "waha", "reason", "too-old");
+        double skippedBefore = skipped.count();
+        try (ConfigurableApplicationContext second = startAnotherGateway(
+                "--gateway.auto-reply.enabled=true", "--gateway.openrouter.api-key=test-openrouter-key",
+                "--gateway.openrouter.base-url=" + PEERS.baseUrl() + "/api/v1",
+                "--gateway.auto-reply.max-message-age-seconds=900")) {
+            int secondPort = Integer.parseInt(second.getEnvironment().getProperty("local.server.port"));
+            for (byte[] old : List.of(yearOld, hourOld)) {
+                HttpResponse<String> r = post(secondPort, "/webhooks/waha", old);
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+            // a replay after a restart (the per-instance memory of recent ids is empty): Elasticsearch answers
+            // "duplicate", and a duplicate goes to the reply decision again - where the age gate stops it
+            second.getBean(CamelContext.class).getRegistry().lookupByNameAndType("messageIdempotentRepository",
+                    org.apache.camel.spi.IdempotentRepository.class).clear();
+            HttpResponse<String> replay = post(secondPort, "/webhooks/waha", yearOld);
+            assertThat(replay.statusCode()).as(replay.body()).isEqualTo(200);
+            assertThat(replay.body()).contains("duplicate");
+            assertThat(message("waha:default:false_" + WAHA_CHAT + "_3EB0OLD00000000001")).isNotNull();
+            assertThat(message("waha:default:false_" + WAHA_CHAT + "_3EB0OLD00000000002")).isNotNull();
+            assertThat(post(secondPort, "/webhooks/waha", fresh).statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() >= 1);
+            assertStaysAt(() -> wahaSends().size(), 1);
+        }
+        assertThat(completions()).hasSize(1);
+        assertThat(JSON.readTree(wahaSends().get(0).getBodyAsString()).path("reply_to").asText())
+                .isEqualTo("false_" + WAHA_CHAT + "_3EB0NEW00000000001");
+        assertThat(outbox("waha:default:false_" + WAHA_CHAT + "_3EB0OLD00000000001")).isNull();
+        assertThat(outbox("waha:default:false_" + WAHA_CHAT + "_3EB0OLD00000000002")).isNull();
+        assertThat(skipped.count() - skippedBefore).isEqualTo(3);
     }
 }

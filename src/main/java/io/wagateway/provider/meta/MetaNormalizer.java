@@ -21,6 +21,10 @@ import java.util.Set;
  * {@code messages[]} item and a {@link LifecycleUpdate} per {@code statuses[]} item; reactions, {@code revoke} and
  * {@code edit} messages become lifecycle updates of their target; {@code field=smb_message_echoes} yields own
  * messages ({@code from_me=true}); any other field yields an {@link IgnoredEvent}.
+ *
+ * <p>The wamid ({@code messages[].id}) is a message's only id in Meta's reference (§1.5): a message without one is
+ * keyed on the content hash of its {@code messages[]} item ({@code id_source: content_hash}); an item that is not an
+ * object is kept as {@code unsupported} the same way. A status without {@code id} is kept but applied to no message.
  */
 public class MetaNormalizer {
 
@@ -162,7 +166,7 @@ public class MetaNormalizer {
         String replyTo = Json.path(m, "context", "id");
         return new CanonicalMessage(PROVIDER, accountId, id, chatId, groupId != null ? "group" : "direct",
                 null, from, senderName, echo, type, contentText(type, m), media, replyTo, timestamp, receivedAt,
-                echo ? "sent" : "received", m);
+                echo ? "sent" : "received", m).identified(m);
     }
 
     /** Readable text for a message of the given type, or null. */

@@ -18,6 +18,10 @@ import java.util.Set;
  * private notes ignored); {@code message.ack.updated} → status update; {@code message.updated},
  * {@code message.deleted} and reactions ({@code message.reaction.updated}, {@code reaction.created},
  * {@code reaction.updated}) → lifecycle updates; every other event → {@link IgnoredEvent}.
+ *
+ * <p>The message id is {@code message_id}, else the same id in {@code id._serialized}, else the message object's
+ * {@code unique_id} (§3.5 lists all three). A message with none of them is keyed on the content hash of its
+ * {@code data} object ({@code id_source: content_hash}); so is a {@code data} that is not an object.
  */
 public class PeriskopeNormalizer {
 
@@ -86,7 +90,7 @@ public class PeriskopeNormalizer {
         String mime = Json.text(mediaNode, "mimetype");
         Media media = mediaNode != null && mediaNode.isObject()
                 ? new Media(mime, Json.text(mediaNode, "path"), null, Json.text(d, "body"),
-                        Json.text(mediaNode, "filename"), size(mediaNode.get("size")))
+                        Json.text(mediaNode, "filename"), Json.wholeNumber(mediaNode.get("size")))
                 : null;
         String replyTo = d.path("has_quoted_msg").asBoolean(true) ? Json.text(d, "quoted_message_id") : null;
         Instant timestamp = Json.instant(d.get("timestamp"));
@@ -94,7 +98,7 @@ public class PeriskopeNormalizer {
                 senderOf(d), null, fromMe, messageType(Json.text(d, "message_type"), media, Json.text(d, "body")),
                 Json.text(d, "body"), media, replyTo,
                 timestamp != null ? timestamp : Json.instant(envelope.get("timestamp")), receivedAt,
-                fromMe ? ackStatus(d.get("ack")) : "received", d);
+                fromMe ? ackStatus(d.get("ack")) : "received", d).identified(d);
     }
 
     /**
@@ -141,20 +145,6 @@ public class PeriskopeNormalizer {
         return t != null ? t : Json.instant(d.get("timestamp"));
     }
 
-    private static Long size(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (n.isNumber()) {
-            return n.asLong();
-        }
-        try {
-            return Long.parseLong(n.asText().trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
-
     /** Periskope {@code message_type} (§3.5) to the canonical type; unknown types become {@code unsupported}. */
     static String messageType(String messageType, Media media, String body) {
         if (messageType == null) {
@@ -180,15 +170,11 @@ public class PeriskopeNormalizer {
      * @return the status, or {@code unknown}
      */
     static String ackStatus(JsonNode ack) {
-        if (ack == null || ack.isNull() || ack.isContainerNode()) {
+        Long parsed = Json.wholeNumber(ack);          // length-checked before parsing
+        if (parsed == null || parsed < -1 || parsed > 5) {
             return "unknown";
         }
-        int value;
-        try {
-            value = ack.isNumber() ? ack.asInt() : Integer.parseInt(ack.asText().trim());
-        } catch (NumberFormatException e) {
-            return "unknown";
-        }
+        int value = parsed.intValue();
         return switch (value) {
             case -1 -> "failed";
             case 0 -> "pending";

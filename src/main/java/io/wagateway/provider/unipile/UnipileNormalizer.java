@@ -18,6 +18,11 @@ import java.util.Locale;
  * provider events with {@code is_event=1} ignored); {@code message_read} and {@code message_delivered} → status
  * updates; {@code message_reaction}, {@code message_edited}, {@code message_deleted} → lifecycle updates; an
  * {@code AccountStatus} body (no {@code event}, §4.5) and every other event → {@link IgnoredEvent}.
+ *
+ * <p>The message id is {@code message_id} (§4.5, "can be used to prevent duplicate entries" §4.5/[U3]). Without it,
+ * the WhatsApp id {@code provider_message_id} (seen in live WhatsApp payloads, §4.5) keys the message, flagged
+ * {@code id_source: provider_message_id}; without both, the content hash of the body
+ * ({@code id_source: content_hash}).
  */
 public class UnipileNormalizer {
 
@@ -94,7 +99,7 @@ public class UnipileNormalizer {
             String mime = Json.text(attachment, "mimetype");
             media = new Media(mime, Json.text(attachment, "url"), Json.text(attachment, "id"), text,
                     Json.first(Json.text(attachment, "file_name"), Json.text(attachment, "filename")),
-                    size(attachment.get("file_size")));
+                    Json.wholeNumber(attachment.get("file_size")));
             type = attachmentType(attachment, mime);
         } else if (text == null) {
             type = "unsupported";
@@ -102,9 +107,16 @@ public class UnipileNormalizer {
         JsonNode quoted = b.get("quoted");
         String replyTo = Json.first(Json.text(quoted, "id"), Json.text(quoted, "provider_id"),
                 Json.text(b, "quoted"));
-        return new CanonicalMessage(PROVIDER, accountId, Json.text(b, "message_id"), Json.text(b, "chat_id"),
-                chatType, null, attendee(sender), Json.text(sender, "attendee_name"), fromMe, type, text, media,
-                replyTo, timestamp, receivedAt, fromMe ? "sent" : "received", b);
+        CanonicalMessage message = new CanonicalMessage(PROVIDER, accountId, Json.text(b, "message_id"),
+                Json.text(b, "chat_id"), chatType, null, attendee(sender), Json.text(sender, "attendee_name"), fromMe,
+                type, text, media, replyTo, timestamp, receivedAt, fromMe ? "sent" : "received", b);
+        if (message.messageId() == null) {
+            String providerMessageId = Json.text(b, "provider_message_id");
+            if (providerMessageId != null) {
+                return message.withId(providerMessageId, "provider_message_id");
+            }
+        }
+        return message.identified(b);
     }
 
     /** {@code attachments} is an array in live payloads and a single object in the vendor example (§4.5). */
@@ -159,21 +171,11 @@ public class UnipileNormalizer {
         if (n.isNumber()) {
             return n.asInt() != 0;
         }
-        String s = n.asText().trim();
+        String s = n.asText();
+        if (s.length() > 16) {
+            return false;                                 // not a flag; never trimmed or compared at length
+        }
+        s = s.trim();
         return s.equalsIgnoreCase("true") || s.equals("1");
-    }
-
-    private static Long size(JsonNode n) {
-        if (n == null || n.isNull()) {
-            return null;
-        }
-        if (n.isNumber()) {
-            return n.asLong();
-        }
-        try {
-            return Long.parseLong(n.asText().trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
     }
 }

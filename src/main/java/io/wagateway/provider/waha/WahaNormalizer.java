@@ -2,6 +2,7 @@ package io.wagateway.provider.waha;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wagateway.message.CanonicalMessage;
+import io.wagateway.message.ContentHash;
 import io.wagateway.message.IgnoredEvent;
 import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.message.Media;
@@ -18,6 +19,11 @@ import java.util.Set;
  * webhook item: {@code message}/{@code message.any} → {@link CanonicalMessage} (own messages flagged
  * {@code from_me}); {@code message.ack} → status update; {@code message.reaction}, {@code message.edited},
  * {@code message.revoked} → lifecycle updates; every other event → {@link IgnoredEvent}.
+ *
+ * <p>WAHA's only message id is {@code payload.id} (§2.7; the envelope {@code id} names the event, and
+ * {@code message} and {@code message.any} carry different ones for the same message). A message without it is keyed
+ * on the content hash of its payload ({@code id_source: content_hash}); a {@code payload} that is not an object is
+ * kept as an {@code unsupported} message (see {@link CanonicalMessage#identified}).
  */
 public class WahaNormalizer {
 
@@ -50,7 +56,9 @@ public class WahaNormalizer {
         String session = Json.text(envelope, "session");
         JsonNode payload = envelope.path("payload");
         WebhookItem item = switch (event) {
-            case "message", "message.any" -> message(envelope, payload, session, receivedAt);
+            case "message", "message.any" -> payload.isObject()
+                    ? message(envelope, payload, session, receivedAt).identified(payload)
+                    : wrongShape(envelope, payload, session, receivedAt);
             case "message.ack" -> new LifecycleUpdate(PROVIDER, session, Json.text(payload, "id"),
                     chatOf(payload), "status", ackStatus(payload), null, Json.text(payload, "participant"), null,
                     null, Json.instant(payload.get("timestamp")), receivedAt, payload);
@@ -77,7 +85,20 @@ public class WahaNormalizer {
         return List.of(item);
     }
 
-    private WebhookItem message(JsonNode envelope, JsonNode p, String session, Instant receivedAt) {
+    /**
+     * A message event whose {@code payload} is not an object (a string, an array, missing): kept as an
+     * {@code unsupported} message keyed on the payload's content hash (the envelope's when there is no payload), dated
+     * by the envelope's {@code timestamp}, with the whole envelope as {@code raw}.
+     */
+    private static CanonicalMessage wrongShape(JsonNode envelope, JsonNode payload, String session,
+            Instant receivedAt) {
+        JsonNode item = payload.isMissingNode() || payload.isNull() ? envelope : payload;
+        return new CanonicalMessage(PROVIDER, session, ContentHash.of(item), null, "direct", null, null, null, false,
+                "unsupported", null, null, null, Json.instant(envelope.get("timestamp")), receivedAt, "received",
+                envelope, ContentHash.ID_SOURCE);
+    }
+
+    private CanonicalMessage message(JsonNode envelope, JsonNode p, String session, Instant receivedAt) {
         boolean fromMe = p.path("fromMe").asBoolean(false);
         String chatId = chatOf(p);
         JsonNode mediaNode = p.get("media");
