@@ -204,7 +204,16 @@ public final class HttpEntryCheck {
                 }
                 byte[] body = b.append("\" broken").toString().getBytes(StandardCharsets.UTF_8);
                 for (int attempt = 0; attempt < 60; attempt++) {
-                    int status = post(body, 60).statusCode();
+                    int status;
+                    try {
+                        status = post(body, 60).statusCode();
+                    } catch (IOException e) {
+                        status = -1;   // no answer: the connection failed (or the gateway is gone)
+                    }
+                    if (!bench.gateway.isAlive()) {
+                        finals.computeIfAbsent(-1, k -> new AtomicInteger()).incrementAndGet();
+                        return null;
+                    }
                     answers.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
                     if (status != 503) {
                         finals.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
@@ -229,6 +238,9 @@ public final class HttpEntryCheck {
         phase.put("gateway_alive", bench.gateway.isAlive());
         report.put("signed_malformed_2_9mb_bodies", phase);
         System.out.println("  " + phase);
+        if (!bench.gateway.isAlive()) {
+            throw new AssertionError("the gateway exited (OutOfMemoryError?): see target/bench/gateway.log");
+        }
     }
 
     /** {@code clients} trickling connections (re-opened when cut off) while webhooks are sent at 20/s. */
