@@ -211,11 +211,11 @@ public final class HttpEntryCheck {
                         status = -1;   // no answer: the connection failed (or the gateway is gone)
                     }
                     if (!bench.gateway.isAlive()) {
-                        finals.computeIfAbsent(-1, k -> new AtomicInteger()).incrementAndGet();
+                        finals.computeIfAbsent(-2, k -> new AtomicInteger()).incrementAndGet();   // gateway gone
                         return null;
                     }
                     answers.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
-                    if (status != 503) {
+                    if (status != 503 && status != -1) {   // a provider retries a 503 and a failed connection
                         finals.computeIfAbsent(status, k -> new AtomicInteger()).incrementAndGet();
                         return null;
                     }
@@ -337,6 +337,7 @@ public final class HttpEntryCheck {
         Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
         AtomicInteger refused = new AtomicInteger();
         AtomicLong firstOk = new AtomicLong();
+        AtomicLong firstAnswer = new AtomicLong();
         AtomicBoolean stop = new AtomicBoolean();
         long[] startedAt = {Long.MAX_VALUE};
         ExecutorService storm = Executors.newFixedThreadPool(clients);
@@ -350,6 +351,7 @@ public final class HttpEntryCheck {
                     try {
                         HttpResponse<String> r = client.send(request(body, 30), HttpResponse.BodyHandlers.ofString());
                         statuses.computeIfAbsent(r.statusCode(), k -> new AtomicInteger()).incrementAndGet();
+                        firstAnswer.compareAndSet(0, System.nanoTime());
                         if (r.statusCode() == 200) {
                             firstOk.compareAndSet(0, System.nanoTime());
                             acknowledged.add(id);
@@ -388,8 +390,10 @@ public final class HttpEntryCheck {
         phase.put("seconds_process_start_to_health_200", round1(healthUp));
         phase.put("seconds_process_start_to_first_webhook_200",
                 firstOk.get() == 0 ? -1 : round1((firstOk.get() - startedAt[0]) / 1e9));
+        phase.put("seconds_first_http_answer_to_first_webhook_200", firstOk.get() == 0 || firstAnswer.get() == 0 ? -1
+                : round1((firstOk.get() - firstAnswer.get()) / 1e9));
         phase.put("answers", new TreeMap<>(statuses));
-        phase.put("refused_connections", refused.get());
+        phase.put("refused_connections_before_the_port_opened", refused.get());
         report.put("restart_under_retry_storm", phase);
         System.out.println("  " + phase);
     }
