@@ -321,7 +321,6 @@ public class WebhookServlet extends HttpServlet {
             }
             cancelDeadline();
             release();
-            body = null;
             try {
                 if (!response.isCommitted()) {
                     if (status == 413) {
