@@ -147,6 +147,13 @@ class JBangRunIT {
             JsonNode stats = JSON.readTree(get("http://localhost:" + port + "/stats").body());
             assertThat(stats.path("providers").path("meta").path("stored").asLong()).isEqualTo(1);
             assertThat(stats.path("providers").path("meta").path("signature_rejections").asLong()).isEqualTo(1);
+
+            // secrets from real headers only under Vert.x too: the signature in the query string alone is refused
+            HttpResponse<String> inQuery = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                    + "/webhooks/meta?X-Hub-Signature-256=" + java.net.URLEncoder.encode(Fixtures.metaSignature(body),
+                            StandardCharsets.UTF_8))).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(inQuery.statusCode()).as(inQuery.body()).isEqualTo(401);
         } finally {
             camel.destroy();
             if (!camel.waitFor(15, java.util.concurrent.TimeUnit.SECONDS)) {
