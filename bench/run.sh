@@ -8,6 +8,11 @@
 # Builds the jar (tests skipped), starts Elasticsearch 9.2.0 on port 9299 (fresh data under target/bench), WireMock
 # for the provider APIs, and the packaged gateway (-Xmx512m, port 18080), then runs GatewayBenchmark and prints
 # the result (also written to target/bench/result.json). The gateway's log is target/bench/gateway.log.
+#
+#   bench/run.sh --check http-entry [--unsigned-clients 250] [--malformed-clients 40] [--slow-clients 200]
+#                [--slow-seconds 30] [--storm-clients 32] [--es-port 9299] [--gateway-port 18080] [--WEBHOOK_... value]
+# runs HttpEntryCheck instead (issue 15: unauthenticated memory, slow bodies, restart under a retry storm) with the
+# gateway at -Xmx512m -XX:+ExitOnOutOfMemoryError; figures in target/bench/http-entry.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/bench
@@ -18,4 +23,9 @@ fi
 CP="target/classes:target/test-classes:$(cat target/bench/classpath.txt)"
 rm -rf target/bench/classes && mkdir -p target/bench/classes
 javac -nowarn -d target/bench/classes -cp "$CP" bench/src/*.java
-exec java -Xmx2g ${BENCH_JAVA_OPTS:-} -cp "target/bench/classes:$CP" GatewayBenchmark --project . "$@"
+main=GatewayBenchmark
+if [ "${1:-}" = --check ] && [ "${2:-}" = http-entry ]; then
+  main=HttpEntryCheck
+  shift 2
+fi
+exec java -Xmx2g ${BENCH_JAVA_OPTS:-} -cp "target/bench/classes:$CP" "$main" --project . "$@"

@@ -17,6 +17,15 @@ file=${2:?$usage}
 base=${3:-http://localhost:8080}
 [ -f "$file" ] || { echo "no such file: $file" >&2; exit 2; }
 
+if [ "$provider" = waha ] && [ "${KEEP_DELIVERY_TIMESTAMP:-false}" != true ]; then
+  # WAHA's envelope timestamp (ms, signed) is the delivery time: a fixture's is old and would be refused as a replay
+  # (gateway.webhooks.max-delivery-age-seconds). Send a copy delivered now; KEEP_DELIVERY_TIMESTAMP=true sends as is.
+  fresh=$(mktemp)
+  trap 'rm -f "$fresh"' EXIT
+  sed -E "0,/\"timestamp\": ?[0-9]{13}([,} ]|\$)/s//\"timestamp\": $(date +%s%3N)\1/" "$file" > "$fresh"
+  file=$fresh
+fi
+
 hmac() { # <algorithm> <key> : lowercase hex HMAC of the file's exact bytes
   openssl dgst "-$1" -hmac "$2" -r < "$file" | cut -d' ' -f1
 }

@@ -405,7 +405,9 @@ public final class GatewayBenchmark {
         headers.put("Content-Type", "application/json");
         switch (provider) {
             case "waha" -> body = body.replace("3EB0FAKE00000000000201", id)
-                    .replace("Hello! Do you have the blue model in size 42?", text);
+                    .replace("Hello! Do you have the blue model in size 42?", text)
+                    // the envelope's delivery time: the fixture's is older than the gateway's replay bound
+                    .replace("1767610800137", Long.toString(System.currentTimeMillis()));
             case "meta" -> body = body.replace("HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=", id)
                     .replace("Hi, is my order #4821 ready for pickup?", text);
             case "periskope" -> body = body.replace("3EB0FAKE00000000000301", id)

@@ -140,8 +140,10 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
 
         /**
          * Routes the request without blocking and calls {@code done} once the response is written (or could not be).
-         * A body already read by {@link RawBodyFilter} (request attribute {@link RawBodyFilter#RAW_BODY_ATTRIBUTE})
-         * becomes the message body as is, without another copy.
+         * A body already read by {@link WebhookServlet} or {@link RawBodyFilter} (request attribute
+         * {@link RawBodyFilter#RAW_BODY_ATTRIBUTE}) becomes the message body as is, without another copy; the
+         * servlet's {@link WebhookServlet#ON_VERIFIED_ATTRIBUTE} becomes exchange property
+         * {@link WebhookSignatureVerifier#ON_VERIFIED_PROPERTY}.
          *
          * @param request  the servlet request (Servlet async started by the caller, or by Spring MVC)
          * @param response the servlet response
@@ -163,6 +165,9 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
                 in.init(exchange, binding, request, response);
                 if (request.getAttribute(RawBodyFilter.RAW_BODY_ATTRIBUTE) instanceof byte[] raw) {
                     in.setBody(raw);
+                }
+                if (request.getAttribute(WebhookServlet.ON_VERIFIED_ATTRIBUTE) instanceof Runnable onVerified) {
+                    exchange.setProperty(WebhookSignatureVerifier.ON_VERIFIED_PROPERTY, onVerified);
                 }
                 exchange.getIn().setHeader("CamelPlatformHttpContextPath", getEndpoint().getPath());
                 createUoW(exchange);

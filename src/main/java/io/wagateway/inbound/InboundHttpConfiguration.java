@@ -3,6 +3,7 @@ package io.wagateway.inbound;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationPredicate;
 import java.util.concurrent.Executor;
+import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.beans.factory.annotation.Value;
@@ -19,10 +20,14 @@ import org.springframework.core.Ordered;
 public class InboundHttpConfiguration {
 
     /**
+     * The raw-body filter, for the stock engine only ({@code gateway.webhooks.async=false}): with the asynchronous
+     * engine {@link WebhookServlet} reads the bodies itself, without blocking and within its budgets.
+     *
      * @param maxBodyBytes {@code gateway.webhooks.max-body-bytes}: larger bodies get 413
      * @return the raw-body filter on {@code /webhooks/*}, before every other filter
      */
     @Bean
+    @ConditionalOnProperty(name = "gateway.webhooks.async", havingValue = "false")
     public FilterRegistrationBean<RawBodyFilter> rawBodyFilter(
             @Value("${gateway.webhooks.max-body-bytes:3145728}") long maxBodyBytes) {
         FilterRegistrationBean<RawBodyFilter> registration = new FilterRegistrationBean<>(new RawBodyFilter(maxBodyBytes));
@@ -50,28 +55,39 @@ public class InboundHttpConfiguration {
 
     /**
      * The servlet of {@code /webhooks/*} ({@link WebhookServlet}): webhooks go straight to their Camel consumer, with
-     * admission control. Only with the asynchronous engine.
+     * admission control, byte budgets and a read deadline. Only with the asynchronous engine.
      *
-     * @param engine            the asynchronous platform-http engine
-     * @param maxInFlight       {@code gateway.webhooks.max-in-flight}: webhooks processed at once, above = 503
-     * @param maxInFlightBytes  {@code gateway.webhooks.max-in-flight-bytes}: body bytes processed at once, above = 503
-     * @param retryAfterSeconds {@code gateway.webhooks.retry-after-seconds}: Retry-After of an overload 503
-     * @param asyncTimeoutMs    {@code gateway.webhooks.timeout-ms}: a webhook not answered by then gets 503
-     * @param registry          the meter registry
+     * @param engine             the asynchronous platform-http engine
+     * @param camelContext       the Camel context: while it is not started, webhook paths answer 503 (not 404)
+     * @param maxInFlight        {@code gateway.webhooks.max-in-flight}: webhooks processed at once, above = 503
+     * @param maxInFlightBytes   {@code gateway.webhooks.max-in-flight-bytes}: body bytes held at once, above = 503
+     * @param maxUnverifiedBytes {@code gateway.webhooks.max-unverified-bytes}: body bytes held by webhooks not yet
+     *                           authenticated, above = 503
+     * @param maxBodyBytes       {@code gateway.webhooks.max-body-bytes}: larger bodies get 413
+     * @param readTimeoutMs      {@code gateway.webhooks.read-timeout-ms}: a body not received by then gets 408
+     * @param retryAfterSeconds  {@code gateway.webhooks.retry-after-seconds}: Retry-After of a 503
+     * @param asyncTimeoutMs     {@code gateway.webhooks.timeout-ms}: a webhook not answered by then gets 503
+     * @param registry           the meter registry
      * @return the servlet registration
      */
     @Bean
     @ConditionalOnProperty(name = "gateway.webhooks.async", havingValue = "true", matchIfMissing = true)
     public ServletRegistrationBean<WebhookServlet> webhookServlet(
             @Qualifier("platform-http-engine") PlatformHttpEngine engine,
+            CamelContext camelContext,
             @Value("${gateway.webhooks.max-in-flight:1000}") int maxInFlight,
-            @Value("${gateway.webhooks.max-in-flight-bytes:67108864}") long maxInFlightBytes,
+            @Value("${gateway.webhooks.max-in-flight-bytes:33554432}") long maxInFlightBytes,
+            @Value("${gateway.webhooks.max-unverified-bytes:16777216}") long maxUnverifiedBytes,
+            @Value("${gateway.webhooks.max-body-bytes:3145728}") long maxBodyBytes,
+            @Value("${gateway.webhooks.read-timeout-ms:10000}") long readTimeoutMs,
             @Value("${gateway.webhooks.retry-after-seconds:1}") int retryAfterSeconds,
             @Value("${gateway.webhooks.timeout-ms:30000}") long asyncTimeoutMs,
             MeterRegistry registry) {
+        WebhookServlet.Limits limits = new WebhookServlet.Limits(maxInFlight, maxInFlightBytes, maxUnverifiedBytes,
+                maxBodyBytes, readTimeoutMs, retryAfterSeconds, asyncTimeoutMs);
         ServletRegistrationBean<WebhookServlet> registration = new ServletRegistrationBean<>(
-                new WebhookServlet((AsyncPlatformHttpEngine) engine, maxInFlight, maxInFlightBytes,
-                        retryAfterSeconds, asyncTimeoutMs, registry), "/webhooks/*");
+                new WebhookServlet((AsyncPlatformHttpEngine) engine, camelContext::isStarted, limits, registry),
+                "/webhooks/*");
         registration.setName("webhookServlet");
         registration.setAsyncSupported(true);
         registration.setLoadOnStartup(1);

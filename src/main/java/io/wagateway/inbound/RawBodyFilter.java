@@ -22,8 +22,11 @@ import java.util.Map;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Servlet filter in front of the webhook endpoints (Spring Boot runtime). It reads the request body once, as raw
- * bytes, before anything can parse it, and hands the rest of the chain a request whose body is exactly those bytes:
+ * Servlet filter in front of the webhook endpoints with Camel's stock engine ({@code gateway.webhooks.async=false};
+ * with the default asynchronous engine {@link WebhookServlet} reads the body itself, without blocking and within its
+ * byte budgets and read deadline, and hands on the same {@link RawBodyRequest}). It reads the request body once, as
+ * raw bytes, with blocking reads, before anything can parse it, and hands the rest of the chain a request whose body
+ * is exactly those bytes:
  * <ul>
  *   <li>signatures are computed over the bytes as received (providers.md §0 rule 1);</li>
  *   <li>a JSON body labelled {@code application/x-www-form-urlencoded} (Unipile, §4.2) is not parsed as a form:

@@ -1,6 +1,7 @@
 package io.wagateway.inbound;
 
 import io.micrometer.core.instrument.Metrics;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -27,6 +28,17 @@ import org.slf4j.LoggerFactory;
  * Comparisons are constant-time. Secure by default: with no secret configured every request is rejected unless
  * {@code signatureRequired} is explicitly false. A rejection throws {@link SignatureVerificationException} (→ 401)
  * and increments {@code gateway.webhooks.rejected{provider,reason}}.
+ *
+ * <p>The signature or secret is read from a real request header only: Camel's platform-http also copies query
+ * parameters into headers, so a request whose query string names the header ({@code ?X-Webhook-Hmac=...}) is
+ * rejected with reason {@code in-query}, under Spring Boot and Camel JBang alike (the raw query string
+ * {@code CamelHttpQuery} is checked). Secrets in URLs end up in access logs and proxies.
+ *
+ * <p>Replays: with {@code deliveryTimestampField} set (WAHA: {@code timestamp}, the envelope's delivery time in
+ * epoch ms, providers.md §2.2/§2.5, inside the signed body), an authentic delivery older than
+ * {@code maxDeliveryAgeSeconds} is rejected with reason {@code replay}. Only this signed value is judged: the
+ * {@code X-Webhook-Timestamp} header is not signed (anyone replaying a body can set it), and a message's own timestamp
+ * is never judged (history imports and retries are old on purpose). A body without the field is accepted.
  */
 public class WebhookSignatureVerifier {
 
@@ -40,6 +52,16 @@ public class WebhookSignatureVerifier {
     private String encoding = "hex";
     private String secret;
     private boolean signatureRequired = true;
+    private String deliveryTimestampField = "";
+    private long maxDeliveryAgeSeconds;
+
+    /**
+     * Exchange property that may hold a {@link Runnable} run once the webhook is authentic ({@link WebhookServlet}
+     * then gives the body's bytes back to its unverified budget).
+     */
+    public static final String ON_VERIFIED_PROPERTY = "gateway.onVerified";
+
+    private static final com.fasterxml.jackson.core.JsonFactory JSON = new com.fasterxml.jackson.core.JsonFactory();
 
     /** Logs the provider's verification state (never the secret); the template's initMethod, once per route. */
     public void logState() {
@@ -62,16 +84,101 @@ public class WebhookSignatureVerifier {
      * @throws SignatureVerificationException when the request is not authentic (→ HTTP 401)
      */
     public void verify(Exchange exchange) {
-        if (!signatureRequired) {
-            return;
+        String failure = null;
+        byte[] body = null;
+        if (signatureRequired) {
+            if (inQuery(exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class))) {
+                failure = "in-query";
+            } else {
+                body = exchange.getMessage().getBody(byte[].class);
+                failure = check(body == null ? new byte[0] : body, exchange.getMessage().getHeader(header, String.class));
+            }
         }
-        byte[] body = exchange.getMessage().getBody(byte[].class);
-        String presented = exchange.getMessage().getHeader(header, String.class);
-        String failure = check(body == null ? new byte[0] : body, presented);
+        if (failure == null && maxDeliveryAgeSeconds > 0 && !deliveryTimestampField.isBlank()) {
+            if (body == null) {
+                body = exchange.getMessage().getBody(byte[].class);
+            }
+            failure = replay(body, System.currentTimeMillis());
+        }
         if (failure != null) {
             Metrics.counter("gateway.webhooks.rejected", "provider", provider, "reason", failure).increment();
             throw new SignatureVerificationException(provider, failure);
         }
+        if (exchange.getProperty(ON_VERIFIED_PROPERTY) instanceof Runnable onVerified) {
+            onVerified.run();
+        }
+    }
+
+    /**
+     * @param rawQuery the request's raw query string ({@code CamelHttpQuery}), may be null
+     * @return true when a query parameter has the name of the signature header (case-insensitive, URL-decoded)
+     */
+    boolean inQuery(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty() || header == null) {
+            return false;
+        }
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = eq < 0 ? pair : pair.substring(0, eq);
+            try {
+                name = java.net.URLDecoder.decode(name, StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException keepRaw) {
+                // not decodable: compare as sent
+            }
+            if (name.trim().equalsIgnoreCase(header)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * @param body  the authentic raw body
+     * @param nowMs the current time, epoch ms
+     * @return {@code replay} when the body's top-level {@code deliveryTimestampField} (epoch ms) is older than
+     *         {@code maxDeliveryAgeSeconds}; null when younger, absent or not a number
+     */
+    String replay(byte[] body, long nowMs) {
+        Long sentMs = topLevelLong(body, deliveryTimestampField);
+        if (sentMs == null || nowMs - sentMs <= maxDeliveryAgeSeconds * 1000L) {
+            return null;
+        }
+        LOG.warn("{}: authentic delivery sent at {} (epoch ms) is older than {} s: rejected as a replay", provider,
+                sentMs, maxDeliveryAgeSeconds);
+        return "replay";
+    }
+
+    /** A top-level number (or digit string) of a JSON object, read with the streaming parser; null if none. */
+    static Long topLevelLong(byte[] body, String field) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = JSON.createParser(body)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                if (field.equals(name)) {
+                    if (value == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                            && p.getNumberType() == com.fasterxml.jackson.core.JsonParser.NumberType.LONG
+                            || value == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                            && p.getNumberType() == com.fasterxml.jackson.core.JsonParser.NumberType.INT) {
+                        return p.getLongValue();
+                    }
+                    if (value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                        String text = p.getText().trim();
+                        return text.matches("\\d{1,18}") ? Long.parseLong(text) : null;
+                    }
+                    return null;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException | RuntimeException notJson) {
+            // malformed: the payload route answers it (400)
+        }
+        return null;
     }
 
     /**
@@ -160,6 +267,16 @@ public class WebhookSignatureVerifier {
     /** @param secret the shared secret (app secret, HMAC key, static header value) */
     public void setSecret(String secret) {
         this.secret = secret;
+    }
+
+    /** @param deliveryTimestampField top-level body field holding the signed delivery time in epoch ms; empty = none */
+    public void setDeliveryTimestampField(String deliveryTimestampField) {
+        this.deliveryTimestampField = deliveryTimestampField == null ? "" : deliveryTimestampField;
+    }
+
+    /** @param maxDeliveryAgeSeconds oldest accepted delivery, in seconds; 0 = deliveries are not judged by age */
+    public void setMaxDeliveryAgeSeconds(long maxDeliveryAgeSeconds) {
+        this.maxDeliveryAgeSeconds = maxDeliveryAgeSeconds;
     }
 
     /** @param signatureRequired false only to accept unsigned webhooks on purpose (development) */

@@ -52,4 +52,34 @@ class WebhookSignatureVerifierTest {
         assertThat(unipile.check(body, "test-secret")).isNull();
         assertThat(unipile.check(body, "test-secreT")).isEqualTo("mismatch");
     }
+
+    @Test
+    void aQueryParameterNamedLikeTheHeaderIsFoundHoweverSpelt() {
+        WebhookSignatureVerifier v = waha("k");
+        assertThat(v.inQuery("X-Webhook-Hmac=abc")).isTrue();
+        assertThat(v.inQuery("a=1&x-webhook-hmac=abc")).isTrue();
+        assertThat(v.inQuery("X%2DWebhook%2DHmac=abc")).isTrue();
+        assertThat(v.inQuery("X-Webhook-Hmac")).isTrue();
+        assertThat(v.inQuery("hmac=abc&X-Webhook-Hmac-Algorithm=sha512")).isFalse();
+        assertThat(v.inQuery(null)).isFalse();
+        assertThat(v.inQuery("%zz=1")).isFalse();
+    }
+
+    @Test
+    void theDeliveryTimestampIsTheTopLevelFieldOnly() {
+        WebhookSignatureVerifier v = waha("k");
+        v.setDeliveryTimestampField("timestamp");
+        v.setMaxDeliveryAgeSeconds(10);
+        long now = 1_800_000_000_000L;
+        byte[] old = ("{\"payload\":{\"timestamp\":" + now + "},\"timestamp\":" + (now - 11_000) + "}")
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] fresh = ("{\"payload\":{\"timestamp\":1},\"timestamp\":\"" + (now - 9_000) + "\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThat(v.replay(old, now)).isEqualTo("replay");
+        assertThat(v.replay(fresh, now)).isNull();
+        assertThat(v.replay("{\"payload\":{\"timestamp\":1}}".getBytes(StandardCharsets.UTF_8), now)).isNull();
+        assertThat(v.replay("{\"timestamp\":1".getBytes(StandardCharsets.UTF_8), now)).isEqualTo("replay");
+        assertThat(v.replay(("{\"timestamp\":" + "9".repeat(5000) + "}").getBytes(StandardCharsets.UTF_8), now)).isNull();
+        assertThat(v.replay("[1]".getBytes(StandardCharsets.UTF_8), now)).isNull();
+    }
 }

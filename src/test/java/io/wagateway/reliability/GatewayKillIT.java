@@ -81,6 +81,7 @@ class GatewayKillIT extends GatewayIntegrationTest {
     private static byte[] message(int i) throws Exception {
         ObjectNode body = (ObjectNode) JSON.readTree(Fixtures.bytes("webhooks/waha/message_inbound_text.json"));
         body.put("id", "evt_kill_" + i);
+        body.put("timestamp", System.currentTimeMillis());   // a fresh delivery (the jar runs with the replay bound on)
         ObjectNode payload = (ObjectNode) body.get("payload");
         String chat = "1555030" + String.format("%04d", i % 50) + "@c.us";
         payload.put("id", "false_" + chat + "_KILL" + i);
