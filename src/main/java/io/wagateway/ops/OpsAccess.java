@@ -19,9 +19,16 @@ public class OpsAccess {
     private static final Logger LOG = LoggerFactory.getLogger(OpsAccess.class);
 
     private String token;
+    private final java.util.concurrent.atomic.AtomicBoolean logged = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** Says at start-up whether the counters are open or need the token (declared as the bean's init method). */
+    /**
+     * Says at start-up whether the counters are open or need the token (declared as the bean's init method; once per
+     * bean, though the runtime may call it twice).
+     */
     public void logMode() {
+        if (!logged.compareAndSet(false, true)) {
+            return;
+        }
         if (open()) {
             LOG.info("Metrics: GET /stats and /actuator/prometheus are open to anyone who reaches the port "
                     + "(set METRICS_TOKEN to require a bearer token)");
