@@ -19,17 +19,17 @@ public class OpsAccess {
     private static final Logger LOG = LoggerFactory.getLogger(OpsAccess.class);
 
     private String token;
-    private final java.util.concurrent.atomic.AtomicBoolean logged = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The mode last logged: under Spring Boot the init method ran twice per context (two instances), each said it. */
+    private static final java.util.concurrent.atomic.AtomicReference<Boolean> LOGGED_OPEN =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
-    /**
-     * Says at start-up whether the counters are open or need the token (declared as the bean's init method; once per
-     * bean, though the runtime may call it twice).
-     */
+    /** Says at start-up whether the counters are open or need the token (declared as the bean's init method). */
     public void logMode() {
-        if (!logged.compareAndSet(false, true)) {
+        boolean open = open();
+        if (Boolean.valueOf(open).equals(LOGGED_OPEN.getAndSet(open))) {
             return;
         }
-        if (open()) {
+        if (open) {
             LOG.info("Metrics: GET /stats and /actuator/prometheus are open to anyone who reaches the port "
                     + "(set METRICS_TOKEN to require a bearer token)");
         } else {
