@@ -1,5 +1,6 @@
 package io.wagateway.api;
 
+import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -7,13 +8,16 @@ import java.util.List;
 import org.apache.camel.Exchange;
 
 /**
- * Bearer tokens read from the request's {@code Authorization} header only, never from the query string.
+ * Bearer tokens read from the request's {@code Authorization} header only, never from the query string or a form
+ * body.
  *
- * <p>platform-http copies query parameters into the message headers (under Spring Boot and under Camel JBang), so
- * {@code ?Authorization=Bearer%20...} would otherwise look like the header. {@link #header(Exchange, String)} takes
- * the header's values, removes the ones the query string supplied ({@code CamelHttpQuery}, the raw query string both
- * runtimes set) and keeps the value only when exactly one, sent as a header, remains; when it cannot tell, it keeps
- * nothing (the request is refused, never let in).
+ * <p>platform-http copies query parameters (and the fields of a form-encoded body) into the message headers, under
+ * Spring Boot and under Camel JBang, so {@code ?Authorization=Bearer%20...} would otherwise look like the header.
+ * {@link #header(Exchange, String)} therefore asks the HTTP request itself: both runtimes' platform-http messages
+ * expose it ({@code getRequest()}: a servlet request under Spring Boot, a Vert.x request under JBang), and both have
+ * {@code getHeader(String)}. Only when a message does not expose its request does it fall back to the headers, minus
+ * the values the raw query string ({@code CamelHttpQuery}) supplied; when it cannot tell them apart it keeps nothing
+ * (the request is refused, never let in).
  */
 public final class BearerAuth {
 
@@ -23,10 +27,32 @@ public final class BearerAuth {
     /**
      * @param exchange a platform-http request
      * @param name     a header name, e.g. {@code Authorization}
-     * @return the value sent in that request header, or null when absent, sent twice, or not told apart from a query
-     *         parameter of the same name
+     * @return the value sent in that request header, or null when absent (or, without access to the request, sent
+     *         twice or not told apart from a query parameter of the same name)
      */
     public static String header(Exchange exchange, String name) {
+        Object message = exchange.getIn();
+        try {
+            Method getRequest = message.getClass().getMethod("getRequest");
+            Object request = getRequest.invoke(message);
+            if (request != null) {
+                // the declared type's public interface method: the implementation class may not be public
+                Method getHeader = getRequest.getReturnType().getMethod("getHeader", String.class);
+                Object value = getHeader.invoke(request, name);
+                return value == null ? null : value.toString();
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // not a platform-http message with its request: fall back to the headers
+        }
+        return fromHeaders(exchange, name);
+    }
+
+    /**
+     * @param exchange a request whose query parameters were copied into its headers
+     * @param name     a header name
+     * @return the header's value minus the values the query string supplied, when exactly one remains; else null
+     */
+    static String fromHeaders(Exchange exchange, String name) {
         Object v = exchange.getMessage().getHeader(name);
         List<String> values = new ArrayList<>();
         if (v instanceof Iterable<?> many) {

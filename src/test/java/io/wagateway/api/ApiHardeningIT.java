@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The /api and /admin endpoints (issue 15 items 5, 12 and 14): bad query parameters are a 400 naming the parameter,
@@ -150,6 +151,17 @@ class ApiHardeningIT extends GatewayIntegrationTest {
         assertThat(status(method, p + sep + inQuery, "Bearer wrong")).isEqualTo(401);
         assertThat(status(method, p + sep + "Authorization=Bearer%20wrong", "Bearer " + TOKEN)).isEqualTo(200);
         assertThat(status(method, p, "Bearer " + TOKEN)).isIn(200, 404); // DELETE: deleted just above
+    }
+
+    @ParameterizedTest(name = "{0}: a token in a form body does not count")
+    @ValueSource(strings = {"/admin/dead-letters/{id}/replay", "/admin/dead-letters/replay?provider=waha"})
+    void aBearerTokenInAFormBodyDoesNotCount(String path) throws Exception {
+        String id = deadLetter("waha", 10, Instant.now());
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path.replace("{id}", id)))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString("Authorization=Bearer%20" + TOKEN)).build();
+        HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(401);
     }
 
     /** The status only: an SSE stream's answer arrives with its headers, its body never ends. */

@@ -53,8 +53,9 @@ class QueryParamsTest {
     }
 
     @Test
-    void theBearerTokenComesFromTheHeaderOnly() {
-        // what platform-http makes of these requests: query parameters merged into the headers
+    void withoutItsRequestTheBearerTokenIsTheHeaderMinusTheQuery() {
+        // what platform-http makes of these requests: query parameters merged into the headers (a message that does
+        // not expose its HTTP request: the fallback)
         assertThat(BearerAuth.header(request(null, "Bearer t"), "Authorization")).isEqualTo("Bearer t");
         assertThat(BearerAuth.header(request("Authorization=Bearer%20t", "Bearer t"), "Authorization")).isNull();
         assertThat(BearerAuth.header(request("authorization=Bearer+t", "Bearer t"), "Authorization")).isNull();
