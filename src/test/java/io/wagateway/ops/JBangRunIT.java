@@ -177,8 +177,9 @@ class JBangRunIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** With a bearer token; 30 s: the first admin list also adds a mapping, slow on a loaded machine. */
     static HttpResponse<String> get(String url, String authorization) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
                 .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 }
