@@ -1,5 +1,6 @@
 package io.wagateway.deadletter;
 
+import co.elastic.clients.elasticsearch._types.FieldValue;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.BoolQuery;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
@@ -10,6 +11,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.BadRequestException;
+import io.wagateway.api.BearerAuth;
+import io.wagateway.api.QueryParams;
 import io.wagateway.reply.ReplyOutbox;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreAwareBean;
@@ -17,12 +21,10 @@ import io.wagateway.store.JsonMapperFactory;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -43,48 +45,101 @@ public class DeadLetterAdmin extends StoreAwareBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterAdmin.class);
     private static final int MAX_REPLAY = 1000;
+    private static final int DEFAULT_PAGE = 50;
+    private static final int MAX_PAGE = 500;
+    private static final int MAX_ID_BYTES = 512;
+    private static final int MAX_ERROR_CHARS = 1000;
+    /** What the list shows of each dead letter: never its raw body or headers (fetch one whole by id). */
+    public static final List<String> SUMMARY_FIELDS = List.of("provider", "route_id", "reason", "ref", "error",
+            "exception_class", "content_type", "attempts", "received_at", "raw_body_bytes", "replays", "replayed_at",
+            "replay_outcome");
+    private static final java.util.Set<String> DEAD_LETTER_PROVIDERS = union(QueryParams.PROVIDERS, "unknown");
+
+    private volatile boolean idMapped;
 
     private String token;
     private final ObjectMapper mapper = JsonMapperFactory.create();
     private ProducerTemplate producer;
 
     /**
-     * @param authorization the request's {@code Authorization} header
+     * @param authorization the request's {@code Authorization} header, as sent in the header
      * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
      */
     public void authorize(String authorization) {
         if (token == null || token.isBlank()) {
             throw new AdminAccessException(404, "admin endpoints are off (ADMIN_TOKEN not set)");
         }
-        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+        if (!BearerAuth.matches(authorization, token)) {
             throw new AdminAccessException(401, "missing or wrong bearer token");
         }
     }
 
     /**
-     * Lists dead letters, newest first. Filters (request query parameters, all optional): {@code provider},
-     * {@code route}, {@code reason}, {@code error} (words of the error text), {@code from}/{@code to} (ISO-8601
-     * times of {@code received_at}), {@code size} (default 50, at most 500).
+     * Checks the bearer token of an admin request, read from its {@code Authorization} header only (a query
+     * parameter of that name is never taken for it: {@link BearerAuth}).
      *
      * @param exchange the admin request
-     * @return JSON {@code {"total":n,"items":[{id, provider, route_id, reason, ref, error, attempts, received_at,
-     *         raw_body_bytes, replayed_at, replay_outcome}]}}
+     * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
+     */
+    public void authorizeRequest(Exchange exchange) {
+        authorize(BearerAuth.header(exchange, "Authorization"));
+    }
+
+    /**
+     * Lists dead letters, newest first, as summaries (never their raw bodies or headers: {@link #SUMMARY_FIELDS}), a
+     * page at a time. Query parameters (all optional): {@code provider} (one of {@link QueryParams#PROVIDERS} or
+     * {@code unknown}), {@code route}, {@code reason}, {@code error} (words of the error text), {@code from}/{@code to}
+     * (ISO-8601 times of {@code received_at}), {@code size} (1-500, default 50), {@code after} (the {@code next}
+     * cursor of the previous page).
+     *
+     * @param exchange the admin request
+     * @return JSON {@code {"total":n,"size":k,"items":[{id, provider, route_id, reason, ref, error, exception_class,
+     *         content_type, attempts, received_at, raw_body_bytes, replays, replayed_at, replay_outcome}],
+     *         "next":cursor|null}}; {@code next} is null on the last page
+     * @throws BadRequestException (400) for a parameter it cannot use
      */
     public String list(Exchange exchange) {
-        int size = Math.min(500, exchange.getMessage().getHeader("size", 50, Integer.class));
-        SearchResponse<ObjectNode> r = search(exchange, size);
+        QueryParams params = QueryParams.of(exchange);
+        int size = params.integer("size", DEFAULT_PAGE, 1, MAX_PAGE);
+        List<FieldValue> after = cursor(params.text("after", 1000));
+        Query query = filter(params);
+        ensureIdMapping();
+        SearchResponse<ObjectNode> r;
+        try {
+            store().client().indices().refresh(rf -> rf.index(store().getDeadLettersIndex()));
+            r = store().client().search(s -> {
+                s.index(store().getDeadLettersIndex()).size(size + 1).trackTotalHits(t -> t.enabled(true))
+                        .source(src -> src.filter(f -> f.includes(SUMMARY_FIELDS)))
+                        .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
+                        .sort(so -> so.field(f -> f.field("id").order(SortOrder.Desc)
+                                .unmappedType(co.elastic.clients.elasticsearch._types.mapping.FieldType.Keyword)))
+                        .query(query);
+                if (after != null) {
+                    s.searchAfter(after);
+                }
+                return s;
+            }, ObjectNode.class);
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot search dead letters", e);
+        }
         ObjectNode out = mapper.createObjectNode();
         out.put("total", r.hits().total() == null ? r.hits().hits().size() : r.hits().total().value());
         ArrayNode items = out.putArray("items");
-        for (Hit<ObjectNode> hit : r.hits().hits()) {
-            ObjectNode item = hit.source().deepCopy();
+        List<Hit<ObjectNode>> hits = r.hits().hits();
+        for (Hit<ObjectNode> hit : hits.subList(0, Math.min(size, hits.size()))) {
+            ObjectNode item = hit.source() == null ? mapper.createObjectNode() : hit.source();
             item.put("id", hit.id());
-            item.remove("raw_body");
-            item.remove("raw_body_base64");
-            item.remove("headers");
+            JsonNode error = item.get("error");
+            if (error != null && error.isTextual() && error.asText().length() > MAX_ERROR_CHARS) {
+                item.put("error", error.asText().substring(0, MAX_ERROR_CHARS) + "...");
+            }
             items.add(item);
+        }
+        out.put("size", items.size());
+        if (hits.size() > size) {
+            out.put("next", cursorOf(hits.get(size - 1).sort()));
+        } else {
+            out.putNull("next");
         }
         return out.toString();
     }
@@ -93,8 +148,10 @@ public class DeadLetterAdmin extends StoreAwareBean {
      * @param id dead-letter id
      * @return the whole dead letter as JSON (raw body included)
      * @throws AdminAccessException 404 when there is no such dead letter
+     * @throws BadRequestException (400) when {@code id} is blank or longer than 512 bytes
      */
     public String get(String id) {
+        checkId(id);
         ObjectNode doc = read(id);
         doc.put("id", id);
         return doc.toString();
@@ -109,6 +166,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
      * @throws AdminAccessException 404 when there is no such dead letter
      */
     public String replay(String id) {
+        checkId(id);
         ObjectNode doc = read(id);
         ObjectNode result = mapper.createObjectNode().put("id", id);
         try {
@@ -146,20 +204,33 @@ public class DeadLetterAdmin extends StoreAwareBean {
     }
 
     /**
-     * Replays every dead letter matching the same filters as {@link #list} (at most 1,000 per call).
+     * Replays every dead letter matching the same filters as {@link #list} ({@code provider}, {@code route},
+     * {@code reason}, {@code error}, {@code from}, {@code to}), at most 1,000 per call, newest first. Only their ids are
+     * searched; each is then read whole and replayed one at a time.
      *
      * @param exchange the admin request
      * @return JSON {@code {"matched":n,"results":[...]}}
+     * @throws BadRequestException (400) for a parameter it cannot use
      */
     public String replayAll(Exchange exchange) {
-        SearchResponse<ObjectNode> r = search(exchange, MAX_REPLAY);
+        Query query = filter(QueryParams.of(exchange));
+        SearchResponse<Void> r;
+        try {
+            store().client().indices().refresh(rf -> rf.index(store().getDeadLettersIndex()));
+            r = store().client().search(s -> s.index(store().getDeadLettersIndex()).size(MAX_REPLAY)
+                    .source(src -> src.fetch(false))
+                    .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
+                    .query(query), Void.class);
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot search dead letters", e);
+        }
         ObjectNode out = mapper.createObjectNode();
         ArrayNode results = out.putArray("results");
-        for (Hit<ObjectNode> hit : r.hits().hits()) {
+        for (Hit<Void> hit : r.hits().hits()) {
             try {
                 results.add(mapper.readTree(replay(hit.id())));
-            } catch (IOException e) {
-                results.addObject().put("id", hit.id()).put("error", e.getMessage());
+            } catch (IOException | RuntimeException e) {
+                results.addObject().put("id", hit.id()).put("error", String.valueOf(e.getMessage()));
             }
         }
         out.put("matched", results.size());
@@ -172,6 +243,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
      * @throws AdminAccessException 404 when there is no such dead letter
      */
     public String delete(String id) {
+        checkId(id);
         read(id);
         try {
             store().client().delete(d -> d.index(store().getDeadLettersIndex()).id(id).refresh(
@@ -182,44 +254,100 @@ public class DeadLetterAdmin extends StoreAwareBean {
         return mapper.createObjectNode().put("id", id).put("deleted", true).toString();
     }
 
-    private SearchResponse<ObjectNode> search(Exchange exchange, int size) {
-        Map<String, Object> h = exchange.getMessage().getHeaders();
+    private static Query filter(QueryParams params) {
         List<Query> filters = new ArrayList<>();
-        term(filters, "provider", h.get("provider"));
-        term(filters, "route_id", h.get("route"));
-        term(filters, "reason", h.get("reason"));
-        Object from = h.get("from");
-        Object to = h.get("to");
-        if (from != null || to != null) {
+        term(filters, "provider", params.oneOf("provider", DEAD_LETTER_PROVIDERS));
+        term(filters, "route_id", params.term("route"));
+        term(filters, "reason", params.term("reason"));
+        Instant[] range = params.range("from", "to");
+        if (range[0] != null || range[1] != null) {
             filters.add(Query.of(q -> q.range(rg -> rg.date(d -> {
                 d.field("received_at");
-                if (from != null) {
-                    d.gte(from.toString());
+                if (range[0] != null) {
+                    d.gte(range[0].toString());
                 }
-                if (to != null) {
-                    d.lte(to.toString());
+                if (range[1] != null) {
+                    d.lte(range[1].toString());
                 }
                 return d;
             }))));
         }
-        Object error = h.get("error");
+        String error = params.text("error", QueryParams.MAX_TEXT_CHARS);
         BoolQuery.Builder bool = new BoolQuery.Builder().filter(filters);
-        if (error != null && !error.toString().isBlank()) {
-            bool.must(m -> m.match(mt -> mt.field("error").query(error.toString())));
+        if (error != null) {
+            bool.must(m -> m.match(mt -> mt.field("error").query(error)));
+        }
+        return Query.of(q -> q.bool(bool.build()));
+    }
+
+    /** A page's {@code next}: its last hit's sort values ({@code received_at}, {@code id}) as base64url JSON. */
+    private String cursorOf(List<FieldValue> sort) {
+        ArrayNode values = mapper.createArrayNode();
+        for (FieldValue v : sort) {
+            if (v.isLong()) {
+                values.add(v.longValue());
+            } else if (v.isString()) {
+                values.add(v.stringValue());
+            } else if (v.isDouble()) {
+                values.add(v.doubleValue());
+            } else {
+                values.addNull();
+            }
+        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(values.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private List<FieldValue> cursor(String after) {
+        if (after == null) {
+            return null;
         }
         try {
-            store().client().indices().refresh(rf -> rf.index(store().getDeadLettersIndex()));
-            return store().client().search(s -> s.index(store().getDeadLettersIndex()).size(size).trackTotalHits(t -> t.enabled(true))
-                    .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
-                    .query(q -> q.bool(bool.build())), ObjectNode.class);
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot search dead letters", e);
+            JsonNode values = mapper.readTree(Base64.getUrlDecoder().decode(after));
+            if (values == null || !values.isArray() || values.size() != 2 || !values.get(0).isIntegralNumber()
+                    || !(values.get(1).isTextual() || values.get(1).isNull())) {
+                throw new BadRequestException("after", "not a cursor from a previous page's next");
+            }
+            List<FieldValue> out = new ArrayList<>();
+            out.add(FieldValue.of(values.get(0).asLong()));
+            out.add(values.get(1).isNull() ? FieldValue.NULL : FieldValue.of(values.get(1).asText()));
+            return out;
+        } catch (IOException | IllegalArgumentException e) {
+            if (e instanceof BadRequestException b) {
+                throw b;
+            }
+            throw new BadRequestException("after", "not a cursor from a previous page's next");
         }
     }
 
-    private static void term(List<Query> filters, String field, Object value) {
-        if (value != null && !value.toString().isBlank()) {
-            filters.add(Query.of(q -> q.term(t -> t.field(field).value(value.toString()))));
+    /**
+     * Maps {@code id} (a keyword, the list's tie-breaker) on the dead-letter index once: indices created before it was
+     * in {@code dead-letters-mapping.json} lack it. Adding a field to a mapping is allowed; failures are only logged.
+     */
+    private void ensureIdMapping() {
+        if (idMapped) {
+            return;
+        }
+        try {
+            store().client().indices().putMapping(m -> m.index(store().getDeadLettersIndex())
+                    .properties("id", pr -> pr.keyword(k -> k)));
+            idMapped = true;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot map id on the dead-letter index: {}", e.toString());
+        }
+    }
+
+    private static void checkId(String id) {
+        if (id == null || id.isBlank()) {
+            throw new BadRequestException("id", "is required");
+        }
+        if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
+            throw new BadRequestException("id", "longer than " + MAX_ID_BYTES + " bytes (no dead letter has such an id)");
+        }
+    }
+
+    private static void term(List<Query> filters, String field, String value) {
+        if (value != null) {
+            filters.add(Query.of(q -> q.term(t -> t.field(field).value(value))));
         }
     }
 
@@ -257,6 +385,12 @@ public class DeadLetterAdmin extends StoreAwareBean {
 
 
 
+
+    private static java.util.Set<String> union(java.util.Set<String> set, String more) {
+        java.util.Set<String> out = new java.util.TreeSet<>(set);
+        out.add(more);
+        return java.util.Set.copyOf(out);
+    }
 
     /** @param token the admin bearer token; blank turns the admin endpoints off (404) */
     public void setToken(String token) {

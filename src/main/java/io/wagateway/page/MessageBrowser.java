@@ -10,13 +10,14 @@ import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.BadRequestException;
+import io.wagateway.api.BearerAuth;
+import io.wagateway.api.QueryParams;
 import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.store.JsonMapperFactory;
 import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -52,35 +53,45 @@ public class MessageBrowser extends StoreAwareBean {
         if (token == null || token.isBlank()) {
             throw new AdminAccessException(404, "messages API is off (MESSAGES_PAGE_TOKEN / ADMIN_TOKEN not set)");
         }
-        String presented = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-                ? authorization.substring(7).trim() : "";
-        if (!MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+        if (!BearerAuth.matches(authorization, token)) {
             throw new AdminAccessException(401, "missing or wrong bearer token");
         }
     }
 
     /**
+     * Checks the bearer token of an API request, read from its {@code Authorization} header only (a query parameter
+     * of that name is never taken for it: {@link BearerAuth}).
+     *
+     * @param exchange the request
+     * @throws AdminAccessException 404 when the page's API is off, 401 when the bearer token is missing or wrong
+     */
+    public void authorizeRequest(Exchange exchange) {
+        authorize(BearerAuth.header(exchange, "Authorization"));
+    }
+
+    /**
      * Searches messages, newest first. Query parameters (all optional): {@code q} (words of the text, caption, chat
      * or sender name), {@code chat} ({@code chat_id}), {@code sender} ({@code sender_id}), {@code provider},
-     * {@code from}/{@code to} (ISO-8601 times of {@code timestamp}), {@code size} (default 50, at most 500).
+     * {@code from}/{@code to} (ISO-8601 times of {@code timestamp}), {@code size} (1-500, default 50).
      *
      * @param exchange the request
      * @return JSON {@code {"total":n,"items":[...]}}
+     * @throws BadRequestException (400) for a parameter it cannot use (docs/api.md)
      */
     public String search(Exchange exchange) {
-        Map<String, Object> h = exchange.getMessage().getHeaders();
+        QueryParams params = QueryParams.of(exchange);
         List<Query> filters = new ArrayList<>();
-        term(filters, "chat_id", h.get("chat"));
-        term(filters, "sender_id", h.get("sender"));
-        term(filters, "provider", h.get("provider"));
-        range(filters, "timestamp", h.get("from"), h.get("to"));
+        term(filters, "chat_id", params.term("chat"));
+        term(filters, "sender_id", params.term("sender"));
+        term(filters, "provider", params.oneOf("provider", QueryParams.PROVIDERS));
+        range(filters, "timestamp", params.range("from", "to"));
         BoolQuery.Builder bool = new BoolQuery.Builder().filter(filters);
-        String q = text(h.get("q"));
+        String q = params.text("q", QueryParams.MAX_TEXT_CHARS);
         if (q != null) {
             bool.must(m -> m.multiMatch(mm -> mm.query(q)
                     .fields("text", "original_text", "media.caption", "chat_name", "sender_name")));
         }
-        int size = size(h.get("size"), 50);
+        int size = params.integer("size", 50, 1, MAX_SIZE);
         SearchResponse<ObjectNode> r = messages(bool.build(), size, SortOrder.Desc);
         ObjectNode out = mapper.createObjectNode();
         out.put("total", r.hits().total() == null ? r.hits().hits().size() : r.hits().total().value());
@@ -91,22 +102,20 @@ public class MessageBrowser extends StoreAwareBean {
     /**
      * One conversation, both directions, oldest first: the chat's messages (statuses, edits, deletes and reactions
      * are applied on them) and the AI-reply outbox entries of the chat. Query parameters: {@code provider},
-     * {@code account} ({@code account_id}), {@code chat} ({@code chat_id}; required), {@code size} (default 200).
+     * {@code account} ({@code account_id}), {@code chat} ({@code chat_id}; required), {@code size} (1-500, default
+     * 200).
      *
      * @param exchange the request
      * @return JSON {@code {"items":[...],"replies":[{id, inbound_message_id, state, reply_text, error, ...}]}}
-     * @throws IllegalArgumentException when {@code chat} is missing
+     * @throws BadRequestException (400) when {@code chat} is missing, or for a parameter it cannot use
      */
     public String conversation(Exchange exchange) {
-        Map<String, Object> h = exchange.getMessage().getHeaders();
-        if (text(h.get("chat")) == null) {
-            throw new IllegalArgumentException("chat is required");
-        }
+        QueryParams params = QueryParams.of(exchange);
         List<Query> filters = new ArrayList<>();
-        term(filters, "chat_id", h.get("chat"));
-        term(filters, "provider", h.get("provider"));
-        term(filters, "account_id", h.get("account"));
-        int size = size(h.get("size"), 200);
+        term(filters, "chat_id", params.requiredTerm("chat"));
+        term(filters, "provider", params.oneOf("provider", QueryParams.PROVIDERS));
+        term(filters, "account_id", params.term("account"));
+        int size = params.integer("size", 200, 1, MAX_SIZE);
         Query query = Query.of(qq -> qq.bool(b -> b.filter(filters)));
         ObjectNode out = mapper.createObjectNode();
         ArrayNode items = items(messages(query.bool(), size, SortOrder.Desc));
@@ -131,11 +140,12 @@ public class MessageBrowser extends StoreAwareBean {
      * Messages received per minute per provider ({@code date_histogram} on {@code received_at} with a
      * {@code terms} sub-aggregation), every minute of the window present (zeros included).
      *
-     * @param exchange the request; query parameter {@code minutes} (default 60, at most 1440)
+     * @param exchange the request; query parameter {@code minutes} (1-1440, default 60)
      * @return JSON {@code {"from":iso,"to":iso,"providers":[...],"minutes":[{"time":iso,"counts":{"waha":3}}]}}
+     * @throws BadRequestException (400) when {@code minutes} is not a whole number from 1 to 1440
      */
     public String perMinute(Exchange exchange) {
-        int minutes = Math.max(1, Math.min(1440, exchange.getMessage().getHeader("minutes", 60, Integer.class)));
+        int minutes = QueryParams.of(exchange).integer("minutes", 60, 1, 1440);
         Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         Instant from = to.minus(minutes - 1L, ChronoUnit.MINUTES);
         Map<Long, Map<String, Long>> counts = new TreeMap<>();
@@ -194,39 +204,26 @@ public class MessageBrowser extends StoreAwareBean {
         return items;
     }
 
-    private static void term(List<Query> filters, String field, Object value) {
-        String v = text(value);
-        if (v != null) {
-            filters.add(Query.of(q -> q.term(t -> t.field(field).value(v))));
+    private static void term(List<Query> filters, String field, String value) {
+        if (value != null) {
+            filters.add(Query.of(q -> q.term(t -> t.field(field).value(value))));
         }
     }
 
-    private static void range(List<Query> filters, String field, Object from, Object to) {
-        String f = text(from);
-        String t = text(to);
+    private static void range(List<Query> filters, String field, Instant[] fromTo) {
+        Instant f = fromTo[0];
+        Instant t = fromTo[1];
         if (f != null || t != null) {
             filters.add(Query.of(q -> q.range(rg -> rg.date(d -> {
                 d.field(field);
                 if (f != null) {
-                    d.gte(f);
+                    d.gte(f.toString());
                 }
                 if (t != null) {
-                    d.lte(t);
+                    d.lte(t.toString());
                 }
                 return d;
             }))));
-        }
-    }
-
-    private static String text(Object value) {
-        return value == null || value.toString().isBlank() ? null : value.toString().trim();
-    }
-
-    private static int size(Object value, int dflt) {
-        try {
-            return value == null ? dflt : Math.max(1, Math.min(MAX_SIZE, Integer.parseInt(value.toString().trim())));
-        } catch (NumberFormatException e) {
-            return dflt;
         }
     }
 
