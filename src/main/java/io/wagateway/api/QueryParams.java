@@ -24,8 +24,12 @@ import org.apache.camel.Exchange;
  */
 public final class QueryParams {
 
-    /** The providers the gateway has inbound routes for: the accepted values of a {@code provider} parameter. */
-    public static final Set<String> PROVIDERS = Set.of("meta", "waha", "periskope", "unipile", "evolution");
+    /**
+     * What a {@code provider} parameter may be: a provider id as route files name them ({@code meta}, {@code waha},
+     * a sixth provider added by its own route file...), lower-case letters, digits, {@code -} and {@code _}, at most
+     * 40 characters. No list of providers is kept in Java: a provider is one route file.
+     */
+    public static final java.util.regex.Pattern PROVIDER_ID = java.util.regex.Pattern.compile("[a-z][a-z0-9_-]{0,39}");
     /** Longest value of a term filter (an id, a provider, a reason...), in characters. */
     public static final int MAX_TERM_CHARS = 512;
     /** Longest free-text value ({@code q}, {@code error}), in characters. */
@@ -124,6 +128,20 @@ public final class QueryParams {
      * @param allowed its accepted values (exact)
      * @return its value, or null when absent or blank
      * @throws BadRequestException when not one of {@code allowed}
+     */
+    public String providerId(String name) {
+        String v = term(name);
+        if (v != null && !PROVIDER_ID.matcher(v).matches()) {
+            throw new BadRequestException(name, "must be a provider id (lower-case letters, digits, - or _; at most 40)");
+        }
+        return v;
+    }
+
+    /**
+     * @param name    a parameter name
+     * @param allowed the accepted values
+     * @return its value, or null when absent
+     * @throws BadRequestException when it is not one of {@code allowed}, given twice or too long
      */
     public String oneOf(String name, Set<String> allowed) {
         String v = term(name);

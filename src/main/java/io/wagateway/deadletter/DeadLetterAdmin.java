@@ -53,8 +53,6 @@ public class DeadLetterAdmin extends StoreAwareBean {
     public static final List<String> SUMMARY_FIELDS = List.of("provider", "route_id", "reason", "ref", "error",
             "exception_class", "content_type", "attempts", "received_at", "raw_body_bytes", "replays", "replayed_at",
             "replay_outcome");
-    private static final java.util.Set<String> DEAD_LETTER_PROVIDERS = union(QueryParams.PROVIDERS, "unknown");
-
     private volatile boolean idMapped;
 
     private String token;
@@ -87,7 +85,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
 
     /**
      * Lists dead letters, newest first, as summaries (never their raw bodies or headers: {@link #SUMMARY_FIELDS}), a
-     * page at a time. Query parameters (all optional): {@code provider} (one of {@link QueryParams#PROVIDERS} or
+     * page at a time. Query parameters (all optional): {@code provider} (a provider id, {@link QueryParams#PROVIDER_ID}, or
      * {@code unknown}), {@code route}, {@code reason}, {@code error} (words of the error text), {@code from}/{@code to}
      * (ISO-8601 times of {@code received_at}), {@code size} (1-500, default 50), {@code after} (the {@code next}
      * cursor of the previous page).
@@ -256,7 +254,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
 
     private static Query filter(QueryParams params) {
         List<Query> filters = new ArrayList<>();
-        term(filters, "provider", params.oneOf("provider", DEAD_LETTER_PROVIDERS));
+        term(filters, "provider", params.providerId("provider"));
         term(filters, "route_id", params.term("route"));
         term(filters, "reason", params.term("reason"));
         Instant[] range = params.range("from", "to");
@@ -385,12 +383,6 @@ public class DeadLetterAdmin extends StoreAwareBean {
 
 
 
-
-    private static java.util.Set<String> union(java.util.Set<String> set, String more) {
-        java.util.Set<String> out = new java.util.TreeSet<>(set);
-        out.add(more);
-        return java.util.Set.copyOf(out);
-    }
 
     /** @param token the admin bearer token; blank turns the admin endpoints off (404) */
     public void setToken(String token) {

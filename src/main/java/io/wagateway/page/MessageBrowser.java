@@ -83,7 +83,7 @@ public class MessageBrowser extends StoreAwareBean {
         List<Query> filters = new ArrayList<>();
         term(filters, "chat_id", params.term("chat"));
         term(filters, "sender_id", params.term("sender"));
-        term(filters, "provider", params.oneOf("provider", QueryParams.PROVIDERS));
+        term(filters, "provider", params.providerId("provider"));
         range(filters, "timestamp", params.range("from", "to"));
         BoolQuery.Builder bool = new BoolQuery.Builder().filter(filters);
         String q = params.text("q", QueryParams.MAX_TEXT_CHARS);
@@ -113,7 +113,7 @@ public class MessageBrowser extends StoreAwareBean {
         QueryParams params = QueryParams.of(exchange);
         List<Query> filters = new ArrayList<>();
         term(filters, "chat_id", params.requiredTerm("chat"));
-        term(filters, "provider", params.oneOf("provider", QueryParams.PROVIDERS));
+        term(filters, "provider", params.providerId("provider"));
         term(filters, "account_id", params.term("account"));
         int size = params.integer("size", 200, 1, MAX_SIZE);
         Query query = Query.of(qq -> qq.bool(b -> b.filter(filters)));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
 import io.wagateway.support.Fixtures;
 import io.wagateway.support.GatewayIntegrationTest;
 import java.io.ByteArrayOutputStream;
@@ -70,8 +69,9 @@ class HttpEntryIT extends GatewayIntegrationTest {
         return "waha:default:false_15550100001@c.us_" + id;
     }
 
-    private static double rejected(String provider, String reason) {
-        Counter c = Metrics.globalRegistry.find("gateway.webhooks.rejected").tag("provider", provider)
+    /** Read from this context's own registry: the global composite may hold a closed registry of an earlier context. */
+    private double rejected(String provider, String reason) {
+        Counter c = meters.find("gateway.webhooks.rejected").tag("provider", provider)
                 .tag("reason", reason).counter();
         return c == null ? 0 : c.count();
     }
