@@ -78,8 +78,8 @@ public class ElasticsearchStore {
     private volatile boolean indicesReady;
     /** Why the store is not ready (null when it is): what readiness, {@code /health} and refused writes say. */
     private volatile String notReadyReason = "indices not created yet";
-    private volatile long lastIndexAttemptNanos;
     private volatile boolean failedBefore;
+    private volatile long lastIndexFailureNanos;
     /** Every alias the store must hold before it is ready: its own four and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastRebuildAttemptNanos;
@@ -482,13 +482,13 @@ public class ElasticsearchStore {
         if (throttled) {
             failFastIfTriedRecently(); // another thread just tried (and failed) while this one waited for the lock
         }
-        lastIndexAttemptNanos = System.nanoTime();
         try {
             for (Map.Entry<String, String> index : List.copyOf(requiredIndices.entrySet())) {
                 createIndex(index.getKey(), index.getValue());
             }
         } catch (StoreUnavailableException e) {
             notReadyReason = e.getMessage();
+            lastIndexFailureNanos = System.nanoTime();
             failedBefore = true;
             throw e;
         }
@@ -500,10 +500,12 @@ public class ElasticsearchStore {
         indicesReady = true;
     }
 
+    /** Fails fast when the last attempt failed less than an interval ago (a first attempt under way is waited for). */
     private void failFastIfTriedRecently() {
         String reason = notReadyReason;
-        if (lastIndexAttemptNanos != 0 && reason != null
-                && System.nanoTime() - lastIndexAttemptNanos < TimeUnit.MILLISECONDS.toNanos(indexRetryIntervalMs)) {
+        long failed = lastIndexFailureNanos;
+        if (failed != 0 && reason != null
+                && System.nanoTime() - failed < TimeUnit.MILLISECONDS.toNanos(indexRetryIntervalMs)) {
             throw new StoreUnavailableException("store not ready: " + reason, null);
         }
     }
@@ -541,7 +543,7 @@ public class ElasticsearchStore {
     public void resetIndices() {
         if (indicesReady) { // when not ready, keep the reason and the retry pace
             notReadyReason = "indices being re-checked";
-            lastIndexAttemptNanos = 0;
+            lastIndexFailureNanos = 0;
             indicesReady = false;
         }
     }
