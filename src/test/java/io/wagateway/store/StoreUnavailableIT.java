@@ -85,7 +85,11 @@ class StoreUnavailableIT {
         System.out.printf("OUTAGE burst: %d webhooks answered 503, %d log lines at INFO or above:%n%s%n", refused,
                 logged.size(), String.join("\n", logged));
         assertThat(refused).isEqualTo(60);
-        assertThat(logged).as("log lines for 60 refused webhooks").hasSizeLessThanOrEqualTo(6);
+        // the refusals' own lines (the 503 warning and the outcome line), whatever start-up logs meanwhile: one per
+        // cause per 10 s, at most two per cause if the burst straddles an interval
+        assertThat(logged.stream().filter(l -> l.startsWith("io.wagateway.ops.GatewayMetrics ")
+                || l.startsWith("io.wagateway.webhook-outcome ")))
+                .as("log lines for 60 refused webhooks").hasSizeBetween(1, 4);
     }
 
     @Test
