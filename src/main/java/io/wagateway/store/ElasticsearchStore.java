@@ -80,6 +80,8 @@ public class ElasticsearchStore {
     private volatile String notReadyReason = "indices not created yet";
     private volatile boolean failedBefore;
     private volatile long lastIndexFailureNanos;
+    /** Counts resets: a check that saw a reset while it ran is made again. */
+    private final AtomicLong indicesGeneration = new AtomicLong();
     /** Every alias the store must hold before it is ready: its own four and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastRebuildAttemptNanos;
@@ -483,8 +485,15 @@ public class ElasticsearchStore {
             failFastIfTriedRecently(); // another thread just tried (and failed) while this one waited for the lock
         }
         try {
-            for (Map.Entry<String, String> index : List.copyOf(requiredIndices.entrySet())) {
-                createIndex(index.getKey(), index.getValue());
+            // a reset meanwhile (an index deleted while this ran) means the check must be made again
+            for (int pass = 0; pass < 5; pass++) {
+                long generation = indicesGeneration.get();
+                for (Map.Entry<String, String> index : List.copyOf(requiredIndices.entrySet())) {
+                    createIndex(index.getKey(), index.getValue());
+                }
+                if (generation == indicesGeneration.get()) {
+                    break;
+                }
             }
         } catch (StoreUnavailableException e) {
             notReadyReason = e.getMessage();
@@ -541,11 +550,12 @@ public class ElasticsearchStore {
 
     /** Forgets that indices were created, so the next write re-checks them (used after indices were deleted). */
     public void resetIndices() {
-        if (indicesReady) { // when not ready, keep the reason and the retry pace
+        indicesGeneration.incrementAndGet();
+        if (indicesReady) { // when not ready, keep the reason
             notReadyReason = "indices being re-checked";
-            lastIndexFailureNanos = 0;
-            indicesReady = false;
         }
+        lastIndexFailureNanos = 0;
+        indicesReady = false;
     }
 
     /**
