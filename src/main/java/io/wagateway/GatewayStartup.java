@@ -34,12 +34,17 @@ public class GatewayStartup {
         CamelContext context = exchange.getContext();
         context.getRegistry().findByType(ElasticsearchStore.class).forEach(ElasticsearchStore::start);
         context.getRegistry().findByType(EnrichmentCache.class).forEach(EnrichmentCache::start);
-        try {
-            context.getRegistry().findByType(MessageLifecycle.class).forEach(MessageLifecycle::start);
-            context.getRegistry().findByType(ReplyOutbox.class).forEach(ReplyOutbox::start);
-            context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start);
-        } catch (StoreUnavailableException e) {
-            // Elasticsearch not reachable yet: both create their index on first use
+        // each asks the store for its alias, which makes it part of the store's readiness; when Elasticsearch is
+        // not ready yet the store creates them all as soon as it is (webhooks are refused with 503 until then)
+        for (Runnable start : new Runnable[] {
+                () -> context.getRegistry().findByType(MessageLifecycle.class).forEach(MessageLifecycle::start),
+                () -> context.getRegistry().findByType(ReplyOutbox.class).forEach(ReplyOutbox::start),
+                () -> context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start)}) {
+            try {
+                start.run();
+            } catch (StoreUnavailableException e) {
+                // not ready yet: see above
+            }
         }
         Map<String, WebhookSignatureVerifier> verifiers = context.getRegistry()
                 .findByTypeWithName(WebhookSignatureVerifier.class);

@@ -368,7 +368,8 @@ public class DeadLetterAdmin extends StoreAwareBean {
         updated.put("replay_outcome", outcome);
         updated.put("replays", doc.path("replays").asInt() + 1);
         try {
-            store().client().index(i -> i.index(store().getDeadLettersIndex()).id(id).document(updated));
+            store().client().index(i -> i.index(store().getDeadLettersIndex()).id(id).document(updated)
+                    .requireAlias(true));
         } catch (IOException e) {
             LOG.warn("replay of {} done but not recorded: {}", id, e.toString());
         }

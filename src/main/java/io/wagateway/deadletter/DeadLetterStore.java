@@ -71,7 +71,8 @@ public class DeadLetterStore extends StoreAwareBean {
             // the serialised document itself goes into the bulk request: the client does not serialise it again
             store().createDocument(store().getDeadLettersIndex(), (String) doc.get("id"), json)
                     .get(writeTimeoutMs, TimeUnit.MILLISECONDS);
-            LOG.warn("Dead letter kept in Elasticsearch: provider={} route={} reason={} error={}", doc.get("provider"),
+            io.wagateway.ops.RateLimitedLog.warn(LOG, "dead-letter:" + reason,
+                    "Dead letter kept in Elasticsearch: provider={} route={} reason={} error={}", doc.get("provider"),
                     doc.get("route_id"), reason, doc.get("error"));
         } catch (Exception e) {
             journal(doc, json, e);
@@ -119,7 +120,8 @@ public class DeadLetterStore extends StoreAwareBean {
                 }
                 channel.force(true);
             }
-            LOG.warn("Dead letter journaled to {} (Elasticsearch unavailable: {}): provider={} reason={}", file,
+            io.wagateway.ops.RateLimitedLog.warn(LOG, "dead-letter-journaled:" + doc.get("reason"),
+                    "Dead letter journaled to {} (Elasticsearch unavailable: {}): provider={} reason={}", file,
                     cause.toString(), doc.get("provider"), doc.get("reason"));
         } catch (IOException e) {
             LOG.error("Dead letter could not be kept anywhere (journal {}: {}); raw body base64={}", file, e,

@@ -184,7 +184,8 @@ public class EnrichmentCache extends StoreAwareBean {
             answer = producer.requestBodyAndHeaders("direct:name-lookup", null, headers);
         } catch (Exception e) {
             Metrics.counter("gateway.enrichment.failures", "provider", m.provider(), "kind", kind).increment();
-            LOG.warn("Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", kind,
+            io.wagateway.ops.RateLimitedLog.warn(LOG, "names-lookup:" + m.provider() + ":" + kind,
+                    "Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", kind,
                     LogMask.id(id), m.provider(), rootMessage(e));
             throw e;
         }
@@ -215,10 +216,25 @@ public class EnrichmentCache extends StoreAwareBean {
         doc.put("name", name);
         doc.put("source", source);
         doc.put("updated_at", Instant.now().toString());
-        try {
-            store().client().index(i -> i.index(store().getNamesIndex()).id(key).document(doc));
-        } catch (Exception e) {
-            LOG.debug("names index write failed for {}: {}", key, e.toString());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                // requireAlias: before start-up created the alias (or after it was deleted) the write fails instead
+                // of auto-creating a concrete index named like the alias, which would block the alias for good
+                store().client().index(i -> i.index(store().getNamesIndex()).id(key).document(doc).requireAlias(true));
+                return;
+            } catch (Exception e) {
+                if (attempt == 1 && e instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException ee
+                        && ee.status() == 404) {
+                    store().resetIndices(); // the alias is gone: the store re-creates its aliases, then once more
+                    if (store().notReady() == null) {
+                        continue;
+                    }
+                }
+                // not kept: forget it in memory too, so a later message that carries the name writes it again
+                memory.synchronous().invalidate(key);
+                LOG.debug("names index write failed for {}: {}", key, e.toString());
+                return;
+            }
         }
     }
 

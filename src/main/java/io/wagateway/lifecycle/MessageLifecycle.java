@@ -332,16 +332,20 @@ public class MessageLifecycle extends StoreAwareBean {
     private boolean writeOnce(String index, String id, ObjectNode doc, GetResponse<ObjectNode> base) {
         try {
             if (base.found()) {
-                store().client().index(i -> i.index(index).id(id).document(doc)
+                store().client().index(i -> i.index(index).id(id).document(doc).requireAlias(true)
                         .ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
             } else {
-                store().client().create(c -> c.index(index).id(id).document(doc));
+                store().client().create(c -> c.index(index).id(id).document(doc).requireAlias(true));
             }
             return true;
         } catch (ElasticsearchException e) {
             if (e.status() == 409) {
                 LOG.debug("concurrent change of {}/{}, retrying", index, id);
                 return false;
+            }
+            if (e.status() == 404) { // the alias is missing (require_alias): re-created before the next write
+                indexReady = false;
+                store().resetIndices();
             }
             throw new StoreUnavailableException("cannot write " + index + "/" + id + ": " + e.getMessage(), e);
         } catch (IOException e) {

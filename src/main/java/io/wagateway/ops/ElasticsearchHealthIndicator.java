@@ -8,7 +8,8 @@ import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * Spring Boot health contributor {@code elasticsearch}: DOWN while the store's cluster is unreachable or red. It is
+ * Spring Boot health contributor {@code elasticsearch}: DOWN while the store's cluster is unreachable or red, or the
+ * store is not ready (an alias missing or squatted by a concrete index: the detail {@code error} says which). It is
  * part of the readiness group ({@code management.endpoint.health.group.readiness} in application.yaml), so
  * {@code /actuator/health/readiness} answers 503 and Kubernetes routes no webhook to this pod until Elasticsearch is
  * back; liveness does not include it (a restart would not bring Elasticsearch back).

@@ -223,6 +223,13 @@ public class GatewayMetrics extends StoreAwareBean {
         if (!OUTCOMES.isInfoEnabled()) {
             return;
         }
+        long suppressed = 0;
+        if ("unavailable".equals(outcome)) { // an outage answers every webhook 503: one line per interval, counted
+            suppressed = RateLimitedLog.admit("webhook-unavailable:" + provider);
+            if (suppressed < 0) {
+                return;
+            }
+        }
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("log", "webhook");
         line.put("provider", provider);
@@ -246,6 +253,9 @@ public class GatewayMetrics extends StoreAwareBean {
             line.put("items", new TreeMap<>(counts));
         }
         line.put("latency_ms", Math.round(nanos / 1e5) / 10.0);
+        if (suppressed > 0) {
+            line.put("similar_suppressed", suppressed);
+        }
         String json = Json.write(line);
         OUTCOMES.atInfo().setMessage(json)
                 .addKeyValue("provider", provider).addKeyValue("event", line.get("event"))
@@ -482,6 +492,25 @@ public class GatewayMetrics extends StoreAwareBean {
     /** @param healthTimeoutMs how long {@code /health} waits for Elasticsearch's cluster health, ms */
     public void setHealthTimeoutMs(long healthTimeoutMs) {
         this.healthTimeoutMs = healthTimeoutMs;
+    }
+
+    /**
+     * Logs, at most once per cause per interval ({@link RateLimitedLog}), that a webhook was answered 503 because
+     * storage was unavailable: called by the {@code webhook-errors} route configuration.
+     *
+     * @param exchange the webhook's exchange; its caught exception says why
+     */
+    public void storeUnavailable(Exchange exchange) {
+        String provider = exchange.getProperty("provider", "unknown", String.class);
+        Throwable e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        RateLimitedLog.warn(LOG, "store-unavailable:" + provider,
+                "Storage unavailable, {} webhook answered 503 so it is redelivered: {}", provider,
+                e == null ? "unknown" : e.getMessage());
+    }
+
+    /** @param warnIntervalMs a repeated warning is logged once per cause per this many ms ({@link RateLimitedLog}) */
+    public void setWarnIntervalMs(long warnIntervalMs) {
+        RateLimitedLog.setIntervalMs(warnIntervalMs);
     }
 
     /** @param unmask true to log phone numbers, ids and texts unmasked (development only); see {@link LogMask} */

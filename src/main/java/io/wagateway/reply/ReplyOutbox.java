@@ -308,11 +308,15 @@ public class ReplyOutbox extends StoreAwareBean {
         doc.put("updated_at", clock.instant().toString());
         try {
             IndexResponse r = store().client().index(i -> i.index(repliesIndex).id(base.id()).document(doc)
-                    .ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
+                    .requireAlias(true).ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
             return new ReplyTask(base.id(), r.seqNo(), r.primaryTerm(), doc);
         } catch (ElasticsearchException e) {
             if (e.status() == 409) {
                 return null;
+            }
+            if (e.status() == 404) { // the alias is missing (require_alias): re-created before the next write
+                indexReady = false;
+                throw new StoreUnavailableException("cannot update reply " + base.id() + ": " + e.getMessage(), e);
             }
             throw e;
         } catch (IOException e) {

@@ -67,10 +67,28 @@ public class ElasticsearchStore {
     private int completionThreads = 4;
     private int lookupBatchMax = 500;
 
+    private long closeTimeoutMs = 10_000;
+    private long indexRetryIntervalMs = 1_000;
+    private long clientRebuildIntervalMs = 1_000;
+    private int clientRebuildAttempts = 3;
+
     private volatile ObjectMapper objectMapper;
-    private volatile ElasticsearchClient client;
-    private BulkIngester<CompletableFuture<WriteOutcome>> ingester;
+    /** The client and its bulk ingester; replaced as a whole when the client's I/O reactor dies. */
+    private volatile Connection connection;
     private volatile boolean indicesReady;
+    /** Why the store is not ready (null when it is): what readiness, {@code /health} and refused writes say. */
+    private volatile String notReadyReason = "indices not created yet";
+    private volatile boolean failedBefore;
+    private volatile long lastIndexFailureNanos;
+    /** Counts resets: a check that saw a reset while it ran is made again. */
+    private final AtomicLong indicesGeneration = new AtomicLong();
+    /** Every alias the store must hold before it is ready: its own four and those other beans asked for. */
+    private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile long lastRebuildAttemptNanos;
+    private final Object rebuildLock = new Object();
+    private final AtomicInteger rebuildFailures = new AtomicInteger();
+    private final AtomicInteger rebuilds = new AtomicInteger();
+    private volatile String lastRebuildError;
     /** Runs what follows a confirmed write (the rest of each webhook's route), never the ingester's own threads. */
     private ExecutorService completion;
     private final LinkedBlockingQueue<PendingLookup> lookups = new LinkedBlockingQueue<>();
@@ -82,28 +100,37 @@ public class ElasticsearchStore {
     private final AtomicLong lookupDocuments = new AtomicLong();
 
     /**
+     * One client and the bulk ingester that writes through it.
+     *
+     * @param client      the Elasticsearch client
+     * @param ingester    its bulk ingester
+     * @param outstanding the futures of operations added and not completed yet (failed when the connection is
+     *                    retired without answering them)
+     */
+    private record Connection(ElasticsearchClient client, BulkIngester<CompletableFuture<WriteOutcome>> ingester,
+            java.util.Set<CompletableFuture<WriteOutcome>> outstanding) {
+    }
+
+    /**
      * Connects and creates the index templates and write indices if absent; idempotent (also called lazily on first
      * use). Elasticsearch being down does not fail it: indices are then created on the first write.
      */
     public void start() {
-        if (client != null) {
+        if (connection != null) {
             return;
         }
         startOnce();
     }
 
     private synchronized void startOnce() {
-        if (client != null) {
+        if (connection != null) {
             return;
         }
         objectMapper = JsonMapperFactory.create();
-        ElasticsearchClient connected = ElasticsearchClient.of(b -> {
-            b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
-            if (username != null && !username.isBlank()) {
-                b.usernameAndPassword(username, password == null ? "" : password);
-            }
-            return b;
-        });
+        requiredIndices.put(messagesIndex, "elasticsearch/messages-mapping.json");
+        requiredIndices.put(updatesIndex, "elasticsearch/updates-mapping.json");
+        requiredIndices.put(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
+        requiredIndices.put(namesIndex, "elasticsearch/names-mapping.json");
         AtomicInteger threadNumber = new AtomicInteger();
         completion = Executors.newFixedThreadPool(Math.max(1, completionThreads), r -> {
             Thread t = new Thread(r, "store-completion-" + threadNumber.incrementAndGet());
@@ -113,28 +140,47 @@ public class ElasticsearchStore {
         lookupBatcher = new Thread(this::runLookups, "store-lookup-batcher");
         lookupBatcher.setDaemon(true);
         lookupBatcher.start();
-        ingester = BulkIngester.of(b -> b.client(connected)
-                .maxOperations(bulkMaxOperations)
-                .maxSize(bulkMaxBytes)
-                .maxConcurrentRequests(bulkMaxConcurrentRequests)
-                .flushInterval(bulkFlushIntervalMs, TimeUnit.MILLISECONDS)
-                .listener(new FutureCompletingListener()));
-        client = connected; // last: a thread that sees the client sees everything above
+        connection = connect(); // last: a thread that sees the connection sees everything above
         LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in flight",
                 url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes,
                 bulkFlushIntervalMs, bulkMaxConcurrentRequests);
         try {
             ensureIndices();
         } catch (RuntimeException e) {
-            LOG.warn("Elasticsearch at {} is not reachable yet ({}); indices will be created on first write", url,
-                    e.getMessage());
+            LOG.warn("Elasticsearch store not ready yet ({}); writes are refused (503) and the indices are created"
+                    + " as soon as it is", e.getMessage());
         }
     }
 
-    /** Flushes pending bulk operations and closes the connection. */
+    /** A new client and its bulk ingester. Every write names an alias and sets {@code require_alias}. */
+    private Connection connect() {
+        ElasticsearchClient connected = ElasticsearchClient.of(b -> {
+            b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
+            if (username != null && !username.isBlank()) {
+                b.usernameAndPassword(username, password == null ? "" : password);
+            }
+            return b;
+        });
+        BulkIngester<CompletableFuture<WriteOutcome>> ingester = BulkIngester.of(b -> b.client(connected)
+                .maxOperations(bulkMaxOperations)
+                .maxSize(bulkMaxBytes)
+                .maxConcurrentRequests(bulkMaxConcurrentRequests)
+                .flushInterval(bulkFlushIntervalMs, TimeUnit.MILLISECONDS)
+                // a write to a missing alias fails instead of auto-creating a concrete index of that name
+                .globalSettings(g -> g.requireAlias(true))
+                .listener(new FutureCompletingListener()));
+        return new Connection(connected, ingester, java.util.concurrent.ConcurrentHashMap.newKeySet());
+    }
+
+    /**
+     * Flushes pending bulk operations and closes the connection, within {@code closeTimeoutMs}: a flush Elasticsearch
+     * does not answer by then is abandoned, its writes fail with {@link StoreUnavailableException} (their webhooks
+     * are answered 503 and redelivered) and the transport is closed at once.
+     */
     public void stop() {
-        if (ingester != null) {
-            ingester.close();
+        Connection c = connection;
+        if (c != null) {
+            retire(c, "the store is stopping");
         }
         if (lookupBatcher != null) {
             lookupBatcher.interrupt();
@@ -142,13 +188,142 @@ public class ElasticsearchStore {
         if (completion != null) {
             completion.shutdown();
         }
-        if (client != null) {
+    }
+
+    /**
+     * Closes a connection's ingester (flushing what it holds) within {@code closeTimeoutMs}, then fails what it left
+     * unanswered and closes its transport at once.
+     */
+    private void retire(Connection c, String why) {
+        Thread closer = new Thread(() -> {
             try {
-                client.close();
-            } catch (IOException e) {
-                LOG.debug("closing Elasticsearch client", e);
+                c.ingester().close();
+            } catch (RuntimeException e) {
+                LOG.debug("closing the bulk ingester", e);
+            }
+        }, "store-ingester-close");
+        closer.setDaemon(true);
+        closer.start();
+        try {
+            closer.join(closeTimeoutMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) {
+            LOG.warn("Elasticsearch bulk ingester did not close within {} ms ({}): {} pending writes failed, transport"
+                    + " closed", closeTimeoutMs, why, c.outstanding().size());
+        }
+        for (CompletableFuture<WriteOutcome> f : List.copyOf(c.outstanding())) {
+            f.completeExceptionally(new StoreUnavailableException("Elasticsearch write abandoned: " + why, null));
+        }
+        closeTransport(c.client());
+        closer.interrupt();
+    }
+
+    /** Closes a client's HTTP client immediately (a graceful close may wait for requests that never end). */
+    private static void closeTransport(ElasticsearchClient client) {
+        try {
+            if (client._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t
+                    && t.restClient().getHttpClient()
+                            instanceof org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient http) {
+                http.close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);
+            }
+            client.close();
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("closing Elasticsearch client", e);
+        }
+    }
+
+    /** @return false when the client's HTTP I/O reactor no longer runs (it can never send a request again) */
+    private static boolean running(Connection c) {
+        return !(c.client()._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t)
+                || t.restClient().isRunning();
+    }
+
+    /** True when a failure says the client's I/O reactor is gone ("I/O reactor has been shut down", ...). */
+    static boolean reactorFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String text = t.getClass().getName() + " " + t.getMessage();
+            if (text.contains("IOReactorShutdownException") || text.contains("I/O reactor")
+                    || (t instanceof IllegalStateException && text.contains("reactor"))) {
+                return true;
+            }
+            if (t.getCause() == t) {
+                break;
             }
         }
+        return false;
+    }
+
+    /**
+     * Called with each failure of a request: when the client's I/O reactor died (an OutOfMemoryError in an I/O
+     * thread, a closed transport), the client and the ingester are rebuilt; the old ingester's pending writes fail
+     * with {@link StoreUnavailableException}, so their webhooks are answered 503 and redelivered.
+     *
+     * @param failure what a request failed with, or null to check the client's state only
+     */
+    public void repairIfBroken(Throwable failure) {
+        Connection c = connection;
+        if (c != null && (!running(c) || (failure != null && reactorFailure(failure)))) {
+            rebuild(c, failure == null ? "I/O reactor not running" : failure.toString());
+        }
+    }
+
+    private void rebuild(Connection broken, String why) {
+        Connection fresh;
+        synchronized (rebuildLock) { // not the store's monitor: preparing indices holds that for seconds
+            if (connection != broken) {
+                return; // rebuilt by another thread meanwhile
+            }
+            long now = System.nanoTime();
+            if (lastRebuildAttemptNanos != 0
+                    && now - lastRebuildAttemptNanos < TimeUnit.MILLISECONDS.toNanos(clientRebuildIntervalMs)) {
+                return;
+            }
+            lastRebuildAttemptNanos = now;
+            try {
+                fresh = connect();
+            } catch (RuntimeException | LinkageError e) {
+                int failures = rebuildFailures.incrementAndGet();
+                lastRebuildError = e.toString();
+                LOG.error("Elasticsearch client is broken ({}) and rebuilding it failed ({} of {} attempts before"
+                        + " liveness fails): {}", why, failures, clientRebuildAttempts, e.toString());
+                return;
+            }
+            connection = fresh;
+            rebuildFailures.set(0);
+            lastRebuildError = null;
+            rebuilds.incrementAndGet();
+        }
+        LOG.warn("Elasticsearch client rebuilt: the previous one failed ({}); its pending writes are answered 503",
+                why);
+        Thread retiring = new Thread(() -> retire(broken, "client rebuilt after: " + why), "store-client-retire");
+        retiring.setDaemon(true);
+        retiring.start();
+    }
+
+    /**
+     * @return true when the client is broken and rebuilding it failed {@code clientRebuildAttempts} times in a row:
+     *         only a restart can help (the liveness probe fails). A mere Elasticsearch outage never makes it true.
+     */
+    public boolean brokenBeyondRepair() {
+        return rebuildFailures.get() >= clientRebuildAttempts;
+    }
+
+    /**
+     * The client's state, for the liveness probe.
+     *
+     * @return {@code rebuilds} (how many times the client was rebuilt since start), {@code rebuild_failures} (failed
+     *         attempts in a row) and, when the last attempt failed, {@code last_rebuild_error}
+     */
+    public Map<String, Object> clientState() {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("rebuilds", rebuilds.get());
+        state.put("rebuild_failures", rebuildFailures.get());
+        if (lastRebuildError != null) {
+            state.put("last_rebuild_error", lastRebuildError);
+        }
+        return state;
     }
 
     /**
@@ -199,11 +374,12 @@ public class ElasticsearchStore {
 
     private CompletableFuture<WriteOutcome> create(String index, String id, Object document) {
         start();
+        Connection c;
         try {
-            ensureIndices();
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(new StoreUnavailableException(
-                    "Elasticsearch at " + url + " is not reachable: " + e.getMessage(), e));
+            c = usableConnection();
+            ensureIndicesForWrite();
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
         }
         if (id != null && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
             // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
@@ -211,14 +387,21 @@ public class ElasticsearchStore {
                     "_id is longer than " + MAX_ID_BYTES + " bytes"));
         }
         CompletableFuture<WriteOutcome> result = new CompletableFuture<>();
-        BulkOperation op = BulkOperation.of(o -> o.create(c -> {
-            c.index(index).document(document);
+        BulkOperation op = BulkOperation.of(o -> o.create(cr -> {
+            cr.index(index).document(document);
             if (id != null) {
-                c.id(id);
+                cr.id(id);
             }
-            return c;
+            return cr;
         }));
-        ingester.add(op, result);
+        c.outstanding().add(result);
+        result.whenComplete((r, e) -> c.outstanding().remove(result));
+        try {
+            c.ingester().add(op, result);
+        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
+            repairIfBroken(e);
+            result.completeExceptionally(new StoreUnavailableException("Elasticsearch write not sent: " + e, e));
+        }
         return result.orTimeout(writeTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
             Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof TimeoutException) {
@@ -227,6 +410,20 @@ public class ElasticsearchStore {
             }
             return CompletableFuture.failedFuture(cause);
         });
+    }
+
+    /** @return the current connection, rebuilt first if its I/O reactor died; fails when it cannot be */
+    private Connection usableConnection() {
+        Connection c = connection;
+        if (!running(c)) {
+            rebuild(c, "I/O reactor not running");
+            c = connection;
+            if (!running(c)) {
+                throw new StoreUnavailableException("the Elasticsearch client is broken and not rebuilt yet"
+                        + (lastRebuildError == null ? "" : " (" + lastRebuildError + ")"), null);
+            }
+        }
+        return c;
     }
 
     /**
@@ -246,10 +443,16 @@ public class ElasticsearchStore {
         return store;
     }
 
-    /** @return the client (for searches by other beans and tests) */
+    /**
+     * The current client, for the other beans' reads and single writes (writes must name an alias and set
+     * {@code requireAlias(true)}). Rebuilt first when its I/O reactor died.
+     *
+     * @return the client
+     * @throws StoreUnavailableException when the client is broken and could not be rebuilt yet
+     */
     public ElasticsearchClient client() {
         start();
-        return client;
+        return usableConnection().client();
     }
 
     /** @return the configured Jackson mapper that writes documents (snake_case, ISO dates) */
@@ -259,44 +462,121 @@ public class ElasticsearchStore {
     }
 
     /**
-     * Creates the index templates and the write indices behind the aliases if they are missing. Safe to call
-     * concurrently and from several gateway instances (an index created by another instance is accepted).
+     * Creates the index templates and the write indices behind every required alias (the store's four and those
+     * other beans asked for with {@link #ensureIndex}) if they are missing. Safe to call concurrently and from
+     * several gateway instances (an index created by another instance is accepted).
+     *
+     * @throws StoreUnavailableException when it cannot: Elasticsearch unreachable, or it answered with a refusal
+     *                                   (e.g. a concrete index squats an alias name); the message says which
      */
     public void ensureIndices() {
         if (indicesReady) {
             return;
         }
-        ensureIndicesOnce();
+        ensureIndicesOnce(false);
     }
 
-    private synchronized void ensureIndicesOnce() {
+    private synchronized void ensureIndicesOnce(boolean throttled) {
         start();
         if (indicesReady) {
             return;
         }
-        ensureIndex(messagesIndex, "elasticsearch/messages-mapping.json");
-        ensureIndex(updatesIndex, "elasticsearch/updates-mapping.json");
-        ensureIndex(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
-        ensureIndex(namesIndex, "elasticsearch/names-mapping.json");
+        if (throttled) {
+            failFastIfTriedRecently(); // another thread just tried (and failed) while this one waited for the lock
+        }
+        try {
+            // a reset meanwhile (an index deleted while this ran) means the check must be made again
+            for (int pass = 0; pass < 5; pass++) {
+                long generation = indicesGeneration.get();
+                for (Map.Entry<String, String> index : List.copyOf(requiredIndices.entrySet())) {
+                    createIndex(index.getKey(), index.getValue());
+                }
+                if (generation == indicesGeneration.get()) {
+                    break;
+                }
+            }
+        } catch (StoreUnavailableException e) {
+            notReadyReason = e.getMessage();
+            lastIndexFailureNanos = System.nanoTime();
+            failedBefore = true;
+            throw e;
+        }
+        if (failedBefore) {
+            LOG.info("Elasticsearch store ready again: aliases {} in place", requiredIndices.keySet());
+            failedBefore = false;
+        }
+        notReadyReason = null;
         indicesReady = true;
     }
 
+    /** Fails fast when the last attempt failed less than an interval ago (a first attempt under way is waited for). */
+    private void failFastIfTriedRecently() {
+        String reason = notReadyReason;
+        long failed = lastIndexFailureNanos;
+        if (failed != 0 && reason != null
+                && System.nanoTime() - failed < TimeUnit.MILLISECONDS.toNanos(indexRetryIntervalMs)) {
+            throw new StoreUnavailableException("store not ready: " + reason, null);
+        }
+    }
+
+    /**
+     * What a write does when the store is not ready: try to prepare it, at most once per {@code indexRetryIntervalMs};
+     * in between, fail fast with the last reason.
+     */
+    private void ensureIndicesForWrite() {
+        if (indicesReady) {
+            return;
+        }
+        failFastIfTriedRecently();
+        ensureIndicesOnce(true);
+    }
+
+    /**
+     * Readiness of the store (not of Elasticsearch alone): tries to prepare a store that is not ready (at most once
+     * per {@code indexRetryIntervalMs}), so it recovers by itself once the cause is repaired.
+     *
+     * @return null when every alias exists and the client works, else why not (e.g. a concrete index squats an alias)
+     */
+    public String notReady() {
+        start();
+        try {
+            usableConnection();
+            ensureIndicesForWrite();
+            return null;
+        } catch (StoreUnavailableException e) {
+            return e.getMessage().startsWith("store not ready: ") ? e.getMessage().substring(17) : e.getMessage();
+        }
+    }
+
     /** Forgets that indices were created, so the next write re-checks them (used after indices were deleted). */
-    public synchronized void resetIndices() {
+    public void resetIndices() {
+        indicesGeneration.incrementAndGet();
+        if (indicesReady) { // when not ready, keep the reason
+            notReadyReason = "indices being re-checked";
+        }
+        lastIndexFailureNanos = 0;
         indicesReady = false;
     }
 
     /**
-     * Creates an index template {@code <alias>} for {@code <alias>-*} with the given mapping and the write index
-     * {@code <alias>-000001} behind the alias, if missing. Safe to call concurrently and from several instances.
+     * Makes an alias part of the store (readiness waits for it; it is re-created with the others) and creates its
+     * index template {@code <alias>} for {@code <alias>-*} and its write index {@code <alias>-000001} if missing.
+     * Safe to call concurrently and from several instances.
      *
      * @param alias           the alias the gateway reads and writes
      * @param mappingResource classpath resource of the mapping JSON
-     * @throws StoreUnavailableException when Elasticsearch cannot be reached
+     * @throws StoreUnavailableException when Elasticsearch cannot be reached or refuses (the message says which)
      */
     public void ensureIndex(String alias, String mappingResource) {
         start();
+        requiredIndices.put(alias, mappingResource);
+        createIndex(alias, mappingResource);
+    }
+
+    private void createIndex(String alias, String mappingResource) {
         String mapping = readResource(mappingResource);
+        ElasticsearchClient client = client();
+        String writeIndex = alias + "-000001";
         try {
             client.indices().putIndexTemplate(t -> t.name(alias)
                     .indexPatterns(alias + "-*")
@@ -306,14 +586,22 @@ public class ElasticsearchStore {
                             .mappings(m -> m.withJson(new StringReader(mapping)))));
             boolean exists = client.indices().existsAlias(a -> a.name(alias)).value();
             if (!exists) {
+                if (client.indices().exists(e -> e.index(alias)).value()) {
+                    throw squatted(alias);
+                }
                 try {
-                    client.indices().create(c -> c.index(alias + "-000001")
-                            .aliases(alias, a -> a.isWriteIndex(true)));
-                    LOG.info("Created Elasticsearch index {}-000001 with alias {}", alias, alias);
+                    client.indices().create(c -> c.index(writeIndex).aliases(alias, a -> a.isWriteIndex(true)));
+                    LOG.info("Created Elasticsearch index {} with alias {}", writeIndex, alias);
                 } catch (ElasticsearchException e) {
-                    if (!"resource_already_exists_exception".equals(e.error().type())) {
+                    String type = e.error().type();
+                    if ("invalid_alias_name_exception".equals(type)) {
+                        throw squatted(alias);
+                    }
+                    if (!"resource_already_exists_exception".equals(type)) {
                         throw e;
                     }
+                    // created by another thread or instance, or left without its alias: (re)attach it
+                    client.indices().putAlias(p -> p.index(writeIndex).name(alias).isWriteIndex(true));
                 }
             }
             // created just now, maybe by another thread or instance: reads fail until its primary shard is active
@@ -321,8 +609,27 @@ public class ElasticsearchStore {
             client.cluster().health(h -> h.index(alias).waitForActiveShards(w -> w.count(1))
                     .timeout(tm -> tm.time("30s")));
         } catch (IOException e) {
-            throw new StoreUnavailableException("cannot reach Elasticsearch at " + url, e);
+            repairIfBroken(e);
+            throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
+        } catch (ElasticsearchException e) {
+            throw new StoreUnavailableException("Elasticsearch answered " + e.status() + " while preparing alias "
+                    + alias + ": " + e.error().type() + ": " + e.error().reason(), e);
+        } catch (RuntimeException e) {
+            if (e instanceof StoreUnavailableException) {
+                throw e;
+            }
+            repairIfBroken(e);
+            throw new StoreUnavailableException("Elasticsearch client failed while preparing alias " + alias + ": "
+                    + e, e);
         }
+    }
+
+    private StoreUnavailableException squatted(String alias) {
+        String message = "a concrete index named '" + alias + "' exists where the gateway needs an alias of that"
+                + " name (created by a write that reached Elasticsearch before the alias existed, or restored);"
+                + " writes are refused until it is repaired (docs/operations-store.md, 'An index squats an alias')";
+        io.wagateway.ops.RateLimitedLog.error(LOG, "squatted:" + alias, "Elasticsearch store not ready: {}", message);
+        return new StoreUnavailableException(message, null);
     }
 
     private static String readResource(String name) {
@@ -394,7 +701,7 @@ public class ElasticsearchStore {
             lookups.drainTo(batch, Math.max(0, lookupBatchMax - 1));
             try {
                 long sent = System.nanoTime();
-                MgetResponse<ObjectNode> response = client.mget(m -> {
+                MgetResponse<ObjectNode> response = client().mget(m -> {
                     for (PendingLookup p : batch) {
                         m.docs(d -> d.index(p.index()).id(p.id()));
                     }
@@ -416,6 +723,7 @@ public class ElasticsearchStore {
                     }
                 }
             } catch (Exception e) {
+                repairIfBroken(e);
                 for (PendingLookup p : batch) {
                     complete(p.result(), null, new StoreUnavailableException("Elasticsearch lookup failed: " + e.getMessage(), e));
                 }
@@ -497,7 +805,9 @@ public class ElasticsearchStore {
         public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
                 Throwable failure) {
             measure(executionId, contexts.size(), false);
-            LOG.warn("Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
+            repairIfBroken(failure);
+            io.wagateway.ops.RateLimitedLog.warn(LOG, "bulk-failed:" + failure.getClass().getName(),
+                    "Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
             for (CompletableFuture<WriteOutcome> future : contexts) {
                 if (future != null) {
                     complete(future, null, new StoreUnavailableException(
@@ -597,6 +907,29 @@ public class ElasticsearchStore {
     /** @param completionThreads threads that continue webhooks once their writes or lookups are confirmed */
     public void setCompletionThreads(int completionThreads) {
         this.completionThreads = completionThreads;
+    }
+
+    /**
+     * @param closeTimeoutMs how long a stop (or the retirement of a broken client) waits for the bulk ingester to
+     *                       flush, in ms; then its pending writes fail (503) and the transport is closed at once
+     */
+    public void setCloseTimeoutMs(long closeTimeoutMs) {
+        this.closeTimeoutMs = closeTimeoutMs;
+    }
+
+    /** @param indexRetryIntervalMs while the store is not ready, writes retry creating the indices at most this often, ms */
+    public void setIndexRetryIntervalMs(long indexRetryIntervalMs) {
+        this.indexRetryIntervalMs = indexRetryIntervalMs;
+    }
+
+    /** @param clientRebuildIntervalMs a broken client is rebuilt at most this often, in ms */
+    public void setClientRebuildIntervalMs(long clientRebuildIntervalMs) {
+        this.clientRebuildIntervalMs = clientRebuildIntervalMs;
+    }
+
+    /** @param clientRebuildAttempts failed rebuilds in a row after which the client counts as broken beyond repair */
+    public void setClientRebuildAttempts(int clientRebuildAttempts) {
+        this.clientRebuildAttempts = clientRebuildAttempts;
     }
 
     /** @param lookupBatchMax most ids in one batched {@code _mget} */

@@ -36,8 +36,11 @@ class QueryParamsTest {
         assertThatThrownBy(() -> QueryParams.parse("size=1&size=2").integer("size", 1, 1, 500))
                 .hasMessageStartingWith("size: given 2 times");
         assertThatThrownBy(() -> QueryParams.parse("b=yes").bool("b", false)).hasMessageStartingWith("b: ");
-        assertThatThrownBy(() -> QueryParams.parse("provider=x").oneOf("provider", QueryParams.PROVIDERS))
-                .hasMessageStartingWith("provider: must be one of evolution, meta, periskope, unipile, waha");
+        assertThatThrownBy(() -> QueryParams.parse("provider=Not%20one!").providerId("provider"))
+                .hasMessageStartingWith("provider: must be a provider id");
+        assertThat(QueryParams.parse("provider=my-sixth_provider").providerId("provider")).isEqualTo("my-sixth_provider");
+        assertThatThrownBy(() -> QueryParams.parse("kind=x").oneOf("kind", java.util.Set.of("a", "b")))
+                .hasMessageStartingWith("kind: must be one of a, b");
         assertThatThrownBy(() -> QueryParams.parse("q=%zz").text("q", 10)).hasMessageStartingWith("q: ");
         assertThatThrownBy(() -> QueryParams.parse("from=2026-02-01&to=2026-01-01").range("from", "to"))
                 .hasMessageStartingWith("from: is after to");

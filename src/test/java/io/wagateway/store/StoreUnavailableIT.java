@@ -50,6 +50,48 @@ class StoreUnavailableIT {
                 .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     }
 
+    /**
+     * Issue 15 item 14: an outage once wrote a WARN line (and an outcome line) per refused webhook: 52,000 in two
+     * minutes. Now a burst of refused webhooks writes one line per cause per interval.
+     */
+    @Test
+    void anOutageBurstOfRefusedWebhooksLogsAHandfulOfLines() throws Exception {
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+                new ch.qos.logback.core.read.ListAppender<>();
+        lines.start();
+        root.addAppender(lines);
+        int refused = 0;
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            for (int i = 0; i < 60; i++) {
+                byte[] body = Fixtures.bytes("webhooks/meta/inbound_text.json");
+                HttpResponse<String> r = http.send(HttpRequest
+                        .newBuilder(URI.create("http://localhost:" + port + "/webhooks/meta"))
+                        .header("Content-Type", "application/json")
+                        .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 503) {
+                    refused++;
+                }
+            }
+        } finally {
+            root.detachAppender(lines);
+        }
+        java.util.List<String> logged = lines.list.stream()
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.INFO))
+                .map(e -> e.getLoggerName() + " " + e.getFormattedMessage()).toList();
+        System.out.printf("OUTAGE burst: %d webhooks answered 503, %d log lines at INFO or above:%n%s%n", refused,
+                logged.size(), String.join("\n", logged));
+        assertThat(refused).isEqualTo(60);
+        // the refusals' own lines (the 503 warning and the outcome line), whatever start-up logs meanwhile: one per
+        // cause per 10 s, at most two per cause if the burst straddles an interval
+        assertThat(logged.stream().filter(l -> l.startsWith("io.wagateway.ops.GatewayMetrics ")
+                || l.startsWith("io.wagateway.webhook-outcome ")))
+                .as("log lines for 60 refused webhooks").hasSizeBetween(1, 4);
+    }
+
     @Test
     void aMalformedBodyIsJournaledLocallyWhenElasticsearchIsDown() throws Exception {
         byte[] body = "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8);
