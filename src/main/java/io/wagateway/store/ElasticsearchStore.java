@@ -276,7 +276,9 @@ public class ElasticsearchStore {
                 return; // rebuilt by another thread meanwhile
             }
             long now = System.nanoTime();
-            if (lastRebuildAttemptNanos != 0
+            // after a failed attempt, wait the interval before the next; after a successful one, a client that dies
+            // again is rebuilt at once (connect() itself is cheap: no request is sent)
+            if (rebuildFailures.get() > 0 && lastRebuildAttemptNanos != 0
                     && now - lastRebuildAttemptNanos < TimeUnit.MILLISECONDS.toNanos(clientRebuildIntervalMs)) {
                 return;
             }
@@ -922,7 +924,7 @@ public class ElasticsearchStore {
         this.indexRetryIntervalMs = indexRetryIntervalMs;
     }
 
-    /** @param clientRebuildIntervalMs a broken client is rebuilt at most this often, in ms */
+    /** @param clientRebuildIntervalMs after a failed rebuild of a broken client, the next attempt waits this long, in ms */
     public void setClientRebuildIntervalMs(long clientRebuildIntervalMs) {
         this.clientRebuildIntervalMs = clientRebuildIntervalMs;
     }
