@@ -106,6 +106,8 @@ class AutoCreateStartupIT extends GatewayIntegrationTest {
         env.put("UNIPILE_DSN", PEERS.baseUrl());
         env.put("UNIPILE_API_KEY", "test-unipile-key");
         env.put("DEAD_LETTER_JOURNAL_DIR", "target/autocreate-dead-letters");
+        // the WAHA fixtures carry their January 2026 delivery timestamps: replay bounds are HttpEntryIT's subject
+        env.put("WEBHOOK_MAX_DELIVERY_AGE_SECONDS", "0");
         return pb.start();
     }
 
