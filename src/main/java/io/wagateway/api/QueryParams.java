@@ -215,6 +215,18 @@ public final class QueryParams {
      * @throws BadRequestException when not such a time
      */
     public Instant instant(String name) {
+        Instant t = parseInstant(name);
+        if (t != null && (t.isBefore(EARLIEST) || !t.isBefore(LATEST))) {
+            // Elasticsearch dates are epoch milliseconds: a year beyond 9999 parses here and fails there (500)
+            throw new BadRequestException(name, "outside the years 0000-9999");
+        }
+        return t;
+    }
+
+    private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("+10000-01-01T00:00:00Z");
+
+    private Instant parseInstant(String name) {
         String v = text(name, 64);
         if (v == null) {
             return null;

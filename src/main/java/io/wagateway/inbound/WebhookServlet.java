@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>What it bounds, before anything is authenticated (docs/http-entry.md):
  * <ul>
  *   <li>webhooks at once: at most {@code maxInFlight}; above → {@code 503} + {@code Retry-After};</li>
- *   <li>body bytes, counted <b>as they are read</b> (a declared {@code Content-Length} is reserved up front): at most
+ *   <li>body bytes, counted <b>as they are read</b> (8 KiB when the request arrives, then in doubling steps as its
+ *       bytes arrive, never beyond its declared {@code Content-Length}): at most
  *       {@code maxInFlightBytes} for all webhooks in flight and {@code maxUnverifiedBytes} for those whose signature
  *       has not been verified yet; above either → {@code 503} + {@code Retry-After} and the connection is closed.
  *       One request is always admitted when it is the only holder;</li>
@@ -62,6 +63,8 @@ public class WebhookServlet extends HttpServlet {
     private static final int READING = 0;
     private static final int ROUTING = 1;
     private static final int DONE = 2;
+    /** What a webhook reserves before its first byte, and its buffer's first size: most webhook bodies fit. */
+    private static final int FIRST_RESERVE_BYTES = 8192;
 
     private final transient AsyncPlatformHttpEngine engine;
     private final transient BooleanSupplier routesStarted;
@@ -162,8 +165,10 @@ public class WebhookServlet extends HttpServlet {
             overloaded(response);
             return;
         }
-        Webhook webhook = new Webhook(path, consumer, request, response);
-        if (declared > 0 && !webhook.reserve(declared)) {
+        Webhook webhook = new Webhook(path, consumer, request, response, declared);
+        // a declared length is not reserved whole before its bytes arrive: six idle connections declaring 3 MB would
+        // hold the unverified budget and starve every webhook; the first read's buffer is reserved, the rest as read
+        if (declared > 0 && !webhook.reserve(Math.min(declared, FIRST_RESERVE_BYTES))) {
             webhook.release();
             overloaded(response);
             return;
@@ -220,9 +225,12 @@ public class WebhookServlet extends HttpServlet {
         private long reservedUnverified;
         private byte[] body = new byte[0];
         private int length;
+        /** The declared Content-Length in bytes, or -1 (chunked): the buffer never grows beyond it. */
+        private final long declared;
 
         Webhook(String path, AsyncPlatformHttpEngine.AsyncConsumer consumer, HttpServletRequest request,
-                HttpServletResponse response) {
+                HttpServletResponse response, long declared) {
+            this.declared = declared;
             this.path = path;
             this.consumer = consumer;
             this.request = request;
@@ -231,6 +239,11 @@ public class WebhookServlet extends HttpServlet {
 
         /** Reserves {@code bytes} more of both budgets; false (nothing reserved) when either is spent. */
         synchronized boolean reserve(long bytes) {
+            if (released.get()) {
+                // released meanwhile (the read deadline answered 408 on another thread): reserve nothing more, or the
+                // bytes would never be given back
+                return false;
+            }
             if (!inFlightBytes.tryAcquire(bytes, reservedInFlight)) {
                 return false;
             }
@@ -257,9 +270,11 @@ public class WebhookServlet extends HttpServlet {
                     return;
                 }
                 if (total > body.length) {
-                    // the buffer never outgrows what is reserved: a declared Content-Length exactly, else doubling
+                    // the buffer never outgrows what is reserved: doubling from the first reservation, up to the
+                    // declared Content-Length (or the largest body), so bytes are reserved as they arrive
+                    long cap = declared > 0 ? Math.min(declared, limits.maxBodyBytes()) : limits.maxBodyBytes();
                     long capacity = reservedInFlight >= total ? reservedInFlight
-                            : Math.max(total, Math.min(Math.max(2L * body.length, 65536), limits.maxBodyBytes()));
+                            : Math.max(total, Math.min(Math.max(2L * body.length, FIRST_RESERVE_BYTES), cap));
                     if (capacity > reservedInFlight && !reserve(capacity - reservedInFlight)) {
                         end(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
                         return;

@@ -117,7 +117,7 @@ public class WebhookSignatureVerifier {
         if (rawQuery == null || rawQuery.isEmpty() || header == null) {
             return false;
         }
-        for (String pair : rawQuery.split("&")) {
+        for (String pair : rawQuery.split("[&;]")) {   // Netty's decoder (Camel JBang) also splits on ';'
             int eq = pair.indexOf('=');
             String name = eq < 0 ? pair : pair.substring(0, eq);
             try {

@@ -85,6 +85,8 @@ public class ElasticsearchStore {
     /** Every alias the store must hold before it is ready: its own four and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastRebuildAttemptNanos;
+    /** When the current connection was made: late failures of a retired client must not retire its replacement. */
+    private volatile long connectedAtNanos;
     private final Object rebuildLock = new Object();
     private final AtomicInteger rebuildFailures = new AtomicInteger();
     private final AtomicInteger rebuilds = new AtomicInteger();
@@ -140,6 +142,7 @@ public class ElasticsearchStore {
         lookupBatcher = new Thread(this::runLookups, "store-lookup-batcher");
         lookupBatcher.setDaemon(true);
         lookupBatcher.start();
+        connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
         LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in flight",
                 url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes,
@@ -264,7 +267,13 @@ public class ElasticsearchStore {
      */
     public void repairIfBroken(Throwable failure) {
         Connection c = connection;
-        if (c != null && (!running(c) || (failure != null && reactorFailure(failure)))) {
+        // a failure that names the reactor while the current client runs is trusted only once that client is older
+        // than the rebuild interval: the retired client's in-flight bulks and its flush fail after a rebuild, and
+        // would otherwise retire the healthy replacement (closing its in-flight requests: 503s)
+        boolean lateFailureOfRetiredClient = System.nanoTime() - connectedAtNanos
+                < TimeUnit.MILLISECONDS.toNanos(clientRebuildIntervalMs);
+        if (c != null && (!running(c)
+                || (failure != null && reactorFailure(failure) && !lateFailureOfRetiredClient))) {
             rebuild(c, failure == null ? "I/O reactor not running" : failure.toString());
         }
     }
@@ -292,6 +301,7 @@ public class ElasticsearchStore {
                         + " liveness fails): {}", why, failures, clientRebuildAttempts, e.toString());
                 return;
             }
+            connectedAtNanos = System.nanoTime();
             connection = fresh;
             rebuildFailures.set(0);
             lastRebuildError = null;

@@ -42,6 +42,8 @@ class QueryParamsTest {
         assertThatThrownBy(() -> QueryParams.parse("kind=x").oneOf("kind", java.util.Set.of("a", "b")))
                 .hasMessageStartingWith("kind: must be one of a, b");
         assertThatThrownBy(() -> QueryParams.parse("q=%zz").text("q", 10)).hasMessageStartingWith("q: ");
+        assertThatThrownBy(() -> QueryParams.parse("from=%2B300000000-01-01T00:00:00Z").instant("from"))
+                .hasMessageStartingWith("from: outside the years 0000-9999");
         assertThatThrownBy(() -> QueryParams.parse("from=2026-02-01&to=2026-01-01").range("from", "to"))
                 .hasMessageStartingWith("from: is after to");
         assertThat(new BadRequestException("q", "has \"quotes\"").getJson())
