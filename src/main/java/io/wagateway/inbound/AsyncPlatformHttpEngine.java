@@ -180,7 +180,8 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
                 try {
                     afterProcess(response, routed);
                 } catch (Exception e) {
-                    LOG.warn("Error writing the response of {}: {}", request.getRequestURI(), e.toString());
+                    io.wagateway.ops.RateLimitedLog.warn(LOG, "response-write:" + e.getClass().getName(),
+                            "Error writing the response of {}: {}", request.getRequestURI(), e.toString());
                 } finally {
                     done.run();
                 }
@@ -188,7 +189,8 @@ public class AsyncPlatformHttpEngine extends SpringBootPlatformHttpEngine {
         }
 
         private static void fail(HttpServletResponse response, Runnable done, Exception e) {
-            LOG.warn("Error handling request: {}", e.getMessage(), e);
+            io.wagateway.ops.RateLimitedLog.warn(LOG, "request:" + e.getClass().getName(), "Error handling request: {}",
+                    e.getMessage(), e);
             try {
                 if (!response.isCommitted()) {
                     response.sendError(HttpServletResponse.SC_INTERNAL_SERVER_ERROR);

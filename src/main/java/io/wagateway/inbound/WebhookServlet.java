@@ -323,7 +323,8 @@ public class WebhookServlet extends HttpServlet {
         void readTimedOut() {
             if (state.get() == READING) {
                 readTimeouts.increment();
-                LOG.warn("Webhook {} body not received within {} ms ({} bytes so far): answered 408", path,
+                io.wagateway.ops.RateLimitedLog.warn(LOG, "webhook-408:" + path,
+                        "Webhook {} body not received within {} ms ({} bytes so far): answered 408", path,
                         limits.readTimeoutMs(), length);
                 end(408);
             }
@@ -396,7 +397,8 @@ public class WebhookServlet extends HttpServlet {
             }
             cancelDeadline();
             release();
-            LOG.warn("Webhook {} not answered within {} ms: answered 503", path, limits.asyncTimeoutMs());
+            io.wagateway.ops.RateLimitedLog.warn(LOG, "webhook-timeout:" + path,
+                    "Webhook {} not answered within {} ms: answered 503", path, limits.asyncTimeoutMs());
             HttpServletResponse r = (HttpServletResponse) event.getAsyncContext().getResponse();
             if (!r.isCommitted()) {
                 r.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);

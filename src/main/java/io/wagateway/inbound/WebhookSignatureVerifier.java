@@ -143,7 +143,8 @@ public class WebhookSignatureVerifier {
         if (sentMs == null || nowMs - sentMs <= maxDeliveryAgeSeconds * 1000L) {
             return null;
         }
-        LOG.warn("{}: authentic delivery sent at {} (epoch ms) is older than {} s: rejected as a replay", provider,
+        io.wagateway.ops.RateLimitedLog.warn(LOG, "replay:" + provider,
+                "{}: authentic delivery sent at {} (epoch ms) is older than {} s: rejected as a replay", provider,
                 sentMs, maxDeliveryAgeSeconds);
         return "replay";
     }
