@@ -37,20 +37,7 @@ public final class RateLimitedLog {
      * @return true when the line was written
      */
     public static boolean warn(Logger log, String cause, String format, Object... args) {
-        if (!log.isWarnEnabled()) {
-            return false;
-        }
-        long suppressed = admit(cause);
-        if (suppressed < 0) {
-            return false;
-        }
-        if (suppressed == 0) {
-            log.warn(format, args);
-        } else {
-            log.warn(format + " ({} similar suppressed in the last {} s)", append(args, suppressed,
-                    Math.max(1, intervalNanos / 1_000_000_000L)));
-        }
-        return true;
+        return log.isWarnEnabled() && write(cause, format, args, log::warn);
     }
 
     /**
@@ -63,17 +50,20 @@ public final class RateLimitedLog {
      * @return true when the line was written
      */
     public static boolean error(Logger log, String cause, String format, Object... args) {
-        if (!log.isErrorEnabled()) {
-            return false;
-        }
+        return log.isErrorEnabled() && write(cause, format, args, log::error);
+    }
+
+    /** Writes the line through {@code level} unless its cause is to be suppressed; adds the count when some were. */
+    private static boolean write(String cause, String format, Object[] args,
+            java.util.function.BiConsumer<String, Object[]> level) {
         long suppressed = admit(cause);
         if (suppressed < 0) {
             return false;
         }
         if (suppressed == 0) {
-            log.error(format, args);
+            level.accept(format, args);
         } else {
-            log.error(format + " ({} similar suppressed in the last {} s)", append(args, suppressed,
+            level.accept(format + " ({} similar suppressed in the last {} s)", append(args, suppressed,
                     Math.max(1, intervalNanos / 1_000_000_000L)));
         }
         return true;

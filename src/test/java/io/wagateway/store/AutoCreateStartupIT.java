@@ -80,6 +80,35 @@ class AutoCreateStartupIT extends GatewayIntegrationTest {
         }
     }
 
+    /**
+     * Posts one webhook as a provider does until it is acknowledged: a refused connection or any non-200 is retried
+     * after 100 ms (a provider's short redelivery back-off), until {@code deadline}. Every answer is counted in
+     * {@code statuses} (-1 = connection refused); the first 503 or 200 lets Elasticsearch come up behind its proxy
+     * (the webhook routes run by then).
+     *
+     * @return 200, or -2 when the deadline passed first
+     */
+    private static int redeliverUntil200(HttpRequest request, long deadline, Map<Integer, AtomicInteger> statuses,
+            TcpProxy elasticsearch) throws InterruptedException {
+        while (System.nanoTime() < deadline) {
+            int status;
+            try {
+                status = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+            } catch (java.io.IOException refused) {
+                status = -1;
+            }
+            statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+            if (status == 503 || status == 200) {
+                elasticsearch.mode(TcpProxy.Mode.FORWARD);
+            }
+            if (status == 200) {
+                return status;
+            }
+            Thread.sleep(100);
+        }
+        return -2;
+    }
+
     private Process startGateway(int httpPort, Path log, String elasticsearchUrl) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-jar", packagedJar().toString())
@@ -186,25 +215,7 @@ class AutoCreateStartupIT extends GatewayIntegrationTest {
                 for (String fixture : e.getValue()) {
                     byte[] body = Fixtures.bytes(fixture);
                     HttpRequest request = request(gatewayPort, e.getKey(), body);
-                    deliveries.add(pool.submit(() -> {
-                        while (System.nanoTime() < deadline) {
-                            int status;
-                            try {
-                                status = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
-                            } catch (java.io.IOException refused) {
-                                status = -1;
-                            }
-                            statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-                            if (status == 503 || status == 200) {
-                                elasticsearch.mode(TcpProxy.Mode.FORWARD); // the webhook routes run: ES comes up
-                            }
-                            if (status == 200) {
-                                return status;
-                            }
-                            Thread.sleep(100); // a provider's short redelivery back-off
-                        }
-                        return -2;
-                    }));
+                    deliveries.add(pool.submit(() -> redeliverUntil200(request, deadline, statuses, elasticsearch)));
                 }
             }
             // a provider's backlog: once the gateway's port answers, fresh WAHA messages (new chats, new push names)
@@ -216,25 +227,7 @@ class AutoCreateStartupIT extends GatewayIntegrationTest {
                 List<Future<Integer>> backlog = new ArrayList<>();
                 for (int i = 0; i < BACKLOG; i++) {
                     HttpRequest request = request(gatewayPort, "waha", wahaMessage("backlog", i));
-                    backlog.add(backlogPool.submit(() -> {
-                        while (System.nanoTime() < deadline) {
-                            int status;
-                            try {
-                                status = HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
-                            } catch (java.io.IOException refused) {
-                                status = -1;
-                            }
-                            statuses.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
-                            if (status == 503 || status == 200) {
-                                elasticsearch.mode(TcpProxy.Mode.FORWARD);
-                            }
-                            if (status == 200) {
-                                return status;
-                            }
-                            Thread.sleep(100);
-                        }
-                        return -2;
-                    }));
+                    backlog.add(backlogPool.submit(() -> redeliverUntil200(request, deadline, statuses, elasticsearch)));
                     Thread.sleep(250);
                 }
                 for (Future<Integer> f : backlog) {
