@@ -2,6 +2,7 @@ package io.wagateway.message;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.annotation.JsonNaming;
@@ -34,6 +35,8 @@ import java.time.Instant;
  * @param idSource    null when {@code messageId} is the provider's message id; otherwise where the id came from:
  *                    {@code content_hash} (no usable id: {@link ContentHash}) or the provider field it was derived
  *                    from (e.g. {@code provider_message_id}). Stored as {@code id_source} only when set.
+ * @param details     what only some providers or events carry (identity, interactive answers, attachments, channel,
+ *                    coexistence flags); its fields are stored at the top level of the document, each only when set
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record CanonicalMessage(
@@ -54,14 +57,28 @@ public record CanonicalMessage(
         Instant receivedAt,
         String status,
         JsonNode raw,
-        @JsonInclude(JsonInclude.Include.NON_NULL) String idSource) implements WebhookItem {
+        @JsonInclude(JsonInclude.Include.NON_NULL) String idSource,
+        @JsonUnwrapped MessageDetails details) implements WebhookItem {
+
+    /** Normalises a null {@code details} to {@link MessageDetails#NONE}. */
+    public CanonicalMessage {
+        details = details == null ? MessageDetails.NONE : details;
+    }
+
+    /** A message without details (see the canonical constructor for the parameters). */
+    public CanonicalMessage(String provider, String accountId, String messageId, String chatId, String chatType,
+            String chatName, String senderId, String senderName, boolean fromMe, String type, String text, Media media,
+            String replyTo, Instant timestamp, Instant receivedAt, String status, JsonNode raw, String idSource) {
+        this(provider, accountId, messageId, chatId, chatType, chatName, senderId, senderName, fromMe, type, text,
+                media, replyTo, timestamp, receivedAt, status, raw, idSource, MessageDetails.NONE);
+    }
 
     /** A message keyed on the provider's own message id (no {@code id_source}). */
     public CanonicalMessage(String provider, String accountId, String messageId, String chatId, String chatType,
             String chatName, String senderId, String senderName, boolean fromMe, String type, String text, Media media,
             String replyTo, Instant timestamp, Instant receivedAt, String status, JsonNode raw) {
         this(provider, accountId, messageId, chatId, chatType, chatName, senderId, senderName, fromMe, type, text,
-                media, replyTo, timestamp, receivedAt, status, raw, null);
+                media, replyTo, timestamp, receivedAt, status, raw, null, MessageDetails.NONE);
     }
 
     /**
@@ -85,7 +102,7 @@ public record CanonicalMessage(
      */
     public CanonicalMessage withId(String newMessageId, String newIdSource) {
         return new CanonicalMessage(provider, accountId, newMessageId, chatId, chatType, chatName, senderId,
-                senderName, fromMe, type, text, media, replyTo, timestamp, receivedAt, status, raw, newIdSource);
+                senderName, fromMe, type, text, media, replyTo, timestamp, receivedAt, status, raw, newIdSource, details);
     }
 
     /**
@@ -126,6 +143,17 @@ public record CanonicalMessage(
         return new CanonicalMessage(provider, accountId, messageId, chatId, chatType,
                 newChatName != null ? newChatName : chatName, senderId,
                 newSenderName != null ? newSenderName : senderName, fromMe, type, text, media, replyTo,
-                timestamp, receivedAt, status, raw, idSource);
+                timestamp, receivedAt, status, raw, idSource, details);
+    }
+
+    /**
+     * Copy with other details.
+     *
+     * @param newDetails the details (null = none)
+     * @return a new message
+     */
+    public CanonicalMessage withDetails(MessageDetails newDetails) {
+        return new CanonicalMessage(provider, accountId, messageId, chatId, chatType, chatName, senderId, senderName,
+                fromMe, type, text, media, replyTo, timestamp, receivedAt, status, raw, idSource, newDetails);
     }
 }
