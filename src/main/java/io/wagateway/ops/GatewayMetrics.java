@@ -148,6 +148,11 @@ public class GatewayMetrics extends StoreAwareBean {
             event = e.event();
             id = null;
             provider = e.provider();
+        } else if (body instanceof io.wagateway.message.WebhookItem w) {    // e.g. a ChatOwnerChange
+            kind = w.kind();
+            event = w.kind();
+            id = null;
+            provider = w.provider();
         } else {
             kind = "unknown";
             event = "unknown";

@@ -12,7 +12,6 @@ import io.wagateway.ops.LogMask;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -21,7 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Which inbound messages get an AI reply: the age gate ({@link #recent}) and the per-chat switch ({@link #allowed}).
  *
- * <p>Per-chat auto-reply switch. In order: a document in the {@code whatsapp-chat-settings} index
+ * <p>Per-chat auto-reply switch. In order: a chat whose settings document names an {@code owner} other than
+ * {@code app} (Meta's agent, a human, another app; written by {@link ChatOwners} from Meta's handovers) gets no reply;
+ * then a document in the {@code whatsapp-chat-settings} index
  * ({@code _id} = {@code {provider}:{account_id}:{chat_id}}, field {@code auto_reply}: true/false) changed at run
  * time wins; else a chat in {@code optOutChats} gets no reply; else, when {@code optInChats} is not empty, only the
  * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
@@ -37,7 +38,7 @@ public class AutoReplyPolicy extends StoreAwareBean {
     private Set<String> optOut = Set.of();
     private Set<String> optIn = Set.of();
     private long settingsCacheSeconds = 10;
-    private Cache<String, Optional<Boolean>> settings;
+    private Cache<String, ChatSettings> settings;
     private volatile boolean indexReady;
 
     /**
@@ -66,13 +67,28 @@ public class AutoReplyPolicy extends StoreAwareBean {
 
     /**
      * @param message an inbound message that passed the route's filters
-     * @return true when its chat may get an automatic reply
+     * @return true when its chat may get an automatic reply: never while the chat's settings document names another
+     *         {@code owner} than {@code app} (Meta's agent, a human, another app: {@link ChatOwners}; counted as
+     *         {@code gateway.auto_reply.skipped{reason=not-owner}}), else as the switch below says
      */
     public boolean allowed(CanonicalMessage message) {
-        String key = message.provider() + ":" + message.accountId() + ":" + message.chatId();
-        Optional<Boolean> override = setting(key);
-        if (override.isPresent()) {
-            return override.get();
+        String prefix = message.provider() + ":" + message.accountId() + ":";
+        String key = prefix + message.chatId();
+        ChatSettings chat = setting(key);
+        String owner = chat.owner();
+        String phone = message.details().senderPhone();
+        if (owner == null && phone != null && !phone.equals(message.chatId())) {
+            owner = setting(prefix + phone).owner();   // a chat keyed on the BSUID, a handover naming the phone
+        }
+        if (owner != null && !"app".equals(owner)) {
+            Metrics.counter("gateway.auto_reply.skipped", "provider", String.valueOf(message.provider()), "reason",
+                    "not-owner").increment();
+            LOG.debug("No auto-reply to {} message {}: the chat is owned by {}", message.provider(),
+                    LogMask.id(message.messageId()), owner);
+            return false;
+        }
+        if (chat.autoReply() != null) {
+            return chat.autoReply();
         }
         if (optOut.contains(key) || optOut.contains(message.chatId())) {
             return false;
@@ -80,7 +96,12 @@ public class AutoReplyPolicy extends StoreAwareBean {
         return optIn.isEmpty() || optIn.contains(key) || optIn.contains(message.chatId());
     }
 
-    private Optional<Boolean> setting(String key) {
+    /** What a chat's settings document says: {@code auto_reply} and {@code owner}, each null when absent. */
+    record ChatSettings(Boolean autoReply, String owner) {
+        static final ChatSettings NONE = new ChatSettings(null, null);
+    }
+
+    private ChatSettings setting(String key) {
         if (settings == null) {
             synchronized (this) {
                 if (settings == null) {
@@ -96,12 +117,14 @@ public class AutoReplyPolicy extends StoreAwareBean {
                     indexReady = true;
                 }
                 GetResponse<JsonNode> r = store().client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
-                if (r.found() && r.source() != null && r.source().has("auto_reply")) {
-                    return Optional.of(r.source().get("auto_reply").asBoolean());
+                if (!r.found() || r.source() == null) {
+                    return ChatSettings.NONE;
                 }
-                return Optional.empty();
+                JsonNode doc = r.source();
+                return new ChatSettings(doc.hasNonNull("auto_reply") ? doc.get("auto_reply").asBoolean() : null,
+                        doc.hasNonNull("owner") ? doc.get("owner").asText() : null);
             } catch (Exception e) {
-                return Optional.empty(); // unreadable settings: the property lists decide
+                return ChatSettings.NONE; // unreadable settings: the property lists decide
             }
         });
     }
@@ -110,6 +133,17 @@ public class AutoReplyPolicy extends StoreAwareBean {
     public synchronized void start() {
         store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
         indexReady = true;
+    }
+
+    /**
+     * Forgets the cached settings of one chat (after {@link ChatOwners} changed its owner).
+     *
+     * @param key the settings document id {@code {provider}:{account_id}:{chat_id}}
+     */
+    public void forget(String key) {
+        if (settings != null) {
+            settings.invalidate(key);
+        }
     }
 
     /** Forgets cached chat settings (after they were changed in Elasticsearch, or the index deleted). */

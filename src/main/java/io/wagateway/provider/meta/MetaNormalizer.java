@@ -20,7 +20,9 @@ import java.util.Set;
  * {@code entry[].changes[]} is visited; {@code field=messages} yields a {@link CanonicalMessage} per
  * {@code messages[]} item and a {@link LifecycleUpdate} per {@code statuses[]} item; reactions, {@code revoke} and
  * {@code edit} messages become lifecycle updates of their target; {@code field=smb_message_echoes} yields own
- * messages ({@code from_me=true}); any other field yields an {@link IgnoredEvent}.
+ * messages ({@code from_me=true}, {@code webhook_field: smb_message_echoes}); {@code standby}, {@code history},
+ * {@code messaging_handovers} and {@code calls} are read by {@link MetaStandby}, {@link MetaHistory},
+ * {@link MetaHandovers} and {@link MetaCalls}; any other field yields an {@link IgnoredEvent}.
  *
  * <p>The wamid ({@code messages[].id}) is a message's only id in Meta's reference (§1.5): a message without one is
  * keyed on the content hash of its {@code messages[]} item ({@code id_source: content_hash}); an item that is not an
@@ -85,8 +87,16 @@ public class MetaNormalizer {
             }
         } else if ("smb_message_echoes".equals(field)) {
             for (JsonNode m : value.path("message_echoes")) {
-                items.add(message(m, accountId, Map.of(), true, receivedAt));
+                items.add(MetaOrigin.flag(message(m, accountId, Map.of(), true, receivedAt), null, null, field));
             }
+        } else if ("standby".equals(field)) {
+            MetaStandby.normalize(this, value, accountId, receivedAt, items);
+        } else if ("history".equals(field)) {
+            MetaHistory.normalize(this, value, accountId, receivedAt, items);
+        } else if ("messaging_handovers".equals(field)) {
+            MetaHandovers.normalize(value, receivedAt, items);
+        } else if ("calls".equals(field)) {
+            MetaCalls.normalize(value, accountId, items);
         } else {
             items.add(new IgnoredEvent(PROVIDER, accountId, field == null ? "(no field)" : field, "unhandled-field"));
             return;
@@ -95,6 +105,32 @@ public class MetaNormalizer {
             String what = value.has("errors") ? "errors" : "no-messages-or-statuses";
             items.add(new IgnoredEvent(PROVIDER, accountId, field, what));
         }
+    }
+
+    /**
+     * One message item of another field family (standby, history): what {@code field=messages} makes of it.
+     *
+     * @param m         the message object
+     * @param accountId our phone_number_id
+     * @param contacts  the node holding the {@code contacts[]} that name its sender (a change value, {@code standby})
+     * @param echo      true for a message the business sent (chat = {@code to})
+     * @param receivedAt receipt time
+     * @return a {@link CanonicalMessage}, or a {@link LifecycleUpdate} for reactions, edits and revokes
+     */
+    WebhookItem messageItem(JsonNode m, String accountId, JsonNode contacts, boolean echo, Instant receivedAt) {
+        return message(m, accountId, echo ? Map.of() : contactNames(contacts), echo, receivedAt);
+    }
+
+    /**
+     * One status item of another field family (standby): applied like a {@code field=messages} status.
+     *
+     * @param s the status object
+     * @param accountId our phone_number_id
+     * @param receivedAt receipt time
+     * @return the status update
+     */
+    LifecycleUpdate statusItem(JsonNode s, String accountId, Instant receivedAt) {
+        return status(s, accountId, receivedAt);
     }
 
     private static Map<String, String> contactNames(JsonNode value) {
