@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * the pages' examples are mirrored in vaam-apps/meta-whatsapp-rs, crates/meta-whatsapp-webhooks/tests/fixtures/pages/);
  * where two examples of one page share a placeholder wamid, the ids are made distinct.
  */
-class MetaCoexistenceIT extends GatewayIntegrationTest {
+public class MetaCoexistenceIT extends GatewayIntegrationTest {
 
     static final String ACCOUNT = "106540352242922";
     static final String USER = "16505551234";
@@ -41,7 +41,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
     }
 
     // webhooks/reference/standby, "Inbound message" (webhooks.reference.standby__inbound_message.json)
-    static final String STANDBY_INBOUND = change("standby", """
+    public static final String STANDBY_INBOUND = change("standby", """
             {"messaging_product":"whatsapp",
              "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
              "standby":{
@@ -50,7 +50,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
                             "text":{"body":"Test standby message"},"type":"text"}]}}""");
 
     // webhooks/reference/standby, "Text message echo" (webhooks.reference.standby__text_message_echo.json)
-    static final String STANDBY_ECHO = change("standby", """
+    public static final String STANDBY_ECHO = change("standby", """
             {"messaging_product":"whatsapp",
              "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
              "standby":{
@@ -60,7 +60,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
                    "context":{"message_id":"wamid.STANDBY_IN_1"}}}]}}""");
 
     // webhooks/reference/standby, "Status receipt" (webhooks.reference.standby__status_receipt.json)
-    static final String STANDBY_STATUS = change("standby", """
+    public static final String STANDBY_STATUS = change("standby", """
             {"messaging_product":"whatsapp",
              "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
              "standby":{
@@ -121,7 +121,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
     }
 
     // webhooks/reference/messaging-handovers, "control_taken" (webhooks.reference.messaging-handovers__control_taken.json)
-    static String controlTaken(long timestamp) {
+    public static String controlTaken(long timestamp) {
         return change("messaging_handovers", """
                 {"messaging_product":"whatsapp","sender":{"phone_number":"16505551234"},
                  "recipient":{"phone_number_id":"106540352242922","display_phone_number":"15550783881"},
@@ -131,7 +131,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
     }
 
     // webhooks/reference/messaging-handovers, "control_passed" (webhooks.reference.messaging-handovers__control_passed.json)
-    static String controlPassed(long timestamp) {
+    public static String controlPassed(long timestamp) {
         return change("messaging_handovers", """
                 {"messaging_product":"whatsapp","sender":{"phone_number":"16505551234"},
                  "recipient":{"phone_number_id":"106540352242922","display_phone_number":"15550783881"},
@@ -196,7 +196,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
 
     // webhooks/reference/history, the page's example: two threads, a text and a media placeholder sent by the
     // business and the user's answer in the first, one business text in the second (status from history_context)
-    static final String HISTORY = change("history", """
+    public static final String HISTORY = change("history", """
             {"messaging_product":"whatsapp",
              "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
              "history":[{"metadata":{"phase":0,"chunk_order":1,"progress":55},
@@ -313,7 +313,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
     }
 
     // calling/reference, "Call connect webhook" (calling.reference__call_connect_webhook.json; SDP shortened)
-    static final String CALL_CONNECT = change("calls", """
+    public static final String CALL_CONNECT = change("calls", """
             {"messaging_product":"whatsapp",
              "metadata":{"display_phone_number":"16315553601","phone_number_id":"105615555715855"},
              "contacts":[{"profile":{"name":"Pablo Morales","username":"pablomorales"},"wa_id":"16315553602",
@@ -324,7 +324,7 @@ class MetaCoexistenceIT extends GatewayIntegrationTest {
                "session":{"sdp_type":"answer","sdp":"v=0\\r\\no=- 741807839102053725 2 IN IP4 127.0.0.1\\r\\n"}}]}""");
 
     // calling/reference, "Call terminate webhook" (calling.reference__call_terminate_webhook.json)
-    static final String CALL_TERMINATE = change("calls", """
+    public static final String CALL_TERMINATE = change("calls", """
             {"messaging_product":"whatsapp",
              "metadata":{"display_phone_number":"16505553602","phone_number_id":"105615555715855"},
              "contacts":[{"profile":{"name":"Pablo Morales","username":"pablomorales"},"wa_id":"16315553601",

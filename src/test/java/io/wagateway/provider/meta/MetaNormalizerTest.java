@@ -35,7 +35,8 @@ class MetaNormalizerTest {
     void callsFieldIsAcknowledgedNotStored() throws Exception {
         List<WebhookItem> items = normalize("peer/meta/pywa__calls_terminate_with_value_errors.json");
         assertThat(items).hasSize(1);
-        assertThat(((IgnoredEvent) items.get(0)).event()).isEqualTo("calls");
+        assertThat(((IgnoredEvent) items.get(0)).event()).isEqualTo("calls.terminate");
+        assertThat(((IgnoredEvent) items.get(0)).reason()).isEqualTo("call-event");
     }
 
     @Test
