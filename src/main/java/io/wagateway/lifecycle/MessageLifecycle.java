@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * &lt; played; {@code failed} unless delivered/read/played was seen) with {@code status_history} and
  * {@code status_errors}; the latest edit's text becomes {@code text} with {@code original_text} and
  * {@code edit_history}; a delete sets {@code deleted} and {@code deleted_at} (the text stays); {@code reactions}
- * lists each actor's current emoji.
+ * lists each actor's current emoji; a {@code content} update (the media Meta sends later for a history
+ * {@code media_placeholder}) sets {@code type}, {@code media} and, when the message had none, {@code text}.
  */
 public class MessageLifecycle extends StoreAwareBean {
 
@@ -160,6 +161,29 @@ public class MessageLifecycle extends StoreAwareBean {
                             .put("emoji", u.text() == null ? "" : u.text());
                 }
             }
+            case "content" -> {
+                // the contents of a message stored before without them (Meta history: a media_placeholder, then
+                // its media under the same wamid); the first contents win, so a redelivery changes nothing
+                JsonNode raw = u.raw();
+                String type = raw == null ? null : raw.path("type").asText(null);
+                if (type != null && !doc.has("content")) {
+                    ObjectNode content = doc.putObject("content").put("type", type).put("timestamp", at);
+                    if (u.text() != null) {
+                        content.put("text", u.text());
+                    }
+                    JsonNode body = raw.path(type);
+                    ObjectNode media = content.putObject("media");
+                    for (String[] f : new String[][] {{"mime", "mime_type"}, {"url", "url"}, {"id", "id"},
+                            {"caption", "caption"}, {"filename", "filename"}}) {
+                        if (body.hasNonNull(f[1])) {
+                            media.set(f[0], body.get(f[1]));
+                        }
+                    }
+                    if (media.isEmpty()) {
+                        content.remove("media");
+                    }
+                }
+            }
             default -> doc.with("other").put(u.update() + ":" + at, u.text());
         }
     }
@@ -220,6 +244,16 @@ public class MessageLifecycle extends StoreAwareBean {
                 }
             }
             m.put("status", failed && best < rank("delivered") ? "failed" : bestName);
+        }
+        JsonNode content = lifecycle.get("content");
+        if (content != null) {
+            m.set("type", content.get("type"));
+            if (content.has("media")) {
+                m.set("media", content.get("media"));
+            }
+            if (content.hasNonNull("text") && !m.hasNonNull("text")) {
+                m.set("text", content.get("text"));
+            }
         }
         JsonNode edits = lifecycle.get("edits");
         if (edits != null && edits.size() > 0) {

@@ -16,7 +16,8 @@ import java.time.Instant;
  * @param accountId       account the target message belongs to
  * @param targetMessageId provider message id of the message this update applies to
  * @param chatId          chat of the target message when the provider says it; may be null
- * @param update          {@code status}, {@code edit}, {@code delete} or {@code reaction}
+ * @param update          {@code status}, {@code edit}, {@code delete}, {@code reaction} or {@code content} (the
+ *                        contents of a message first stored without them, e.g. a Meta history media placeholder)
  * @param status          for {@code status}: pending, sent, delivered, read, played, failed; else null
  * @param text            new text (edit), emoji (reaction; empty = removed); else null
  * @param actorId         who performed it (reactor, recipient) when known; may be null

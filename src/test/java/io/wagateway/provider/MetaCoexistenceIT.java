@@ -255,6 +255,42 @@ public class MetaCoexistenceIT extends GatewayIntegrationTest {
         assertThat(all(store().getMessagesIndex())).hasSize(4);
     }
 
+    // webhooks/reference/history, "This example webhook describes a media message's contents": the placeholder's
+    // contents, sent after the chunk under the same wamid
+    public static final String HISTORY_MEDIA = change("history", """
+            {"messaging_product":"whatsapp",
+             "metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
+             "messages":[{"from":"16505551234","id":"wamid.QyNUEHBgLMTY0NjcwNDM1OTUVAgARGBI1Rj3NEYxMzAzMzQ5MkEA",
+               "timestamp":"1738796547","type":"image",
+               "image":{"caption":"Black Prince echeveria","mime_type":"image/jpeg",
+                 "sha256":"3f9d94d399fa61c191bc1d4ca71375a035cd9b9f5b1128e1f0963a415c16b0cc",
+                 "id":"24230790383178626"}}]}""");
+
+    @Test
+    void historyMediaContentsFillTheirPlaceholder() throws Exception {
+        assertPlaceholderFilled(List.of(HISTORY, HISTORY_MEDIA));
+    }
+
+    @Test
+    void historyMediaContentsBeforeTheirPlaceholderAreStoredAndKept() throws Exception {
+        assertPlaceholderFilled(List.of(HISTORY_MEDIA, HISTORY));
+    }
+
+    private void assertPlaceholderFilled(List<String> order) throws Exception {
+        String placeholder = "meta:" + ACCOUNT + ":wamid.QyNUEHBgLMTY0NjcwNDM1OTUVAgARGBI1Rj3NEYxMzAzMzQ5MkEA";
+        for (String body : order) {
+            HttpResponse<String> r = post(body);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> "image".equals(message(placeholder).path("type").asText()));
+        JsonNode m = message(placeholder);
+        assertThat(m.path("media").path("id").asText()).isEqualTo("24230790383178626");
+        assertThat(m.path("media").path("mime").asText()).isEqualTo("image/jpeg");
+        assertThat(m.path("text").asText()).isEqualTo("Black Prince echeveria");
+        assertThat(m.path("history").asBoolean()).isTrue();
+        assertThat(all(store().getMessagesIndex())).hasSize(4);
+    }
+
     // business-scoped-user-ids, "smb_message_echoes webhooks" (business-scoped-user-ids__smb_message_echoes_webhooks.json)
     static final String SMB_TEXT = change("smb_message_echoes", """
             {"messaging_product":"whatsapp",

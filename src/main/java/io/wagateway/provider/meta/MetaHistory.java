@@ -3,6 +3,7 @@ package io.wagateway.provider.meta;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.IgnoredEvent;
+import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.message.WebhookItem;
 import io.wagateway.ops.LogMask;
 import io.wagateway.provider.Json;
@@ -24,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * Each chunk's phase and progress is logged. A chunk with {@code errors} (history sharing declined) is kept as an
  * {@link IgnoredEvent} ({@code history}, reason {@code history-errors}) with the chunk as raw.
  *
- * <p>The media contents Meta sends later for a {@code media_placeholder} arrive on {@code field: history} as a
- * {@code value.messages[]} / {@code value.message_echoes[]} list with the placeholder's wamid; they are read the same
- * way (history flagged). The placeholder is stored first (type {@code unsupported}), so the later copy is a duplicate
- * of it: its media id is not merged into the stored message.
+ * <p>A {@code media_placeholder} message (a media message whose contents Meta sends separately) is stored with type
+ * {@code unsupported}. Its contents arrive later on {@code field: history} as a {@code value.messages[]} /
+ * {@code value.message_echoes[]} list with the placeholder's wamid: each is read the same way (history flagged,
+ * stored when no placeholder was) and also yields a {@code content} {@link LifecycleUpdate} of that wamid, which sets
+ * the stored placeholder's {@code type}, {@code media} and caption.
  */
 final class MetaHistory {
 
@@ -69,12 +71,17 @@ final class MetaHistory {
                 }
             }
         }
-        // the media contents of earlier placeholders (and their echoes) come as a flat list on the same field
-        for (JsonNode m : value.path("messages")) {
-            items.add(history(normalizer, m, accountId, value, business, null, receivedAt));
-        }
-        for (JsonNode m : value.path("message_echoes")) {
-            items.add(history(normalizer, m, accountId, value, business, null, receivedAt));
+        // the media contents of earlier placeholders (and their echoes) come as a flat list on the same field:
+        // stored as a message when no placeholder was, and applied to the placeholder as its contents
+        for (String list : new String[] {"messages", "message_echoes"}) {
+            for (JsonNode m : value.path(list)) {
+                WebhookItem item = history(normalizer, m, accountId, value, business, null, receivedAt);
+                items.add(item);
+                if (item instanceof CanonicalMessage c && c.media() != null && c.idSource() == null) {
+                    items.add(new LifecycleUpdate(MetaNormalizer.PROVIDER, accountId, c.messageId(), c.chatId(),
+                            "content", null, c.text(), c.senderId(), null, null, c.timestamp(), receivedAt, m));
+                }
+            }
         }
     }
 
