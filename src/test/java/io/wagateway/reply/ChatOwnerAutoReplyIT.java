@@ -116,6 +116,25 @@ class ChatOwnerAutoReplyIT extends GatewayIntegrationTest {
                "conversation_context":{"type":"summary","summary":{"text":"AI-generated summary string"}}}}""");
 
     @Test
+    void standbyCopiesAndHistoryAreNeverAnsweredEvenWhenTheChatIsOurs() throws Exception {
+        // the chat is ours, recorded with a later time than the copies below: only the decision's filter can stop them
+        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("meta:" + ACCOUNT + ":" + USER) + "?refresh=true",
+                "{\"provider\":\"meta\",\"account_id\":\"" + ACCOUNT + "\",\"chat_id\":\"" + USER
+                        + "\",\"owner\":\"app\",\"owner_since\":\"2030-01-01T00:00:00Z\","
+                        + "\"owner_event\":\"control_passed\"}");
+        assertThat(post(STANDBY_INBOUND).body()).contains("\"stored\":1").contains("\"owner_stale\":1");
+        assertThat(post(HISTORY).body()).contains("\"stored\":1");
+        assertStaysAt(() -> completions().size(), 0);
+        assertThat(sends()).isEmpty();
+        assertThat(document("whatsapp-chat-settings", "meta:" + ACCOUNT + ":" + USER).path("owner").asText())
+                .isEqualTo("app");
+        // the same customer on field messages is answered: the chat was ours all along
+        post(inbound("wamid.OWNER_IN_3", 1750101120, "Hello?"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> sends().size() == 1);
+        assertStaysAt(() -> completions().size(), 1);
+    }
+
+    @Test
     void noCompletionNorSendWhileMetasAgentOwnsTheChatAndExactlyOneAfterControlPassed() throws Exception {
         // Meta's agent owns the thread: we see the customer on standby; history is imported meanwhile
         post(STANDBY_INBOUND);
