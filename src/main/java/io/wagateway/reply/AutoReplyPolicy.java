@@ -77,8 +77,12 @@ public class AutoReplyPolicy extends StoreAwareBean {
         ChatSettings chat = setting(key);
         String owner = chat.owner();
         String phone = message.details().senderPhone();
-        if (owner == null && phone != null && !phone.equals(message.chatId())) {
-            owner = setting(prefix + phone).owner();   // a chat keyed on the BSUID, a handover naming the phone
+        if (phone != null && !phone.equals(message.chatId())) {
+            // a chat keyed on the BSUID, a handover naming the phone: the newer of the two records wins
+            ChatSettings byPhone = setting(prefix + phone);
+            if (byPhone.owner() != null && (owner == null || byPhone.newerThan(chat))) {
+                owner = byPhone.owner();
+            }
         }
         if (owner != null && !"app".equals(owner)) {
             Metrics.counter("gateway.auto_reply.skipped", "provider", String.valueOf(message.provider()), "reason",
@@ -96,9 +100,14 @@ public class AutoReplyPolicy extends StoreAwareBean {
         return optIn.isEmpty() || optIn.contains(key) || optIn.contains(message.chatId());
     }
 
-    /** What a chat's settings document says: {@code auto_reply} and {@code owner}, each null when absent. */
-    record ChatSettings(Boolean autoReply, String owner) {
-        static final ChatSettings NONE = new ChatSettings(null, null);
+    /** What a chat's settings document says: {@code auto_reply}, {@code owner}, {@code owner_since}; null when absent. */
+    record ChatSettings(Boolean autoReply, String owner, java.time.Instant ownerSince) {
+        static final ChatSettings NONE = new ChatSettings(null, null, null);
+
+        /** @return true when this owner was recorded after the other's (an owner without a time is the oldest) */
+        boolean newerThan(ChatSettings other) {
+            return ownerSince != null && (other.ownerSince == null || ownerSince.isAfter(other.ownerSince));
+        }
     }
 
     private ChatSettings setting(String key) {
@@ -122,7 +131,7 @@ public class AutoReplyPolicy extends StoreAwareBean {
                 }
                 JsonNode doc = r.source();
                 return new ChatSettings(doc.hasNonNull("auto_reply") ? doc.get("auto_reply").asBoolean() : null,
-                        doc.hasNonNull("owner") ? doc.get("owner").asText() : null);
+                        doc.hasNonNull("owner") ? doc.get("owner").asText() : null, since(doc.get("owner_since")));
             } catch (Exception e) {
                 return ChatSettings.NONE; // unreadable settings: the property lists decide
             }
@@ -151,6 +160,14 @@ public class AutoReplyPolicy extends StoreAwareBean {
         indexReady = false;
         if (settings != null) {
             settings.invalidateAll();
+        }
+    }
+
+    private static java.time.Instant since(JsonNode value) {
+        try {
+            return value == null || value.isNull() ? null : java.time.Instant.parse(value.asText());
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;            // written by hand in another format: the oldest
         }
     }
 

@@ -48,4 +48,16 @@ class ChatOwnersTest {
         assertThat(ChatOwners.verdict(standby, doc("human", "control_taken", T))).isEqualTo("owner_kept");
         assertThat(ChatOwners.verdict(standby, doc("meta_agent", "standby", T))).isEqualTo("owner_unchanged");
     }
+
+    @Test
+    void ofTwoRecordsOfOneCustomerTheNewerOwnerCounts() {
+        // a chat keyed on the BSUID (standby copy) and a handover naming the phone: AutoReplyPolicy#allowed
+        var byBsuid = new AutoReplyPolicy.ChatSettings(null, "meta_agent", T);
+        var byPhone = new AutoReplyPolicy.ChatSettings(null, "app", T.plusSeconds(60));
+        var byHand = new AutoReplyPolicy.ChatSettings(null, "app", null);
+        assertThat(byPhone.newerThan(byBsuid)).isTrue();
+        assertThat(byBsuid.newerThan(byPhone)).isFalse();
+        assertThat(byHand.newerThan(byBsuid)).isFalse();
+        assertThat(byBsuid.newerThan(byHand)).isTrue();
+    }
 }
