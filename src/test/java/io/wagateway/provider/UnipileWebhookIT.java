@@ -117,13 +117,7 @@ class UnipileWebhookIT extends GatewayIntegrationTest {
         // attachment shapes: providers.md §4.5 Message object (img, video, file)
         com.fasterxml.jackson.databind.node.ObjectNode body = flat();
         body.put("message_id", "FAKEmsg000000000000502").put("message", "Three files");
-        com.fasterxml.jackson.databind.node.ArrayNode attachments = body.putArray("attachments");
-        attachments.addObject().put("id", "FAKEatt502a").put("type", "img").put("mimetype", "image/jpeg")
-                .put("file_size", 1000).put("url", "att://FAKEatt502a");
-        attachments.addObject().put("id", "FAKEatt502b").put("type", "video").put("mimetype", "video/mp4")
-                .put("file_size", 2000).put("url", "att://FAKEatt502b");
-        attachments.addObject().put("id", "FAKEatt502c").put("type", "file").put("mimetype", "application/pdf")
-                .put("file_name", "offer.pdf").put("file_size", 3000).put("url", "att://FAKEatt502c");
+        io.wagateway.provider.unipile.UnipileNormalizerTest.putThreeAttachments(body, "FAKEatt502");
         assertThat(postUnipile(body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode())
                 .isEqualTo(200);
         JsonNode m = message(id("FAKEmsg000000000000502"));

@@ -265,6 +265,23 @@ public class UnipileNormalizerTest {
                        "name":"Flat Sender","picture_url":"https://example.invalid/p.jpg"}}
             """;
 
+    /**
+     * Sets {@code attachments} to three of the kinds of providers.md §4.5 Message object (img, video, file; id,
+     * file_size, mimetype, url, file_name): ids {@code <prefix>a}, {@code b}, {@code c}; 1000, 2000, 3000 bytes.
+     *
+     * @param body   a Unipile body
+     * @param prefix the attachment ids' prefix
+     */
+    public static void putThreeAttachments(ObjectNode body, String prefix) {
+        ArrayNode attachments = body.putArray("attachments");
+        attachments.addObject().put("id", prefix + "a").put("type", "img").put("mimetype", "image/jpeg")
+                .put("file_size", 1000).put("url", "att://" + prefix + "a");
+        attachments.addObject().put("id", prefix + "b").put("type", "video").put("mimetype", "video/mp4")
+                .put("file_size", 2000).put("url", "att://" + prefix + "b");
+        attachments.addObject().put("id", prefix + "c").put("type", "file").put("mimetype", "application/pdf")
+                .put("file_name", "offer.pdf").put("file_size", 3000).put("url", "att://" + prefix + "c");
+    }
+
     @Test
     void aBodyWithoutEventThatCarriesAMessageIsAMessageReceived() throws Exception {
         CanonicalMessage m = (CanonicalMessage) json(FLAT);
@@ -298,13 +315,7 @@ public class UnipileNormalizerTest {
         // attachment shapes: providers.md §4.5 Message object (img, video, file; id, file_size, mimetype, url)
         ObjectNode body = (ObjectNode) mapper.readTree(FLAT);
         body.remove("message");
-        ArrayNode attachments = body.putArray("attachments");
-        attachments.addObject().put("id", "FAKEatt501a").put("type", "img").put("mimetype", "image/jpeg")
-                .put("file_size", 1000).put("url", "att://FAKEatt501a");
-        attachments.addObject().put("id", "FAKEatt501b").put("type", "video").put("mimetype", "video/mp4")
-                .put("file_size", 2000).put("url", "att://FAKEatt501b");
-        attachments.addObject().put("id", "FAKEatt501c").put("type", "file").put("mimetype", "application/pdf")
-                .put("file_name", "offer.pdf").put("file_size", 3000).put("url", "att://FAKEatt501c");
+        putThreeAttachments(body, "FAKEatt501");
         CanonicalMessage m = (CanonicalMessage) single(body);
         assertThat(m.type()).isEqualTo("image");
         assertThat(m.text()).isNull();
