@@ -44,6 +44,11 @@ class RouteFilesLoadedIT extends GatewayIntegrationTest {
                 }
             }
         }
+        // each provider's webhook paths (gateway.<provider>.paths) are routes made by its WebhookPaths bean
+        camelContext.getRegistry().findByType(io.wagateway.inbound.WebhookPaths.class)
+                .forEach(paths -> declared.addAll(paths.routeIds()));
+        assertThat(declared).contains("meta-inbound", "meta-inbound-2", "meta-get", "waha-get-2", "periskope-inbound-2",
+                "unipile-inbound-2", "evolution-inbound");
         assertThat(declared).doesNotHaveDuplicates();
         assertThat(declared).allMatch(id -> id.matches("[a-z0-9]+(-[a-z0-9]+)*"), "route ids are kebab-case");
         assertThat(camelContext.getRoutes()).hasSize(declared.size());

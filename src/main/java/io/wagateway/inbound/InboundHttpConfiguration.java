@@ -2,7 +2,10 @@ package io.wagateway.inbound;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationPredicate;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.regex.Pattern;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -14,24 +17,74 @@ import org.springframework.http.server.observation.ServerRequestObservationConte
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.ConfigurableEnvironment;
+import org.springframework.core.env.EnumerablePropertySource;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.PropertySource;
 
-/** Spring Boot wiring of the HTTP layer in front of the webhook routes. */
+/**
+ * Spring Boot wiring of the HTTP layer in front of the webhook routes: on {@code /webhooks/*} and on every other path
+ * of a provider's {@code gateway.<provider>.paths} list (the replaced systems' paths, issue 16 item 7), so those get
+ * the same raw-byte capture, body limit, byte budgets, read deadline and 503 while starting.
+ */
 @Configuration(proxyBeanMethods = false)
 public class InboundHttpConfiguration {
+
+    /**
+     * A provider's webhook path list, e.g. {@code gateway.periskope.paths} (routes/signed-webhook.camel.yaml), or its
+     * environment form {@code GATEWAY_PERISKOPE_PATHS}.
+     */
+    private static final Pattern PATHS_KEY = Pattern.compile("(?i)gateway[._][a-z0-9-]+[._]paths");
+
+    /**
+     * The webhook paths outside {@code /webhooks/}: every path of every {@code gateway.<provider>.paths} property, as
+     * the environment resolves it (application.yaml and its environment variables such as
+     * {@code PERISKOPE_WEBHOOK_PATHS}, {@code GATEWAY_<PROVIDER>_PATHS}, command-line and test properties). A provider
+     * whose list lives only in its route file's placeholder default is served on {@code /webhooks/*} paths only.
+     *
+     * @param environment the Spring environment
+     * @return exact paths, in the order found, each once
+     * @throws IllegalArgumentException when a listed path is not an exact path starting with {@code /}
+     */
+    public static Set<String> aliasPaths(Environment environment) {
+        Set<String> keys = new LinkedHashSet<>();
+        if (environment instanceof ConfigurableEnvironment configurable) {
+            for (PropertySource<?> source : configurable.getPropertySources()) {
+                if (source instanceof EnumerablePropertySource<?> enumerable) {
+                    for (String name : enumerable.getPropertyNames()) {
+                        if (PATHS_KEY.matcher(name).matches()) {
+                            keys.add(name.toLowerCase(java.util.Locale.ROOT).replace('_', '.'));
+                        }
+                    }
+                }
+            }
+        }
+        Set<String> paths = new LinkedHashSet<>();
+        for (String key : keys) {
+            for (String path : WebhookPaths.parse(environment.getProperty(key))) {
+                if (!path.startsWith("/webhooks/")) {
+                    paths.add(path);
+                }
+            }
+        }
+        return paths;
+    }
 
     /**
      * The raw-body filter, for the stock engine only ({@code gateway.webhooks.async=false}): with the asynchronous
      * engine {@link WebhookServlet} reads the bodies itself, without blocking and within its budgets.
      *
      * @param maxBodyBytes {@code gateway.webhooks.max-body-bytes}: larger bodies get 413
-     * @return the raw-body filter on {@code /webhooks/*}, before every other filter
+     * @param environment  where the providers' path lists are read ({@link #aliasPaths})
+     * @return the raw-body filter on {@code /webhooks/*} and the other webhook paths, before every other filter
      */
     @Bean
     @ConditionalOnProperty(name = "gateway.webhooks.async", havingValue = "false")
     public FilterRegistrationBean<RawBodyFilter> rawBodyFilter(
-            @Value("${gateway.webhooks.max-body-bytes:3145728}") long maxBodyBytes) {
+            @Value("${gateway.webhooks.max-body-bytes:3145728}") long maxBodyBytes, Environment environment) {
         FilterRegistrationBean<RawBodyFilter> registration = new FilterRegistrationBean<>(new RawBodyFilter(maxBodyBytes));
         registration.addUrlPatterns("/webhooks/*");
+        registration.addUrlPatterns(aliasPaths(environment).toArray(String[]::new));
         registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
         registration.setName("rawBodyFilter");
         return registration;
@@ -54,8 +107,9 @@ public class InboundHttpConfiguration {
     }
 
     /**
-     * The servlet of {@code /webhooks/*} ({@link WebhookServlet}): webhooks go straight to their Camel consumer, with
-     * admission control, byte budgets and a read deadline. Only with the asynchronous engine.
+     * The servlet of {@code /webhooks/*} and of the other webhook paths ({@link #aliasPaths}; {@link WebhookServlet}):
+     * webhooks go straight to their Camel consumer, with admission control, byte budgets and a read deadline. Only
+     * with the asynchronous engine.
      *
      * @param engine             the asynchronous platform-http engine
      * @param camelContext       the Camel context: while it is not started, webhook paths answer 503 (not 404)
@@ -68,6 +122,7 @@ public class InboundHttpConfiguration {
      * @param retryAfterSeconds  {@code gateway.webhooks.retry-after-seconds}: Retry-After of a 503
      * @param asyncTimeoutMs     {@code gateway.webhooks.timeout-ms}: a webhook not answered by then gets 503
      * @param registry           the meter registry
+     * @param environment        where the providers' path lists are read
      * @return the servlet registration
      */
     @Bean
@@ -82,12 +137,13 @@ public class InboundHttpConfiguration {
             @Value("${gateway.webhooks.read-timeout-ms:10000}") long readTimeoutMs,
             @Value("${gateway.webhooks.retry-after-seconds:1}") int retryAfterSeconds,
             @Value("${gateway.webhooks.timeout-ms:30000}") long asyncTimeoutMs,
-            MeterRegistry registry) {
+            MeterRegistry registry, Environment environment) {
         WebhookServlet.Limits limits = new WebhookServlet.Limits(maxInFlight, maxInFlightBytes, maxUnverifiedBytes,
                 maxBodyBytes, readTimeoutMs, retryAfterSeconds, asyncTimeoutMs);
         ServletRegistrationBean<WebhookServlet> registration = new ServletRegistrationBean<>(
                 new WebhookServlet((AsyncPlatformHttpEngine) engine, camelContext::isStarted, limits, registry),
                 "/webhooks/*");
+        registration.addUrlMappings(aliasPaths(environment).toArray(String[]::new));
         registration.setName("webhookServlet");
         registration.setAsyncSupported(true);
         registration.setLoadOnStartup(1);
@@ -99,11 +155,14 @@ public class InboundHttpConfiguration {
      * {@code gateway.webhooks} (per provider and outcome), and observing each one again cost about a tenth of the
      * gateway's CPU in the benchmark. Every other path keeps it.
      *
+     * @param environment where the providers' path lists are read ({@link #aliasPaths})
      * @return the predicate
      */
     @Bean
-    public ObservationPredicate webhooksNotObservedTwice() {
+    public ObservationPredicate webhooksNotObservedTwice(Environment environment) {
+        Set<String> aliases = aliasPaths(environment);
         return (name, context) -> !(context instanceof ServerRequestObservationContext server
-                && server.getCarrier() != null && server.getCarrier().getRequestURI().startsWith("/webhooks/"));
+                && server.getCarrier() != null && (server.getCarrier().getRequestURI().startsWith("/webhooks/")
+                        || aliases.contains(server.getCarrier().getRequestURI())));
     }
 }

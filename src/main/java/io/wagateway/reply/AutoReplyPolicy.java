@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which inbound messages get an AI reply: the age gate ({@link #recent}) and the per-chat switch ({@link #allowed}).
+ * Which inbound messages get an AI reply: the channel ({@link #onChannel}), the age gate ({@link #recent}) and the
+ * per-chat switch ({@link #allowed}).
  *
  * <p>Per-chat auto-reply switch. In order: a chat whose settings document names an {@code owner} other than
  * {@code app} (Meta's agent, a human, another app; written by {@link ChatOwners} from Meta's handovers) gets no reply;
@@ -37,9 +38,32 @@ public class AutoReplyPolicy extends StoreAwareBean {
     private Clock clock = Clock.systemUTC();
     private Set<String> optOut = Set.of();
     private Set<String> optIn = Set.of();
+    private Set<String> channels = Set.of("WHATSAPP");
     private long settingsCacheSeconds = 10;
     private Cache<String, ChatSettings> settings;
     private volatile boolean indexReady;
+
+    /**
+     * The channel gate (issue 16 item 1): a message of a provider account that is not WhatsApp (Unipile
+     * {@code account_type}, stored as {@code channel}: LINKEDIN, INSTAGRAM, TELEGRAM, ...) is stored but gets no AI
+     * reply unless its channel is listed in {@code gateway.auto-reply.channels}. A message without a channel (every
+     * WhatsApp-only provider) passes. Each skipped message is counted
+     * ({@code gateway.auto_reply.skipped{reason=channel}}).
+     *
+     * @param message an inbound message
+     * @return true when its channel may be answered
+     */
+    public boolean onChannel(CanonicalMessage message) {
+        String channel = message.details().channel();
+        if (channel == null || channels.contains("*") || channels.contains(channel.toUpperCase(java.util.Locale.ROOT))) {
+            return true;
+        }
+        Metrics.counter("gateway.auto_reply.skipped", "provider", String.valueOf(message.provider()), "reason",
+                "channel").increment();
+        LOG.debug("No auto-reply to {} message {}: channel {} not in gateway.auto-reply.channels", message.provider(),
+                LogMask.id(message.messageId()), channel);
+        return false;
+    }
 
     /**
      * The age gate of the auto-reply (issue 15 item 11): a message older than {@code maxMessageAgeSeconds}, judged by
@@ -193,6 +217,15 @@ public class AutoReplyPolicy extends StoreAwareBean {
     /** @param csv comma-separated chat ids that never get automatic replies */
     public void setOptOutChats(String csv) {
         this.optOut = list(csv);
+    }
+
+    /**
+     * @param csv comma-separated channels (provider account types, e.g. {@code WHATSAPP,TELEGRAM}; case-insensitive)
+     *            whose messages may get automatic replies; {@code *} = every channel
+     */
+    public void setChannels(String csv) {
+        this.channels = list(csv).stream().map(c -> c.toUpperCase(java.util.Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     /** @param csv comma-separated chat ids; when not empty, only these chats get automatic replies */

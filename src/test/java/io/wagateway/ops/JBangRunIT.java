@@ -190,6 +190,30 @@ class JBangRunIT {
             assertThat(stats.path("providers").path("meta").path("stored").asLong()).isEqualTo(1);
             assertThat(stats.path("providers").path("meta").path("signature_rejections").asLong()).isEqualTo(1);
 
+            // the replaced systems' paths (gateway.<provider>.paths, issue 16 item 7) are routes under JBang too
+            String aliasId = "wamid.JBANGALIAS" + System.nanoTime();
+            byte[] aliasBody = new String(body, StandardCharsets.UTF_8).replace(id, aliasId)
+                    .getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> alias = HTTP.send(HttpRequest.newBuilder(URI.create(run.url("/webhook")))
+                    .header("Content-Type", "application/json")
+                    .header("X-Hub-Signature-256", Fixtures.metaSignature(aliasBody))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(aliasBody)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(alias.statusCode()).as(alias.body()).isEqualTo(200);
+            assertThat(alias.body()).contains("\"stored\":1");
+            assertThat(get(run.url("/webhook?hub.mode=subscribe&hub.challenge=1158201444"
+                    + "&hub.verify_token=test-verify-token")).body()).isEqualTo("1158201444");
+            HttpResponse<String> health = get(run.url("/api/v1/whatsapp/webhook"));
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(JSON.readTree(health.body()).path("status").asText()).isEqualTo("ok");
+            byte[] unipile = Fixtures.bytes("webhooks/unipile/message_received_inbound_text.json");
+            HttpResponse<String> form = HTTP.send(HttpRequest.newBuilder(URI.create(run.url(
+                    "/api/webhooks/unipile/messages"))).header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Unipile-Auth", Fixtures.SECRET)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(unipile)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(form.statusCode()).as(form.body()).isEqualTo(200);
+            assertThat(form.body()).contains("\"stored\":1");
+
             // no ADMIN_TOKEN and no MESSAGES_PAGE_TOKEN: the messages API is off, whatever is presented
             assertThat(getPage(run, null).statusCode()).isEqualTo(404);
             assertThat(getPage(run, "${gateway.admin.token:}").statusCode()).isEqualTo(404);
@@ -199,7 +223,7 @@ class JBangRunIT {
             java.util.Arrays.fill(big, (byte) ' ');
             big[0] = '{';
             big[big.length - 1] = '}';
-            for (String path : List.of("/webhooks/meta", "/webhooks/waha", "/admin/dead-letters")) {
+            for (String path : List.of("/webhooks/meta", "/webhooks/waha", "/webhook", "/admin/dead-letters")) {
                 HttpResponse<String> tooBig = HTTP.send(HttpRequest.newBuilder(URI.create(run.url(path)))
                         .header("Content-Type", "application/json")
                         .header("X-Hub-Signature-256", Fixtures.metaSignature(big))

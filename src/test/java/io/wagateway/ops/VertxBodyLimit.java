@@ -13,11 +13,19 @@ import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
  * as a stream ({@code useStreaming=true}, for the exact bytes), which that limit does not cover. Spring Boot has its
  * own bound (the webhook servlet filter); this bean exists only in a {@code camel run} started by {@link JBangLauncher}.
  * A body sent without {@code Content-Length} (chunked) is not bounded here.
+ *
+ * <p>It also keeps a webhook's JSON labelled {@code application/x-www-form-urlencoded} (Unipile's API-created
+ * webhooks, providers.md §4.2) from being parsed as a form, as {@code RawBodyFilter} does under Spring Boot: on a
+ * webhook path ({@code /webhooks/*} and every path of a {@code WebhookPaths} bean) such a request is relabelled
+ * {@code application/octet-stream}, the original in {@code X-Gateway-Original-Content-Type}. Camel 4.17 hands a
+ * form-labelled request to Vert.x's BodyHandler even with {@code useStreaming=true}, whose form decoder refuses a
+ * field over 1 KB (Vert.x's {@code maxFormBufferedBytes}) and leaves the route an empty body: 400.
  */
 public class VertxBodyLimit implements CamelContextAware, StartupListener {
 
     private CamelContext camelContext;
     private long maxBodyBytes = 3_145_728;
+    private volatile java.util.Set<String> webhookPaths = java.util.Set.of();
 
     /** @param maxBodyBytes the largest body accepted, bytes ({@code gateway.webhooks.max-body-bytes}) */
     public void setMaxBodyBytes(long maxBodyBytes) {
@@ -41,6 +49,10 @@ public class VertxBodyLimit implements CamelContextAware, StartupListener {
 
     @Override
     public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        context.getRegistry().findByType(io.wagateway.inbound.WebhookPaths.class)
+                .forEach(p -> paths.addAll(p.getPaths()));
+        webhookPaths = java.util.Set.copyOf(paths);
         for (VertxPlatformHttpRouter router : context.getRegistry().findByType(VertxPlatformHttpRouter.class)) {
             router.route().order(Integer.MIN_VALUE).handler(this::check);
         }
@@ -59,6 +71,13 @@ public class VertxBodyLimit implements CamelContextAware, StartupListener {
                     .putHeader("Connection", "close")
                     .end("{\"error\":\"body larger than " + maxBodyBytes + " bytes\"}");
             return;
+        }
+        String type = rc.request().getHeader("Content-Type");
+        String path = rc.request().path();
+        if (type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("application/x-www-form-urlencoded")
+                && path != null && (path.startsWith("/webhooks/") || webhookPaths.contains(path))) {
+            rc.request().headers().set("X-Gateway-Original-Content-Type", type);
+            rc.request().headers().set("Content-Type", "application/octet-stream");
         }
         rc.next();
     }

@@ -92,4 +92,47 @@ class UnipileWebhookIT extends GatewayIntegrationTest {
         PEERS.verify(getRequestedFor(urlPathEqualTo("/api/v1/chats/FAKEchatG0000000000001"))
                 .withHeader("X-API-KEY", WireMock.equalTo("test-unipile-key")));
     }
+
+    /** The flat body without {@code event} of the replaced webhook manager (issue 16), as UnipileNormalizerTest. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode flat() throws Exception {
+        return (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(
+                io.wagateway.provider.unipile.UnipileNormalizerTest.FLAT);
+    }
+
+    @Test
+    void aFlatBodyWithoutEventIsStoredWithItsSenderName() throws Exception {
+        HttpResponse<String> r = postUnipile(flat().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode m = message(id("FAKEmsg000000000000501"));
+        assertThat(m).as("stored").isNotNull();
+        assertThat(m.path("sender_name").asText()).isEqualTo("Flat Sender");
+        assertThat(m.path("sender_id").asText()).isEqualTo("15550100005@s.whatsapp.net");
+        assertThat(m.path("text").asText()).isEqualTo("Hello, is the shop open today?");
+        assertThat(m.path("channel").asText()).isEqualTo("WHATSAPP");
+        assertThat(m.has("attachments")).isFalse();
+    }
+
+    @Test
+    void threeAttachmentsAreAllKept() throws Exception {
+        // attachment shapes: providers.md §4.5 Message object (img, video, file)
+        com.fasterxml.jackson.databind.node.ObjectNode body = flat();
+        body.put("message_id", "FAKEmsg000000000000502").put("message", "Three files");
+        io.wagateway.provider.unipile.UnipileNormalizerTest.putThreeAttachments(body, "FAKEatt502");
+        assertThat(postUnipile(body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).statusCode())
+                .isEqualTo(200);
+        JsonNode m = message(id("FAKEmsg000000000000502"));
+        assertThat(m.path("type").asText()).isEqualTo("image");
+        assertThat(m.path("media").path("id").asText()).isEqualTo("FAKEatt502a");
+        JsonNode all = m.path("attachments");
+        assertThat(all).hasSize(3);
+        assertThat(all.get(1).path("mime").asText()).isEqualTo("video/mp4");
+        assertThat(all.get(1).path("size_bytes").asLong()).isEqualTo(2000);
+        assertThat(all.get(2).path("filename").asText()).isEqualTo("offer.pdf");
+        assertThat(all.get(2).path("caption").asText()).isEqualTo("Three files");
+        // searchable by any attachment's id
+        es("POST", "/whatsapp-messages/_refresh", null);
+        String hits = es("POST", "/whatsapp-messages/_search",
+                "{\"query\":{\"term\":{\"attachments.id\":\"FAKEatt502c\"}}}").body();
+        assertThat(JSON.readTree(hits).path("hits").path("total").path("value").asInt()).isEqualTo(1);
+    }
 }

@@ -118,6 +118,28 @@ public class AutoReplyIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void aLinkedInMessageIsStoredButNotAnsweredAWhatsAppOneIs() throws Exception {
+        // Unipile serves more than WhatsApp (providers.md §4.5 account_type); only gateway.auto-reply.channels
+        // (default WHATSAPP) is answered. The flat body of issue 16, dated now (the age gate).
+        ObjectNode linkedIn = (ObjectNode) JSON.readTree(io.wagateway.provider.unipile.UnipileNormalizerTest.FLAT);
+        linkedIn.put("account_type", "LINKEDIN").put("message_id", "FAKEmsgLI0000000000001")
+                .put("chat_id", "FAKEchatLI000000000001").put("timestamp", Instant.now().toString())
+                .remove("provider_chat_id");
+        assertThat(postUnipile(linkedIn.toString().getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        JsonNode stored = message("unipile:FAKEacctWA00000000001w:FAKEmsgLI0000000000001");
+        assertThat(stored.path("channel").asText()).isEqualTo("LINKEDIN");
+        assertStaysAt(() -> completions().size(), 0);
+        assertThat(PEERS.findAll(postRequestedFor(urlPathMatching("/api/v1/chats/[^/]+/messages")))).isEmpty();
+
+        ObjectNode whatsApp = (ObjectNode) JSON.readTree(io.wagateway.provider.unipile.UnipileNormalizerTest.FLAT);
+        whatsApp.put("message_id", "FAKEmsgWA0000000000001").put("timestamp", Instant.now().toString());
+        assertThat(postUnipile(whatsApp.toString().getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> PEERS.findAll(
+                postRequestedFor(urlPathEqualTo("/api/v1/chats/FAKEchatF0000000000001/messages"))).size() == 1);
+        assertStaysAt(() -> completions().size(), 1);
+    }
+
+    @Test
     void oneInboundMessageGetsOneCompletionWithPromptAndHistoryAndOneSend() throws Exception {
         // history: our own earlier message in the chat (stored, never answered)
         assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_any_outbound_fromme.json")).statusCode()).isEqualTo(200);

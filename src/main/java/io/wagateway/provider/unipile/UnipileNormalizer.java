@@ -9,6 +9,7 @@ import io.wagateway.message.WebhookItem;
 import io.wagateway.provider.Json;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,7 +18,17 @@ import java.util.Locale;
  * {@code message_received} → {@link CanonicalMessage} (own messages, {@code is_sender}, flagged {@code from_me};
  * provider events with {@code is_event=1} ignored); {@code message_read} and {@code message_delivered} → status
  * updates; {@code message_reaction}, {@code message_edited}, {@code message_deleted} → lifecycle updates; an
- * {@code AccountStatus} body (no {@code event}, §4.5) and every other event → {@link IgnoredEvent}.
+ * {@code AccountStatus} body (no {@code event}, §4.5) and every other event → {@link IgnoredEvent} (with the body as
+ * its raw item).
+ *
+ * <p>A body without {@code event} is routed by shape (§4.5 "route by shape"; issue 16 item 1): one that carries a
+ * message - a {@code message_id} and a text ({@code message}) or attachments - is a {@code message_received}. This is
+ * the flat body the replaced webhook manager documents: {@code sender{id, provider_id, name, picture_url}} instead of
+ * {@code attendee_*}, {@code account_type}, {@code provider_chat_id}, {@code is_event: 0}, {@code attachments: []}.
+ *
+ * <p>Every attachment is kept: {@code media} is the first (compatibility), {@code attachments} holds them all with
+ * the same fields. {@code account_type} (WHATSAPP, LINKEDIN, INSTAGRAM, TELEGRAM, ...) is stored as {@code channel}:
+ * messages of every channel are stored; which channels get AI replies is the auto-reply's business.
  *
  * <p>The message id is {@code message_id} (§4.5, "can be used to prevent duplicate entries" §4.5/[U3]). Without it,
  * the WhatsApp id {@code provider_message_id} (seen in live WhatsApp payloads, §4.5) keys the message, flagged
@@ -41,8 +52,9 @@ public class UnipileNormalizer {
     }
 
     /**
-     * Normalises one flat messaging body (§4.5); a body without {@code event} is routed by shape (§4.5
-     * {@code AccountStatus}).
+     * Normalises one flat messaging body (§4.5); a body without {@code event} is routed by shape: a message
+     * ({@link #carriesMessage}) is a {@code message_received}, {@code AccountStatus} and every other shape an
+     * {@link IgnoredEvent}.
      *
      * @param body the parsed webhook body
      * @return exactly one item
@@ -55,16 +67,19 @@ public class UnipileNormalizer {
             JsonNode status = body.get("AccountStatus");
             if (status != null && status.isObject()) {
                 return List.of(new IgnoredEvent(PROVIDER, Json.first(Json.text(status, "account_id"), accountId),
-                        "account_status", "non-message-event"));
+                        "account_status", "non-message-event", body));
             }
-            return List.of(new IgnoredEvent(PROVIDER, accountId, "(no event)", "unknown-event"));
+            if (!carriesMessage(body)) {
+                return List.of(new IgnoredEvent(PROVIDER, accountId, "(no event)", "unknown-event", body));
+            }
+            event = "message_received";
         }
         String messageId = Json.text(body, "message_id");
         String chatId = Json.text(body, "chat_id");
         Instant timestamp = Json.instant(body.get("timestamp"));
         WebhookItem item = switch (event) {
             case "message_received" -> flag(body.get("is_event"))
-                    ? new IgnoredEvent(PROVIDER, accountId, event, "provider-event")
+                    ? new IgnoredEvent(PROVIDER, accountId, event, "provider-event", body)
                     : message(body, accountId, timestamp, receivedAt);
             case "message_read" -> new LifecycleUpdate(PROVIDER, accountId, messageId, chatId, "status", "read", null,
                     null, null, null, timestamp, receivedAt, body);
@@ -81,9 +96,20 @@ public class UnipileNormalizer {
                     body);
             case "message_deleted" -> new LifecycleUpdate(PROVIDER, accountId, messageId, chatId, "delete", null,
                     null, null, null, null, timestamp, receivedAt, body);
-            default -> new IgnoredEvent(PROVIDER, accountId, event, "unknown-event");
+            default -> new IgnoredEvent(PROVIDER, accountId, event, "unknown-event", body);
         };
         return List.of(item);
+    }
+
+    /**
+     * A body without {@code event} that carries a message: a {@code message_id} and a text or at least one attachment.
+     *
+     * @param body the parsed webhook body
+     * @return true when it is to be read as a {@code message_received}
+     */
+    static boolean carriesMessage(JsonNode body) {
+        return body.isObject() && Json.text(body, "message_id") != null
+                && (Json.text(body, "message") != null || !attachments(body.get("attachments")).isEmpty());
     }
 
     private CanonicalMessage message(JsonNode b, String accountId, Instant timestamp, Instant receivedAt) {
@@ -92,15 +118,17 @@ public class UnipileNormalizer {
         String chatType = flag(b.get("is_group")) ? "group" : Json.chatType(providerChatId);
         JsonNode sender = b.get("sender");
         String text = Json.text(b, "message");
-        JsonNode attachment = firstAttachment(b.get("attachments"));
-        Media media = null;
-        String type = "text";
-        if (attachment != null) {
-            String mime = Json.text(attachment, "mimetype");
-            media = new Media(mime, Json.text(attachment, "url"), Json.text(attachment, "id"), text,
+        List<JsonNode> attachments = attachments(b.get("attachments"));
+        List<Media> media = new ArrayList<>(attachments.size());
+        for (JsonNode attachment : attachments) {
+            media.add(new Media(Json.text(attachment, "mimetype"), Json.text(attachment, "url"),
+                    Json.text(attachment, "id"), text,
                     Json.first(Json.text(attachment, "file_name"), Json.text(attachment, "filename")),
-                    Json.wholeNumber(attachment.get("file_size")));
-            type = attachmentType(attachment, mime);
+                    Json.wholeNumber(attachment.get("file_size"))));
+        }
+        String type = "text";
+        if (!attachments.isEmpty()) {
+            type = attachmentType(attachments.get(0), media.get(0).mime());
         } else if (text == null) {
             type = "unsupported";
         }
@@ -108,8 +136,14 @@ public class UnipileNormalizer {
         String replyTo = Json.first(Json.text(quoted, "id"), Json.text(quoted, "provider_id"),
                 Json.text(b, "quoted"));
         CanonicalMessage message = new CanonicalMessage(PROVIDER, accountId, Json.text(b, "message_id"),
-                Json.text(b, "chat_id"), chatType, null, attendee(sender), Json.text(sender, "attendee_name"), fromMe,
-                type, text, media, replyTo, timestamp, receivedAt, fromMe ? "sent" : "received", b);
+                Json.text(b, "chat_id"), chatType, null, attendee(sender), attendeeName(sender), fromMe,
+                type, text, media.isEmpty() ? null : media.get(0), replyTo, timestamp, receivedAt,
+                fromMe ? "sent" : "received", b);
+        String channel = Json.first(Json.text(b, "account_type"), Json.text(b.get("account_info"), "type"));
+        if (!media.isEmpty() || channel != null) {
+            message = message.withDetails(message.details().withAttachments(media.isEmpty() ? null : List.copyOf(media),
+                    channel == null ? null : channel.toUpperCase(Locale.ROOT)));
+        }
         if (message.messageId() == null) {
             String providerMessageId = Json.text(b, "provider_message_id");
             if (providerMessageId != null) {
@@ -119,15 +153,24 @@ public class UnipileNormalizer {
         return message.identified(b);
     }
 
-    /** {@code attachments} is an array in live payloads and a single object in the vendor example (§4.5). */
-    private static JsonNode firstAttachment(JsonNode attachments) {
+    /**
+     * The attachment objects: {@code attachments} is an array in live payloads and a single object in the vendor
+     * example (§4.5); items that are not objects are left out.
+     */
+    private static List<JsonNode> attachments(JsonNode attachments) {
         if (attachments == null) {
-            return null;
+            return List.of();
         }
         if (attachments.isArray()) {
-            return attachments.isEmpty() || !attachments.get(0).isObject() ? null : attachments.get(0);
+            List<JsonNode> list = new ArrayList<>(attachments.size());
+            attachments.forEach(a -> {
+                if (a.isObject()) {
+                    list.add(a);
+                }
+            });
+            return list;
         }
-        return attachments.isObject() && !attachments.isEmpty() ? attachments : null;
+        return attachments.isObject() && !attachments.isEmpty() ? List.of(attachments) : List.of();
     }
 
     /** Attachment {@code type} (img, video, audio, file; §4.5) to the canonical type, else by MIME type. */
@@ -155,9 +198,18 @@ public class UnipileNormalizer {
         return Json.mediaType(mime);
     }
 
-    /** An attendee's WhatsApp id ({@code attendee_provider_id}), else Unipile's {@code attendee_id}. */
+    /**
+     * An attendee's WhatsApp id ({@code attendee_provider_id}, or {@code provider_id} in the flat shape), else
+     * Unipile's own id ({@code attendee_id}, or {@code id}).
+     */
     private static String attendee(JsonNode attendee) {
-        return Json.first(Json.text(attendee, "attendee_provider_id"), Json.text(attendee, "attendee_id"));
+        return Json.first(Json.text(attendee, "attendee_provider_id"), Json.text(attendee, "provider_id"),
+                Json.text(attendee, "attendee_id"), Json.text(attendee, "id"));
+    }
+
+    /** An attendee's display name: {@code attendee_name}, or {@code name} in the flat shape. */
+    private static String attendeeName(JsonNode attendee) {
+        return Json.first(Json.text(attendee, "attendee_name"), Json.text(attendee, "name"));
     }
 
     /** Reads a flag given as a boolean, 0/1 or a string ({@code "true"}, {@code "1"}); missing → false. */

@@ -21,7 +21,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
-class UnipileNormalizerTest {
+public class UnipileNormalizerTest {
 
     private static final Instant NOW = Instant.parse("2026-01-05T13:10:00Z");
     private static final String DIR = "webhooks/unipile/";
@@ -250,22 +250,122 @@ class UnipileNormalizerTest {
         assertThat(del.status()).isEqualTo("delivered");
     }
 
+    /**
+     * The flat body the replaced webhook manager documents (issue 16, "Unipile without event"): no {@code event},
+     * {@code sender{id, provider_id, name, picture_url}} instead of {@code attendee_*}; field names as in
+     * providers.md §4.5 (live WhatsApp captures: {@code provider_chat_id}, {@code provider_message_id},
+     * {@code is_event}).
+     */
+    public static final String FLAT = """
+            {"account_id":"FAKEacctWA00000000001w","account_type":"WHATSAPP","chat_id":"FAKEchatF0000000000001",
+             "message_id":"FAKEmsg000000000000501","message":"Hello, is the shop open today?",
+             "timestamp":"2026-01-05T13:08:00.000Z","provider_chat_id":"15550100005@s.whatsapp.net",
+             "provider_message_id":"3EB0FAKE00000000000501","is_event":0,"attachments":[],
+             "sender":{"id":"FAKEattF000000000000005","provider_id":"15550100005@s.whatsapp.net",
+                       "name":"Flat Sender","picture_url":"https://example.invalid/p.jpg"}}
+            """;
+
+    /**
+     * Sets {@code attachments} to three of the kinds of providers.md §4.5 Message object (img, video, file; id,
+     * file_size, mimetype, url, file_name): ids {@code <prefix>a}, {@code b}, {@code c}; 1000, 2000, 3000 bytes.
+     *
+     * @param body   a Unipile body
+     * @param prefix the attachment ids' prefix
+     */
+    public static void putThreeAttachments(ObjectNode body, String prefix) {
+        ArrayNode attachments = body.putArray("attachments");
+        attachments.addObject().put("id", prefix + "a").put("type", "img").put("mimetype", "image/jpeg")
+                .put("file_size", 1000).put("url", "att://" + prefix + "a");
+        attachments.addObject().put("id", prefix + "b").put("type", "video").put("mimetype", "video/mp4")
+                .put("file_size", 2000).put("url", "att://" + prefix + "b");
+        attachments.addObject().put("id", prefix + "c").put("type", "file").put("mimetype", "application/pdf")
+                .put("file_name", "offer.pdf").put("file_size", 3000).put("url", "att://" + prefix + "c");
+    }
+
+    @Test
+    void aBodyWithoutEventThatCarriesAMessageIsAMessageReceived() throws Exception {
+        CanonicalMessage m = (CanonicalMessage) json(FLAT);
+        assertThat(m.messageId()).isEqualTo("FAKEmsg000000000000501");
+        assertThat(m.idSource()).isNull();
+        assertThat(m.accountId()).isEqualTo(ACCOUNT);
+        assertThat(m.chatId()).isEqualTo("FAKEchatF0000000000001");
+        assertThat(m.chatType()).isEqualTo("direct");
+        assertThat(m.senderId()).isEqualTo("15550100005@s.whatsapp.net");
+        assertThat(m.senderName()).isEqualTo("Flat Sender");
+        assertThat(m.fromMe()).isFalse();
+        assertThat(m.type()).isEqualTo("text");
+        assertThat(m.text()).isEqualTo("Hello, is the shop open today?");
+        assertThat(m.media()).isNull();
+        assertThat(m.details().attachments()).isNull();
+        assertThat(m.details().channel()).isEqualTo("WHATSAPP");
+        assertThat(m.timestamp()).isEqualTo(Instant.parse("2026-01-05T13:08:00Z"));
+        assertThat(m.status()).isEqualTo("received");
+
+        // without a provider id, the sender is Unipile's own id; a provider event stays ignored
+        ObjectNode noProviderId = (ObjectNode) mapper.readTree(FLAT);
+        ((ObjectNode) noProviderId.get("sender")).remove("provider_id");
+        assertThat(((CanonicalMessage) single(noProviderId)).senderId()).isEqualTo("FAKEattF000000000000005");
+        ObjectNode providerEvent = (ObjectNode) mapper.readTree(FLAT);
+        providerEvent.put("is_event", 1);
+        assertThat(single(providerEvent)).isInstanceOf(IgnoredEvent.class);
+    }
+
+    @Test
+    void everyAttachmentIsKeptTheFirstAlsoAsMedia() throws Exception {
+        // attachment shapes: providers.md §4.5 Message object (img, video, file; id, file_size, mimetype, url)
+        ObjectNode body = (ObjectNode) mapper.readTree(FLAT);
+        body.remove("message");
+        putThreeAttachments(body, "FAKEatt501");
+        CanonicalMessage m = (CanonicalMessage) single(body);
+        assertThat(m.type()).isEqualTo("image");
+        assertThat(m.text()).isNull();
+        assertThat(m.details().attachments()).containsExactly(
+                new Media("image/jpeg", "att://FAKEatt501a", "FAKEatt501a", null, null, 1000L),
+                new Media("video/mp4", "att://FAKEatt501b", "FAKEatt501b", null, null, 2000L),
+                new Media("application/pdf", "att://FAKEatt501c", "FAKEatt501c", null, "offer.pdf", 3000L));
+        assertThat(m.media()).isEqualTo(m.details().attachments().get(0));
+
+        // the developer fixture's two images: both kept
+        CanonicalMessage fixture = (CanonicalMessage) single(fixtureTree("message_received_with_attachments.json"));
+        assertThat(fixture.details().attachments()).extracting(Media::id)
+                .containsExactly("FAKEatt0000000000000404a", "FAKEatt0000000000000404b");
+    }
+
+    @Test
+    void aLinkedInMessageIsAMessageWithItsChannel() throws Exception {
+        // providers.md §4.5: account_type LINKEDIN | INSTAGRAM | WHATSAPP | TELEGRAM | ...
+        ObjectNode body = (ObjectNode) mapper.readTree(FLAT);
+        body.put("account_type", "LINKEDIN").remove("provider_chat_id");
+        CanonicalMessage m = (CanonicalMessage) single(body);
+        assertThat(m.details().channel()).isEqualTo("LINKEDIN");
+        assertThat(m.text()).isEqualTo("Hello, is the shop open today?");
+    }
+
     @Test
     void accountStatusBodyAndUnknownEventsAreIgnored() throws Exception {
-        IgnoredEvent status = (IgnoredEvent) json("{\"AccountStatus\":{\"account_id\":\"FAKEacctWA00000000001w\","
-                + "\"account_type\":\"WHATSAPP\",\"message\":\"OK\"}}");
+        String accountStatus = "{\"AccountStatus\":{\"account_id\":\"FAKEacctWA00000000001w\","
+                + "\"account_type\":\"WHATSAPP\",\"message\":\"OK\"}}";
+        IgnoredEvent status = (IgnoredEvent) json(accountStatus);
         assertThat(status.provider()).isEqualTo("unipile");
         assertThat(status.event()).isEqualTo("account_status");
         assertThat(status.reason()).isEqualTo("non-message-event");
         assertThat(status.accountId()).isEqualTo(ACCOUNT);
+        assertThat(status.raw()).isEqualTo(mapper.readTree(accountStatus));
 
         IgnoredEvent unknown = (IgnoredEvent) json("{\"event\":\"something_new\",\"account_id\":\"A1\"}");
         assertThat(unknown.event()).isEqualTo("something_new");
         assertThat(unknown.reason()).isEqualTo("unknown-event");
         assertThat(unknown.accountId()).isEqualTo("A1");
+        assertThat(unknown.raw().path("event").asText()).isEqualTo("something_new");
 
         IgnoredEvent none = (IgnoredEvent) json("{}");
         assertThat(none.event()).isEqualTo("(no event)");
         assertThat(none.reason()).isEqualTo("unknown-event");
+        assertThat(none.raw()).isEqualTo(mapper.createObjectNode());
+
+        // a message id alone (no text, no attachment) is not a message
+        IgnoredEvent idOnly = (IgnoredEvent) json("{\"message_id\":\"M1\",\"attachments\":[],\"account_id\":\"A1\"}");
+        assertThat(idOnly.event()).isEqualTo("(no event)");
+        assertThat(idOnly.raw().path("message_id").asText()).isEqualTo("M1");
     }
 }
