@@ -99,7 +99,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
     public String list(Exchange exchange) {
         QueryParams params = QueryParams.of(exchange);
         int size = params.integer("size", DEFAULT_PAGE, 1, MAX_PAGE);
-        List<FieldValue> after = cursor(params.text("after", 1000));
+        List<FieldValue> after = io.wagateway.api.SearchCursor.parse(params.text("after", 1000));
         Query query = filter(params);
         ensureIdMapping();
         SearchResponse<ObjectNode> r;
@@ -135,7 +135,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
         }
         out.put("size", items.size());
         if (hits.size() > size) {
-            out.put("next", cursorOf(hits.get(size - 1).sort()));
+            out.put("next", io.wagateway.api.SearchCursor.of(hits.get(size - 1).sort()));
         } else {
             out.putNull("next");
         }
@@ -276,45 +276,6 @@ public class DeadLetterAdmin extends StoreAwareBean {
             bool.must(m -> m.match(mt -> mt.field("error").query(error)));
         }
         return Query.of(q -> q.bool(bool.build()));
-    }
-
-    /** A page's {@code next}: its last hit's sort values ({@code received_at}, {@code id}) as base64url JSON. */
-    private String cursorOf(List<FieldValue> sort) {
-        ArrayNode values = mapper.createArrayNode();
-        for (FieldValue v : sort) {
-            if (v.isLong()) {
-                values.add(v.longValue());
-            } else if (v.isString()) {
-                values.add(v.stringValue());
-            } else if (v.isDouble()) {
-                values.add(v.doubleValue());
-            } else {
-                values.addNull();
-            }
-        }
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(values.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private List<FieldValue> cursor(String after) {
-        if (after == null) {
-            return null;
-        }
-        try {
-            JsonNode values = mapper.readTree(Base64.getUrlDecoder().decode(after));
-            if (values == null || !values.isArray() || values.size() != 2 || !values.get(0).isIntegralNumber()
-                    || !(values.get(1).isTextual() || values.get(1).isNull())) {
-                throw new BadRequestException("after", "not a cursor from a previous page's next");
-            }
-            List<FieldValue> out = new ArrayList<>();
-            out.add(FieldValue.of(values.get(0).asLong()));
-            out.add(values.get(1).isNull() ? FieldValue.NULL : FieldValue.of(values.get(1).asText()));
-            return out;
-        } catch (IOException | IllegalArgumentException e) {
-            if (e instanceof BadRequestException b) {
-                throw b;
-            }
-            throw new BadRequestException("after", "not a cursor from a previous page's next");
-        }
     }
 
     /**
