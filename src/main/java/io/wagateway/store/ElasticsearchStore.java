@@ -59,6 +59,7 @@ public class ElasticsearchStore {
     private String updatesIndex = "whatsapp-message-updates";
     private String deadLettersIndex = "whatsapp-dead-letters";
     private String namesIndex = "whatsapp-names";
+    private String eventsIndex = "whatsapp-events";
     private int bulkMaxOperations = 1000;
     private long bulkMaxBytes = 5L * 1024 * 1024;
     private long bulkFlushIntervalMs = 5;
@@ -82,7 +83,7 @@ public class ElasticsearchStore {
     private volatile long lastIndexFailureNanos;
     /** Counts resets: a check that saw a reset while it ran is made again. */
     private final AtomicLong indicesGeneration = new AtomicLong();
-    /** Every alias the store must hold before it is ready: its own four and those other beans asked for. */
+    /** Every alias the store must hold before it is ready: its own five and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastRebuildAttemptNanos;
     /** When the current connection was made: late failures of a retired client must not retire its replacement. */
@@ -133,6 +134,7 @@ public class ElasticsearchStore {
         requiredIndices.put(updatesIndex, "elasticsearch/updates-mapping.json");
         requiredIndices.put(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
         requiredIndices.put(namesIndex, "elasticsearch/names-mapping.json");
+        requiredIndices.put(eventsIndex, "elasticsearch/events-mapping.json");
         AtomicInteger threadNumber = new AtomicInteger();
         completion = Executors.newFixedThreadPool(Math.max(1, completionThreads), r -> {
             Thread t = new Thread(r, "store-completion-" + threadNumber.incrementAndGet());
@@ -144,8 +146,9 @@ public class ElasticsearchStore {
         lookupBatcher.start();
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
-        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in flight",
-                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes,
+        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in"
+                + " flight", url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, eventsIndex,
+                bulkMaxOperations, bulkMaxBytes,
                 bulkFlushIntervalMs, bulkMaxConcurrentRequests);
         try {
             ensureIndices();
@@ -474,7 +477,7 @@ public class ElasticsearchStore {
     }
 
     /**
-     * Creates the index templates and the write indices behind every required alias (the store's four and those
+     * Creates the index templates and the write indices behind every required alias (the store's five and those
      * other beans asked for with {@link #ensureIndex}) if they are missing. Safe to call concurrently and from
      * several gateway instances (an index created by another instance is accepted).
      *
@@ -889,6 +892,16 @@ public class ElasticsearchStore {
     /** @return alias of the names cache index */
     public String getNamesIndex() {
         return namesIndex;
+    }
+
+    /** @param eventsIndex alias of the events index (every event not turned into a message or an update) */
+    public void setEventsIndex(String eventsIndex) {
+        this.eventsIndex = eventsIndex;
+    }
+
+    /** @return alias of the events index */
+    public String getEventsIndex() {
+        return eventsIndex;
     }
 
     /** @param bulkMaxOperations flush a bulk request at this many operations */

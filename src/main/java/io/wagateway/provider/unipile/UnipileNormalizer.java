@@ -55,16 +55,16 @@ public class UnipileNormalizer {
             JsonNode status = body.get("AccountStatus");
             if (status != null && status.isObject()) {
                 return List.of(new IgnoredEvent(PROVIDER, Json.first(Json.text(status, "account_id"), accountId),
-                        "account_status", "non-message-event"));
+                        "account_status", "non-message-event", body));
             }
-            return List.of(new IgnoredEvent(PROVIDER, accountId, "(no event)", "unknown-event"));
+            return List.of(new IgnoredEvent(PROVIDER, accountId, "(no event)", "unknown-event", body));
         }
         String messageId = Json.text(body, "message_id");
         String chatId = Json.text(body, "chat_id");
         Instant timestamp = Json.instant(body.get("timestamp"));
         WebhookItem item = switch (event) {
             case "message_received" -> flag(body.get("is_event"))
-                    ? new IgnoredEvent(PROVIDER, accountId, event, "provider-event")
+                    ? new IgnoredEvent(PROVIDER, accountId, event, "provider-event", body)
                     : message(body, accountId, timestamp, receivedAt);
             case "message_read" -> new LifecycleUpdate(PROVIDER, accountId, messageId, chatId, "status", "read", null,
                     null, null, null, timestamp, receivedAt, body);
@@ -81,7 +81,7 @@ public class UnipileNormalizer {
                     body);
             case "message_deleted" -> new LifecycleUpdate(PROVIDER, accountId, messageId, chatId, "delete", null,
                     null, null, null, null, timestamp, receivedAt, body);
-            default -> new IgnoredEvent(PROVIDER, accountId, event, "unknown-event");
+            default -> new IgnoredEvent(PROVIDER, accountId, event, "unknown-event", body);
         };
         return List.of(item);
     }
