@@ -85,6 +85,8 @@ public class ElasticsearchStore {
     private final AtomicLong indicesGeneration = new AtomicLong();
     /** Every alias the store must hold before it is ready: its own five and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Fields of the mapping files the existing indices refused, by alias ({@link #mappingConflicts()}). */
+    private final Map<String, Map<String, String>> mappingConflicts = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastRebuildAttemptNanos;
     /** When the current connection was made: late failures of a retired client must not retire its replacement. */
     private volatile long connectedAtNanos;
@@ -623,6 +625,9 @@ public class ElasticsearchStore {
             // (yellow is not enough: a brand-new index reports yellow while its primary is still initialising)
             client.cluster().health(h -> h.index(alias).waitForActiveShards(w -> w.count(1))
                     .timeout(tm -> tm.time("30s")));
+            // the template applies to new indices only: bring the fields of the current mapping file to the indices
+            // that already stand behind the alias (created by an earlier version)
+            updateMapping(client, alias, mappingResource, mapping);
         } catch (IOException e) {
             repairIfBroken(e);
             throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
@@ -637,6 +642,60 @@ public class ElasticsearchStore {
             throw new StoreUnavailableException("Elasticsearch client failed while preparing alias " + alias + ": "
                     + e, e);
         }
+    }
+
+    /**
+     * Adds every field of the mapping file to the indices behind {@code alias} ({@code PUT <alias>/_mapping}); adding a
+     * field is allowed on an existing index and putting the same mapping again changes nothing, so this is idempotent.
+     * When Elasticsearch refuses the mapping as a whole (a field whose type or parameters conflict with what the index
+     * has), the top-level fields are put one at a time: every field that can be added is, and each one refused is
+     * reported ({@link #mappingConflicts()}, an ERROR line) without making the store unready.
+     */
+    private void updateMapping(ElasticsearchClient client, String alias, String mappingResource, String mapping)
+            throws IOException {
+        try {
+            client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(mapping)));
+            mappingConflicts.remove(alias);
+            return;
+        } catch (ElasticsearchException e) {
+            if (e.status() != 400) {
+                throw e;
+            }
+            LOG.debug("mapping of {} refused as a whole ({}), putting its fields one at a time", alias, e.getMessage());
+        }
+        com.fasterxml.jackson.databind.JsonNode properties = objectMapper.readTree(mapping).path("properties");
+        Map<String, String> conflicts = new java.util.TreeMap<>();
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : properties.properties()) {
+            ObjectNode one = objectMapper.createObjectNode();
+            one.putObject("properties").set(field.getKey(), field.getValue());
+            try {
+                client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(one.toString())));
+            } catch (ElasticsearchException e) {
+                if (e.status() != 400) {
+                    throw e;
+                }
+                conflicts.put(field.getKey(), e.error().reason());
+            }
+        }
+        if (conflicts.isEmpty()) {
+            mappingConflicts.remove(alias);
+            return;
+        }
+        mappingConflicts.put(alias, conflicts);
+        LOG.error("Elasticsearch alias {}: {} field(s) of {} conflict with the existing index and were not added (the"
+                + " other fields were; documents are still written, these fields are not searchable as mapped): {}."
+                + " Reindex into a new index to change them (docs/operations-store.md, 'Mapping updates')",
+                alias, conflicts.size(), mappingResource, conflicts);
+    }
+
+    /**
+     * Fields of the mapping files that the existing indices could not take (a type or parameter conflict), found when
+     * the aliases were prepared; the store stays ready (readiness shows them as the detail {@code mapping_conflicts}).
+     *
+     * @return alias → (field → Elasticsearch's reason); empty when every field is mapped as the files say
+     */
+    public Map<String, Map<String, String>> mappingConflicts() {
+        return Map.copyOf(mappingConflicts);
     }
 
     private StoreUnavailableException squatted(String alias) {
