@@ -648,8 +648,9 @@ public class ElasticsearchStore {
      * Adds every field of the mapping file to the indices behind {@code alias} ({@code PUT <alias>/_mapping}); adding a
      * field is allowed on an existing index and putting the same mapping again changes nothing, so this is idempotent.
      * When Elasticsearch refuses the mapping as a whole (a field whose type or parameters conflict with what the index
-     * has), the top-level fields are put one at a time: every field that can be added is, and each one refused is
-     * reported ({@link #mappingConflicts()}, an ERROR line) without making the store unready.
+     * has), the fields are put one at a time (descending into an object field refused as a whole): every field that
+     * can be added is, and each one refused is reported by its dotted path ({@link #mappingConflicts()}, an ERROR line)
+     * without making the store unready.
      */
     private void updateMapping(ElasticsearchClient client, String alias, String mappingResource, String mapping)
             throws IOException {
@@ -663,20 +664,8 @@ public class ElasticsearchStore {
             }
             LOG.debug("mapping of {} refused as a whole ({}), putting its fields one at a time", alias, e.getMessage());
         }
-        com.fasterxml.jackson.databind.JsonNode properties = objectMapper.readTree(mapping).path("properties");
         Map<String, String> conflicts = new java.util.TreeMap<>();
-        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : properties.properties()) {
-            ObjectNode one = objectMapper.createObjectNode();
-            one.putObject("properties").set(field.getKey(), field.getValue());
-            try {
-                client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(one.toString())));
-            } catch (ElasticsearchException e) {
-                if (e.status() != 400) {
-                    throw e;
-                }
-                conflicts.put(field.getKey(), e.error().reason());
-            }
-        }
+        putFields(client, alias, java.util.List.of(), objectMapper.readTree(mapping).path("properties"), conflicts);
         if (conflicts.isEmpty()) {
             mappingConflicts.remove(alias);
             return;
@@ -689,10 +678,48 @@ public class ElasticsearchStore {
     }
 
     /**
+     * Puts each field of {@code properties} (the fields under the object field {@code parents}) on its own; an object
+     * field refused as a whole is descended into, so a conflict deep inside it costs only that leaf.
+     *
+     * @param conflicts collects each refused field's dotted path → Elasticsearch's reason
+     */
+    private void putFields(ElasticsearchClient client, String alias, List<String> parents,
+            com.fasterxml.jackson.databind.JsonNode properties, Map<String, String> conflicts) throws IOException {
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : properties.properties()) {
+            ObjectNode body = objectMapper.createObjectNode();
+            ObjectNode level = body;
+            for (String parent : parents) {
+                level = level.putObject("properties").putObject(parent);
+            }
+            level.putObject("properties").set(field.getKey(), field.getValue());
+            try {
+                client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(body.toString())));
+            } catch (ElasticsearchException e) {
+                if (e.status() != 400) {
+                    throw e;
+                }
+                com.fasterxml.jackson.databind.JsonNode children = field.getValue().path("properties");
+                if (children.isObject() && !children.isEmpty()) {
+                    List<String> path = new ArrayList<>(parents);
+                    path.add(field.getKey());
+                    int before = conflicts.size();
+                    putFields(client, alias, path, children, conflicts);
+                    if (conflicts.size() > before) {
+                        continue;
+                    }
+                }
+                String dotted = parents.isEmpty() ? field.getKey()
+                        : String.join(".", parents) + "." + field.getKey();
+                conflicts.put(dotted, e.error().reason());
+            }
+        }
+    }
+
+    /**
      * Fields of the mapping files that the existing indices could not take (a type or parameter conflict), found when
      * the aliases were prepared; the store stays ready (readiness shows them as the detail {@code mapping_conflicts}).
      *
-     * @return alias → (field → Elasticsearch's reason); empty when every field is mapped as the files say
+     * @return alias → (dotted field path → Elasticsearch's reason); empty when every field is mapped as the files say
      */
     public Map<String, Map<String, String>> mappingConflicts() {
         return Map.copyOf(mappingConflicts);

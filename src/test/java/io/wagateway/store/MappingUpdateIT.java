@@ -105,6 +105,9 @@ class MappingUpdateIT extends GatewayIntegrationTest {
         ObjectNode previous = (ObjectNode) JSON.readTree(resource("elasticsearch-1e9c6d3/messages-mapping.json"));
         // an index where sender_user_id was mapped otherwise (say, by hand): the file's keyword cannot replace it
         ((ObjectNode) previous.get("properties")).putObject("sender_user_id").put("type", "long");
+        // and a conflict deep inside an object field: only that leaf is refused, its siblings are added
+        ((ObjectNode) previous.get("properties")).putObject("interactive").putObject("properties")
+                .putObject("button_reply").putObject("properties").putObject("id").put("type", "long");
         createPrevious(messages, previous.toString());
 
         store().resetIndices();
@@ -112,12 +115,20 @@ class MappingUpdateIT extends GatewayIntegrationTest {
 
         assertThat(store().notReady()).as("a conflict does not make the store unready").isNull();
         assertThat(store().mappingConflicts()).containsOnlyKeys(messages);
-        assertThat(store().mappingConflicts().get(messages)).containsOnlyKeys("sender_user_id");
+        assertThat(store().mappingConflicts().get(messages))
+                .containsOnlyKeys("sender_user_id", "interactive.button_reply.id");
         assertThat(store().mappingConflicts().get(messages).get("sender_user_id")).contains("long");
         JsonNode mapped = properties(messages);
         assertThat(mapped.path("sender_user_id").path("type").asText()).isEqualTo("long");
         assertThat(missingFields(messages, "elasticsearch/messages-mapping.json")).isEmpty();
-        assertThat(mapped.path("interactive").path("properties").path("button_reply").isMissingNode()).isFalse();
+        JsonNode interactive = mapped.path("interactive").path("properties");
+        assertThat(interactive.path("button_reply").path("properties").path("id").path("type").asText())
+                .isEqualTo("long");
+        assertThat(interactive.path("button_reply").path("properties").path("title").path("type").asText())
+                .isEqualTo("text");
+        assertThat(interactive.path("list_reply").path("properties").path("id").path("type").asText())
+                .isEqualTo("keyword");
+        assertThat(interactive.path("type").path("type").asText()).isEqualTo("keyword");
 
         HttpResponse<String> readiness = get("/actuator/health/readiness");
         assertThat(readiness.statusCode()).isEqualTo(200);
