@@ -10,14 +10,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.AdminBean;
 import io.wagateway.api.BadRequestException;
-import io.wagateway.api.BearerAuth;
 import io.wagateway.api.QueryParams;
 import io.wagateway.api.SearchCursor;
 import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.inbound.WebhookOutcomes;
 import io.wagateway.store.JsonMapperFactory;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +39,12 @@ import org.slf4j.LoggerFactory;
  * "changes":[change]}]}}); every other raw item is the provider's body and is sent as it is. A replayed event is
  * marked ({@code replays}, {@code replayed_at}, {@code replay_outcome}), never deleted.
  */
-public class EventAdmin extends StoreAwareBean {
+public class EventAdmin extends AdminBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(EventAdmin.class);
     private static final int MAX_REPLAY = 1000;
     private static final int DEFAULT_PAGE = 50;
     private static final int MAX_PAGE = 500;
-    private static final int MAX_ID_BYTES = 512;
     /** What the list shows of each event: never its raw item (fetch one whole by id). */
     public static final List<String> SUMMARY_FIELDS = List.of("provider", "account_id", "event", "reason",
             "received_at", "raw_scope", "replays", "replayed_at", "replay_outcome");
@@ -61,23 +58,6 @@ public class EventAdmin extends StoreAwareBean {
     public static final String FAILED = "failed";
 
     private final ObjectMapper mapper = JsonMapperFactory.create();
-    private String token;
-    private ProducerTemplate producer;
-
-    /**
-     * Checks the bearer token of an admin request, read from its {@code Authorization} header only.
-     *
-     * @param exchange the admin request
-     * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
-     */
-    public void authorizeRequest(Exchange exchange) {
-        if (token == null || token.isBlank()) {
-            throw new AdminAccessException(404, "admin endpoints are off (ADMIN_TOKEN not set)");
-        }
-        if (!BearerAuth.matches(BearerAuth.header(exchange, "Authorization"), token)) {
-            throw new AdminAccessException(401, "missing or wrong bearer token");
-        }
-    }
 
     /**
      * Lists events, newest first, as summaries ({@link #SUMMARY_FIELDS}, never their raw item), a page at a time.
@@ -141,7 +121,7 @@ public class EventAdmin extends StoreAwareBean {
      */
     public String get(String pathId) {
         String id = pathId(pathId);
-        checkId(id);
+        checkId(id, "event");
         ObjectNode out = mapper.createObjectNode().put("id", id);
         out.setAll(read(id));
         return out.toString();
@@ -157,23 +137,14 @@ public class EventAdmin extends StoreAwareBean {
      */
     public String replay(String pathId) {
         String id = pathId(pathId);
-        checkId(id);
+        checkId(id, "event");
         ObjectNode doc = read(id);
         ObjectNode result = mapper.createObjectNode().put("id", id).put("event", doc.path("event").asText());
         String provider = doc.path("provider").asText();
         String answer = null;
         String outcome;
         try {
-            byte[] body = mapper.writeValueAsBytes(replayBody(provider, doc));
-            Exchange done = producer().request("direct:" + provider + "-payload", e -> {
-                e.setProperty("provider", provider);
-                e.setProperty("rawBody", body);
-                e.getMessage().setBody(body);
-            });
-            if (done.getException() != null) {
-                throw done.getException();
-            }
-            answer = WebhookOutcomes.summary(done);
+            answer = refeed(provider, mapper.writeValueAsBytes(replayBody(provider, doc)));
             outcome = outcome(mapper.readTree(answer));
             result.put("outcome", outcome);
             result.set("answer", mapper.readTree(answer));
@@ -268,19 +239,7 @@ public class EventAdmin extends StoreAwareBean {
         term(filters, "event", params.term("event"));
         term(filters, "reason", params.term("reason"));
         term(filters, "account_id", params.term("account"));
-        Instant[] range = params.range("from", "to");
-        if (range[0] != null || range[1] != null) {
-            filters.add(Query.of(q -> q.range(rg -> rg.date(d -> {
-                d.field("received_at");
-                if (range[0] != null) {
-                    d.gte(range[0].toString());
-                }
-                if (range[1] != null) {
-                    d.lte(range[1].toString());
-                }
-                return d;
-            }))));
-        }
+        timeRange(filters, params, "received_at");
         String replayed = params.oneOf("replayed", java.util.Set.of("true", "false"));
         if ("true".equals(replayed)) {
             filters.add(Query.of(q -> q.exists(x -> x.field("replayed_at"))));
@@ -290,12 +249,6 @@ public class EventAdmin extends StoreAwareBean {
             mustNot.add(Query.of(q -> q.exists(x -> x.field("replayed_at"))));
         }
         return Query.of(q -> q.bool(b -> b.filter(filters).mustNot(mustNot)));
-    }
-
-    private static void term(List<Query> filters, String field, String value) {
-        if (value != null) {
-            filters.add(Query.of(q -> q.term(t -> t.field(field).value(value))));
-        }
     }
 
     /**
@@ -310,15 +263,6 @@ public class EventAdmin extends StoreAwareBean {
             return java.net.URLDecoder.decode(id.replace("+", "%2B"), StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
             throw new BadRequestException("id", "not valid percent-encoding");
-        }
-    }
-
-    private static void checkId(String id) {
-        if (id == null || id.isBlank()) {
-            throw new BadRequestException("id", "is required");
-        }
-        if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
-            throw new BadRequestException("id", "longer than " + MAX_ID_BYTES + " bytes (no event has such an id)");
         }
     }
 
@@ -348,17 +292,5 @@ public class EventAdmin extends StoreAwareBean {
         } catch (IOException | RuntimeException e) {
             LOG.warn("replay of event {} done but not recorded: {}", id, e.toString());
         }
-    }
-
-    private synchronized ProducerTemplate producer() {
-        if (producer == null) {
-            producer = getCamelContext().createProducerTemplate();
-        }
-        return producer;
-    }
-
-    /** @param token the admin bearer token; blank turns the admin endpoints off (404) */
-    public void setToken(String token) {
-        this.token = token;
     }
 }
