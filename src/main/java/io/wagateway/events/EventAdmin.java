@@ -9,6 +9,7 @@ import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminBean;
 import io.wagateway.api.BadRequestException;
@@ -200,19 +201,31 @@ public class EventAdmin extends AdminBean {
         return out.toString();
     }
 
-    /** The body to re-feed: a Meta change is wrapped in a minimal envelope, anything else is the body itself. */
-    private JsonNode replayBody(String provider, ObjectNode doc) {
+    /**
+     * The body to re-feed: a Meta change ({@code field} + {@code value}) is wrapped in a minimal envelope; a Meta raw
+     * item that is neither a change nor a whole body (e.g. one call of a {@code calls} change) is refused, since no
+     * envelope can be rebuilt around it without guessing; any other raw item (a Meta body kept whole: an unknown
+     * {@code object}, {@code raw_scope: webhook}) is the provider's body, sent as it is.
+     *
+     * @throws IllegalStateException when the event cannot be replayed (the replay's outcome is {@code failed})
+     */
+    static JsonNode replayBody(String provider, JsonNode doc) {
         JsonNode raw = doc.get("raw");
         if (raw == null || raw.isNull()) {
             throw new IllegalStateException("this event has no raw item to replay");
         }
-        if ("meta".equals(provider) && EventStore.SCOPE_ITEM.equals(doc.path("raw_scope").asText())
-                && raw.isObject() && !raw.has("entry") && (raw.has("field") || raw.has("value"))) {
-            ObjectNode envelope = mapper.createObjectNode().put("object", "whatsapp_business_account");
-            envelope.putArray("entry").addObject().put("id", "").putArray("changes").add(raw);
-            return envelope;
+        boolean body = raw.has("entry") || raw.has("object") || "unknown-object".equals(doc.path("reason").asText())
+                || !EventStore.SCOPE_ITEM.equals(doc.path("raw_scope").asText(EventStore.SCOPE_ITEM));
+        if (!"meta".equals(provider) || body) {
+            return raw;
         }
-        return raw;
+        if (!raw.isObject() || !raw.has("field")) {
+            throw new IllegalStateException("this Meta event's raw item is not a change (field + value) nor a whole"
+                    + " body: no envelope can be rebuilt around it");
+        }
+        ObjectNode envelope = JsonNodeFactory.instance.objectNode().put("object", "whatsapp_business_account");
+        envelope.putArray("entry").addObject().put("id", "").putArray("changes").add(raw);
+        return envelope;
     }
 
     /** The replay's outcome from the webhook answer's counts ({@link WebhookOutcomes#summary}). */

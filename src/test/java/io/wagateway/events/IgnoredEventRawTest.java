@@ -67,6 +67,25 @@ class IgnoredEventRawTest {
     }
 
     @Test
+    void aMetaChangeIsReplayedInAMinimalEnvelopeAndAnInnerItemIsRefused() throws Exception {
+        JsonNode change = JSON.readTree(EventsIT.META_NEW_FIELD).at("/entry/0/changes/0");
+        JsonNode body = EventAdmin.replayBody("meta", JSON.createObjectNode().set("raw", change));
+        assertThat(body.path("object").asText()).isEqualTo("whatsapp_business_account");
+        assertThat(body.at("/entry/0/changes/0")).isEqualTo(change);
+        JsonNode whole = JSON.readTree(EventsIT.META_NEW_FIELD);
+        assertThat(EventAdmin.replayBody("meta", JSON.createObjectNode().set("raw", whole))).isEqualTo(whole);
+        JsonNode waha = JSON.readTree(EventsIT.WAHA_NEW_EVENT);
+        assertThat(EventAdmin.replayBody("waha", JSON.createObjectNode().set("raw", waha))).isEqualTo(waha);
+        JsonNode unknownBody = JSON.readTree("{\"foo\":1}");
+        assertThat(EventAdmin.replayBody("meta", JSON.createObjectNode().put("reason", "unknown-object")
+                .set("raw", unknownBody))).isEqualTo(unknownBody);
+        JsonNode oneCall = JSON.readTree("{\"id\":\"wacid.1\",\"event\":\"connect\",\"from\":\"16505551234\"}");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventAdmin.replayBody("meta",
+                JSON.createObjectNode().set("raw", oneCall))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("not a change");
+    }
+
+    @Test
     void aReplayOutcomeIsReadFromTheWebhookAnswer() throws Exception {
         assertThat(EventAdmin.outcome(JSON.readTree("{\"status\":\"ok\",\"stored\":1,\"items\":1}"))).isEqualTo("stored");
         assertThat(EventAdmin.outcome(JSON.readTree("{\"status\":\"ok\",\"update_stored\":1,\"items\":1}")))
