@@ -12,22 +12,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.BadRequestException;
-import io.wagateway.api.BearerAuth;
 import io.wagateway.api.QueryParams;
 import io.wagateway.reply.ReplyOutbox;
-import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.JsonMapperFactory;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,13 +35,12 @@ import org.slf4j.LoggerFactory;
  * duplicates a message. Replaying a failed AI reply puts its outbox entry back to {@code pending}; it is sent at most
  * once.
  */
-public class DeadLetterAdmin extends StoreAwareBean {
+public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterAdmin.class);
     private static final int MAX_REPLAY = 1000;
     private static final int DEFAULT_PAGE = 50;
     private static final int MAX_PAGE = 500;
-    private static final int MAX_ID_BYTES = 512;
     private static final int MAX_ERROR_CHARS = 1000;
     /** What the list shows of each dead letter: never its raw body or headers (fetch one whole by id). */
     public static final List<String> SUMMARY_FIELDS = List.of("provider", "route_id", "reason", "ref", "error",
@@ -55,33 +48,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
             "replay_outcome");
     private volatile boolean idMapped;
 
-    private String token;
     private final ObjectMapper mapper = JsonMapperFactory.create();
-    private ProducerTemplate producer;
-
-    /**
-     * @param authorization the request's {@code Authorization} header, as sent in the header
-     * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
-     */
-    public void authorize(String authorization) {
-        if (token == null || token.isBlank()) {
-            throw new AdminAccessException(404, "admin endpoints are off (ADMIN_TOKEN not set)");
-        }
-        if (!BearerAuth.matches(authorization, token)) {
-            throw new AdminAccessException(401, "missing or wrong bearer token");
-        }
-    }
-
-    /**
-     * Checks the bearer token of an admin request, read from its {@code Authorization} header only (a query
-     * parameter of that name is never taken for it: {@link BearerAuth}).
-     *
-     * @param exchange the admin request
-     * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
-     */
-    public void authorizeRequest(Exchange exchange) {
-        authorize(BearerAuth.header(exchange, "Authorization"));
-    }
 
     /**
      * Lists dead letters, newest first, as summaries (never their raw bodies or headers: {@link #SUMMARY_FIELDS}), a
@@ -99,7 +66,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
     public String list(Exchange exchange) {
         QueryParams params = QueryParams.of(exchange);
         int size = params.integer("size", DEFAULT_PAGE, 1, MAX_PAGE);
-        List<FieldValue> after = cursor(params.text("after", 1000));
+        List<FieldValue> after = io.wagateway.api.SearchCursor.parse(params.text("after", 1000));
         Query query = filter(params);
         ensureIdMapping();
         SearchResponse<ObjectNode> r;
@@ -135,7 +102,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
         }
         out.put("size", items.size());
         if (hits.size() > size) {
-            out.put("next", cursorOf(hits.get(size - 1).sort()));
+            out.put("next", io.wagateway.api.SearchCursor.of(hits.get(size - 1).sort()));
         } else {
             out.putNull("next");
         }
@@ -149,7 +116,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
      * @throws BadRequestException (400) when {@code id} is blank or longer than 512 bytes
      */
     public String get(String id) {
-        checkId(id);
+        checkId(id, "dead letter");
         ObjectNode doc = read(id);
         doc.put("id", id);
         return doc.toString();
@@ -164,7 +131,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
      * @throws AdminAccessException 404 when there is no such dead letter
      */
     public String replay(String id) {
-        checkId(id);
+        checkId(id, "dead letter");
         ObjectNode doc = read(id);
         ObjectNode result = mapper.createObjectNode().put("id", id);
         try {
@@ -179,15 +146,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
             } else if (doc.hasNonNull("raw_body_base64")) {
                 byte[] raw = Base64.getDecoder().decode(doc.get("raw_body_base64").asText());
                 String provider = doc.path("provider").asText();
-                Exchange answer = producer().request("direct:" + provider + "-payload", e -> {
-                    e.setProperty("provider", provider);
-                    e.setProperty("rawBody", raw);
-                    e.getMessage().setBody(raw);
-                });
-                if (answer.getException() != null) {
-                    throw answer.getException();
-                }
-                outcome = io.wagateway.inbound.WebhookOutcomes.summary(answer);
+                outcome = refeed(provider, raw);
             } else {
                 throw new IllegalStateException("this dead letter has no raw body to replay");
             }
@@ -241,7 +200,7 @@ public class DeadLetterAdmin extends StoreAwareBean {
      * @throws AdminAccessException 404 when there is no such dead letter
      */
     public String delete(String id) {
-        checkId(id);
+        checkId(id, "dead letter");
         read(id);
         try {
             store().client().delete(d -> d.index(store().getDeadLettersIndex()).id(id).refresh(
@@ -257,64 +216,13 @@ public class DeadLetterAdmin extends StoreAwareBean {
         term(filters, "provider", params.providerId("provider"));
         term(filters, "route_id", params.term("route"));
         term(filters, "reason", params.term("reason"));
-        Instant[] range = params.range("from", "to");
-        if (range[0] != null || range[1] != null) {
-            filters.add(Query.of(q -> q.range(rg -> rg.date(d -> {
-                d.field("received_at");
-                if (range[0] != null) {
-                    d.gte(range[0].toString());
-                }
-                if (range[1] != null) {
-                    d.lte(range[1].toString());
-                }
-                return d;
-            }))));
-        }
+        timeRange(filters, params, "received_at");
         String error = params.text("error", QueryParams.MAX_TEXT_CHARS);
         BoolQuery.Builder bool = new BoolQuery.Builder().filter(filters);
         if (error != null) {
             bool.must(m -> m.match(mt -> mt.field("error").query(error)));
         }
         return Query.of(q -> q.bool(bool.build()));
-    }
-
-    /** A page's {@code next}: its last hit's sort values ({@code received_at}, {@code id}) as base64url JSON. */
-    private String cursorOf(List<FieldValue> sort) {
-        ArrayNode values = mapper.createArrayNode();
-        for (FieldValue v : sort) {
-            if (v.isLong()) {
-                values.add(v.longValue());
-            } else if (v.isString()) {
-                values.add(v.stringValue());
-            } else if (v.isDouble()) {
-                values.add(v.doubleValue());
-            } else {
-                values.addNull();
-            }
-        }
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(values.toString().getBytes(StandardCharsets.UTF_8));
-    }
-
-    private List<FieldValue> cursor(String after) {
-        if (after == null) {
-            return null;
-        }
-        try {
-            JsonNode values = mapper.readTree(Base64.getUrlDecoder().decode(after));
-            if (values == null || !values.isArray() || values.size() != 2 || !values.get(0).isIntegralNumber()
-                    || !(values.get(1).isTextual() || values.get(1).isNull())) {
-                throw new BadRequestException("after", "not a cursor from a previous page's next");
-            }
-            List<FieldValue> out = new ArrayList<>();
-            out.add(FieldValue.of(values.get(0).asLong()));
-            out.add(values.get(1).isNull() ? FieldValue.NULL : FieldValue.of(values.get(1).asText()));
-            return out;
-        } catch (IOException | IllegalArgumentException e) {
-            if (e instanceof BadRequestException b) {
-                throw b;
-            }
-            throw new BadRequestException("after", "not a cursor from a previous page's next");
-        }
     }
 
     /**
@@ -331,21 +239,6 @@ public class DeadLetterAdmin extends StoreAwareBean {
             idMapped = true;
         } catch (IOException | RuntimeException e) {
             LOG.debug("cannot map id on the dead-letter index: {}", e.toString());
-        }
-    }
-
-    private static void checkId(String id) {
-        if (id == null || id.isBlank()) {
-            throw new BadRequestException("id", "is required");
-        }
-        if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
-            throw new BadRequestException("id", "longer than " + MAX_ID_BYTES + " bytes (no dead letter has such an id)");
-        }
-    }
-
-    private static void term(List<Query> filters, String field, String value) {
-        if (value != null) {
-            filters.add(Query.of(q -> q.term(t -> t.field(field).value(value))));
         }
     }
 
@@ -373,20 +266,5 @@ public class DeadLetterAdmin extends StoreAwareBean {
         } catch (IOException e) {
             LOG.warn("replay of {} done but not recorded: {}", id, e.toString());
         }
-    }
-
-    private synchronized ProducerTemplate producer() {
-        if (producer == null) {
-            producer = getCamelContext().createProducerTemplate();
-        }
-        return producer;
-    }
-
-
-
-
-    /** @param token the admin bearer token; blank turns the admin endpoints off (404) */
-    public void setToken(String token) {
-        this.token = token;
     }
 }

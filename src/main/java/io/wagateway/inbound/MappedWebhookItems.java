@@ -108,7 +108,8 @@ public class MappedWebhookItems {
             }
             default -> {
                 return new IgnoredEvent(Json.first(provider, "unknown"), accountId,
-                        Json.first(Json.text(n, "event"), "(no event)"), Json.first(Json.text(n, "reason"), "unknown-event"));
+                        Json.first(Json.text(n, "event"), "(no event)"), Json.first(Json.text(n, "reason"), "unknown-event"),
+                        raw);
             }
         }
     }

@@ -9,7 +9,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Spring Boot health contributor {@code elasticsearch}: DOWN while the store's cluster is unreachable or red, or the
- * store is not ready (an alias missing or squatted by a concrete index: the detail {@code error} says which). It is
+ * store is not ready (an alias missing or squatted by a concrete index: the detail {@code error} says which); fields
+ * of a mapping file that an existing index refused are the detail {@code mapping_conflicts} (still UP). It is
  * part of the readiness group ({@code management.endpoint.health.group.readiness} in application.yaml), so
  * {@code /actuator/health/readiness} answers 503 and Kubernetes routes no webhook to this pod until Elasticsearch is
  * back; liveness does not include it (a restart would not bring Elasticsearch back).
@@ -43,6 +44,9 @@ public class ElasticsearchHealthIndicator implements HealthIndicator {
         b.withDetail("cluster", r.status());
         if (r.error() != null) {
             b.withDetail("error", r.error());
+        }
+        if (!store.mappingConflicts().isEmpty()) { // reported, not DOWN: every other field was added
+            b.withDetail("mapping_conflicts", store.mappingConflicts());
         }
         return b.build();
     }

@@ -45,6 +45,9 @@ import org.slf4j.LoggerFactory;
  *       {@code dead-lettered};</li>
  *   <li>{@code gateway.updates}, tag {@code outcome} (status/edit/delete/reaction updates kept or repeated);</li>
  *   <li>{@code gateway.events.ignored}, tag {@code reason};</li>
+ *   <li>{@code gateway.events.kept}, tag {@code outcome} = {@code stored|duplicate}: ignored events written to the
+ *       events index (a redelivery is a {@code duplicate}); tag {@code outcome} = {@code purged}: removed by the
+ *       retention ({@code EventStore});</li>
  *   <li>{@code gateway.webhooks.rejected}, tag {@code reason} (signature checks), {@code gateway.dead_letters}, tag
  *       {@code reason}, {@code gateway.replies}, tag {@code outcome} = {@code sent|failed|unknown} — counted where
  *       they happen ({@code WebhookSignatureVerifier}, {@code DeadLetterStore}, {@code ReplyOutbox});</li>
@@ -192,14 +195,30 @@ public class GatewayMetrics extends StoreAwareBean {
     }
 
     /**
-     * Counts and logs an event acknowledged without storing (the {@code ignored-event} route).
+     * Counts and logs an event that is not a message or an update (the {@code ignored-event} route, which then keeps
+     * it in the events index).
      *
      * @param event the ignored event
      */
     public void ignored(IgnoredEvent event) {
         count("gateway.events.ignored", event.provider(), "reason", event.reason() == null ? "unknown" : event.reason());
-        LOG.info("Acknowledged {} event '{}' without storing ({}), account {}", event.provider(), event.event(),
-                event.reason(), LogMask.id(event.accountId()));
+        LOG.info("Acknowledged {} event '{}' as an event, not a message ({}), account {}: kept in the events index",
+                event.provider(), event.event(), event.reason(), LogMask.id(event.accountId()));
+    }
+
+    /**
+     * Counts an event of the events index: kept ({@code stored}, or {@code duplicate} for a redelivery) or removed by
+     * the retention ({@code purged}).
+     *
+     * @param provider the provider id (null counts as {@code unknown})
+     * @param outcome  {@code stored}, {@code duplicate} or {@code purged}
+     * @param n        how many
+     */
+    public static void eventsKept(String provider, String outcome, long n) {
+        String p = provider == null ? "unknown" : provider;
+        ((Counter) METERS.computeIfAbsent("gateway.events.kept|" + p + "|" + outcome,
+                k -> Counter.builder("gateway.events.kept").tag("provider", p).tag("outcome", outcome)
+                        .register(registry()))).increment(n);
     }
 
     private void webhookAnswered(Exchange exchange) {

@@ -59,6 +59,7 @@ public class ElasticsearchStore {
     private String updatesIndex = "whatsapp-message-updates";
     private String deadLettersIndex = "whatsapp-dead-letters";
     private String namesIndex = "whatsapp-names";
+    private String eventsIndex = "whatsapp-events";
     private int bulkMaxOperations = 1000;
     private long bulkMaxBytes = 5L * 1024 * 1024;
     private long bulkFlushIntervalMs = 5;
@@ -82,8 +83,10 @@ public class ElasticsearchStore {
     private volatile long lastIndexFailureNanos;
     /** Counts resets: a check that saw a reset while it ran is made again. */
     private final AtomicLong indicesGeneration = new AtomicLong();
-    /** Every alias the store must hold before it is ready: its own four and those other beans asked for. */
+    /** Every alias the store must hold before it is ready: its own five and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Fields of the mapping files the existing indices refused, by alias ({@link #mappingConflicts()}). */
+    private final Map<String, Map<String, String>> mappingConflicts = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long lastRebuildAttemptNanos;
     /** When the current connection was made: late failures of a retired client must not retire its replacement. */
     private volatile long connectedAtNanos;
@@ -133,6 +136,7 @@ public class ElasticsearchStore {
         requiredIndices.put(updatesIndex, "elasticsearch/updates-mapping.json");
         requiredIndices.put(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
         requiredIndices.put(namesIndex, "elasticsearch/names-mapping.json");
+        requiredIndices.put(eventsIndex, "elasticsearch/events-mapping.json");
         AtomicInteger threadNumber = new AtomicInteger();
         completion = Executors.newFixedThreadPool(Math.max(1, completionThreads), r -> {
             Thread t = new Thread(r, "store-completion-" + threadNumber.incrementAndGet());
@@ -144,8 +148,9 @@ public class ElasticsearchStore {
         lookupBatcher.start();
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
-        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in flight",
-                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, bulkMaxOperations, bulkMaxBytes,
+        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in"
+                + " flight", url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, eventsIndex,
+                bulkMaxOperations, bulkMaxBytes,
                 bulkFlushIntervalMs, bulkMaxConcurrentRequests);
         try {
             ensureIndices();
@@ -474,7 +479,7 @@ public class ElasticsearchStore {
     }
 
     /**
-     * Creates the index templates and the write indices behind every required alias (the store's four and those
+     * Creates the index templates and the write indices behind every required alias (the store's five and those
      * other beans asked for with {@link #ensureIndex}) if they are missing. Safe to call concurrently and from
      * several gateway instances (an index created by another instance is accepted).
      *
@@ -620,6 +625,9 @@ public class ElasticsearchStore {
             // (yellow is not enough: a brand-new index reports yellow while its primary is still initialising)
             client.cluster().health(h -> h.index(alias).waitForActiveShards(w -> w.count(1))
                     .timeout(tm -> tm.time("30s")));
+            // the template applies to new indices only: bring the fields of the current mapping file to the indices
+            // that already stand behind the alias (created by an earlier version)
+            updateMapping(client, alias, mappingResource, mapping);
         } catch (IOException e) {
             repairIfBroken(e);
             throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
@@ -634,6 +642,87 @@ public class ElasticsearchStore {
             throw new StoreUnavailableException("Elasticsearch client failed while preparing alias " + alias + ": "
                     + e, e);
         }
+    }
+
+    /**
+     * Adds every field of the mapping file to the indices behind {@code alias} ({@code PUT <alias>/_mapping}); adding a
+     * field is allowed on an existing index and putting the same mapping again changes nothing, so this is idempotent.
+     * When Elasticsearch refuses the mapping as a whole (a field whose type or parameters conflict with what the index
+     * has), the fields are put one at a time (descending into an object field refused as a whole): every field that
+     * can be added is, and each one refused is reported by its dotted path ({@link #mappingConflicts()}, an ERROR line)
+     * without making the store unready.
+     */
+    private void updateMapping(ElasticsearchClient client, String alias, String mappingResource, String mapping)
+            throws IOException {
+        try {
+            client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(mapping)));
+            mappingConflicts.remove(alias);
+            return;
+        } catch (ElasticsearchException e) {
+            if (e.status() != 400) {
+                throw e;
+            }
+            LOG.debug("mapping of {} refused as a whole ({}), putting its fields one at a time", alias, e.getMessage());
+        }
+        Map<String, String> conflicts = new java.util.TreeMap<>();
+        putFields(client, alias, java.util.List.of(), objectMapper.readTree(mapping).path("properties"), conflicts);
+        if (conflicts.isEmpty()) {
+            mappingConflicts.remove(alias);
+            return;
+        }
+        mappingConflicts.put(alias, conflicts);
+        LOG.error("Elasticsearch alias {}: {} field(s) of {} conflict with the existing index and were not added (the"
+                + " other fields were; documents are still written, these fields are not searchable as mapped): {}."
+                + " Reindex into a new index to change them (docs/operations-store.md, 'Mapping updates')",
+                alias, conflicts.size(), mappingResource, conflicts);
+    }
+
+    /**
+     * Puts each field of {@code properties} (the fields under the object field {@code parents}) on its own; an object
+     * field refused as a whole is descended into, so a conflict deep inside it costs only that leaf.
+     *
+     * @param conflicts collects each refused field's dotted path → Elasticsearch's reason
+     */
+    private void putFields(ElasticsearchClient client, String alias, List<String> parents,
+            com.fasterxml.jackson.databind.JsonNode properties, Map<String, String> conflicts) throws IOException {
+        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : properties.properties()) {
+            ObjectNode body = objectMapper.createObjectNode();
+            ObjectNode level = body;
+            for (String parent : parents) {
+                level = level.putObject("properties").putObject(parent);
+            }
+            level.putObject("properties").set(field.getKey(), field.getValue());
+            try {
+                client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(body.toString())));
+            } catch (ElasticsearchException e) {
+                if (e.status() != 400) {
+                    throw e;
+                }
+                com.fasterxml.jackson.databind.JsonNode children = field.getValue().path("properties");
+                if (children.isObject() && !children.isEmpty()) {
+                    List<String> path = new ArrayList<>(parents);
+                    path.add(field.getKey());
+                    int before = conflicts.size();
+                    putFields(client, alias, path, children, conflicts);
+                    if (conflicts.size() > before) {
+                        continue;
+                    }
+                }
+                String dotted = parents.isEmpty() ? field.getKey()
+                        : String.join(".", parents) + "." + field.getKey();
+                conflicts.put(dotted, e.error().reason());
+            }
+        }
+    }
+
+    /**
+     * Fields of the mapping files that the existing indices could not take (a type or parameter conflict), found when
+     * the aliases were prepared; the store stays ready (readiness shows them as the detail {@code mapping_conflicts}).
+     *
+     * @return alias → (dotted field path → Elasticsearch's reason); empty when every field is mapped as the files say
+     */
+    public Map<String, Map<String, String>> mappingConflicts() {
+        return Map.copyOf(mappingConflicts);
     }
 
     private StoreUnavailableException squatted(String alias) {
@@ -889,6 +978,16 @@ public class ElasticsearchStore {
     /** @return alias of the names cache index */
     public String getNamesIndex() {
         return namesIndex;
+    }
+
+    /** @param eventsIndex alias of the events index (every event not turned into a message or an update) */
+    public void setEventsIndex(String eventsIndex) {
+        this.eventsIndex = eventsIndex;
+    }
+
+    /** @return alias of the events index */
+    public String getEventsIndex() {
+        return eventsIndex;
     }
 
     /** @param bulkMaxOperations flush a bulk request at this many operations */

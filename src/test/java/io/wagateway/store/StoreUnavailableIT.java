@@ -37,6 +37,23 @@ class StoreUnavailableIT {
         assertThat(r.headers().firstValue("Retry-After")).isPresent();
     }
 
+    /**
+     * Issue 16 item 8: an event that is not a message (WAHA {@code session.status}) is kept in the events index, so it
+     * too is acknowledged only once durable: 503 while Elasticsearch is down (it was 200 and only logged before).
+     */
+    @Test
+    void anEventThatIsNotAMessageIsAnswered503WhenElasticsearchCannotBeReached() throws Exception {
+        byte[] body = Fixtures.bytes("webhooks/waha/session_status_working.json");
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest
+                .newBuilder(URI.create("http://localhost:" + port + "/webhooks/waha"))
+                .header("Content-Type", "application/json")
+                .header("X-Webhook-Hmac", Fixtures.wahaSignature(body))
+                .header("X-Webhook-Hmac-Algorithm", "sha512")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+        assertThat(r.headers().firstValue("Retry-After")).isPresent();
+    }
+
     /** Issue 7: Kubernetes stops routing webhooks here (readiness 503) but does not restart the pod (liveness 200). */
     @Test
     void readinessIsDownButLivenessUpWhenElasticsearchRefusesConnections() throws Exception {

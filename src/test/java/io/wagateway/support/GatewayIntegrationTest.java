@@ -79,7 +79,7 @@ public abstract class GatewayIntegrationTest {
         stubProviderApis();
         ElasticsearchStore store = store();
         for (String alias : List.of(store.getMessagesIndex(), store.getUpdatesIndex(), store.getDeadLettersIndex(),
-                store.getNamesIndex())) {
+                store.getNamesIndex(), store.getEventsIndex())) {
             // wildcard deletes are refused (action.destructive_requires_name): name the index behind the alias
             HttpResponse<String> r = es("DELETE", "/" + alias + "-000001", null);
             if (r.statusCode() != 200 && r.statusCode() != 404) {

@@ -58,7 +58,8 @@ public class MetaNormalizer {
         List<WebhookItem> items = new ArrayList<>();
         String object = Json.text(payload, "object");
         if (!"whatsapp_business_account".equals(object)) {
-            items.add(new IgnoredEvent(PROVIDER, null, object == null ? "(no object)" : object, "unknown-object"));
+            items.add(new IgnoredEvent(PROVIDER, null, object == null ? "(no object)" : object, "unknown-object",
+                    payload));
             return items;
         }
         for (JsonNode entry : payload.path("entry")) {
@@ -67,7 +68,7 @@ public class MetaNormalizer {
             }
         }
         if (items.isEmpty()) {
-            items.add(new IgnoredEvent(PROVIDER, null, "entry", "empty-batch"));
+            items.add(new IgnoredEvent(PROVIDER, null, "entry", "empty-batch", payload));
         }
         return items;
     }
@@ -98,12 +99,13 @@ public class MetaNormalizer {
         } else if ("calls".equals(field)) {
             MetaCalls.normalize(value, accountId, items);
         } else {
-            items.add(new IgnoredEvent(PROVIDER, accountId, field == null ? "(no field)" : field, "unhandled-field"));
+            items.add(new IgnoredEvent(PROVIDER, accountId, field == null ? "(no field)" : field, "unhandled-field",
+                    change));
             return;
         }
         if (items.size() == before) {
             String what = value.has("errors") ? "errors" : "no-messages-or-statuses";
-            items.add(new IgnoredEvent(PROVIDER, accountId, field, what));
+            items.add(new IgnoredEvent(PROVIDER, accountId, field, what, change));
         }
     }
 

@@ -61,7 +61,7 @@ public class PeriskopeNormalizer {
         WebhookItem item;
         if ("message.created".equals(event)) {
             item = data.path("is_private_note").asBoolean(false)
-                    ? new IgnoredEvent(PROVIDER, accountId, event, "private-note")
+                    ? new IgnoredEvent(PROVIDER, accountId, event, "private-note", envelope)
                     : message(envelope, data, accountId, receivedAt);
         } else if ("message.ack.updated".equals(event)) {
             item = new LifecycleUpdate(PROVIDER, accountId, messageId(data), Json.text(data, "chat_id"), "status",
@@ -77,7 +77,8 @@ public class PeriskopeNormalizer {
         } else {
             boolean known = NON_MESSAGE_EVENTS.contains(event) || event.startsWith("ticket.")
                     || event.startsWith("phone.");
-            item = new IgnoredEvent(PROVIDER, accountId, event, known ? "non-message-event" : "unknown-event");
+            item = new IgnoredEvent(PROVIDER, accountId, event, known ? "non-message-event" : "unknown-event",
+                    envelope);
         }
         return List.of(item);
     }

@@ -80,7 +80,7 @@ public class WahaNormalizer {
                     Json.path(payload, "after", "id"), null, Json.instant(payload.path("after").get("timestamp")),
                     receivedAt, payload);
             default -> new IgnoredEvent(PROVIDER, session, event,
-                    NON_MESSAGE_EVENTS.contains(event) ? "non-message-event" : "unknown-event");
+                    NON_MESSAGE_EVENTS.contains(event) ? "non-message-event" : "unknown-event", envelope);
         };
         return List.of(item);
     }

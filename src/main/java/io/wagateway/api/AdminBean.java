@@ -1,0 +1,123 @@
+package io.wagateway.api;
+
+import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import io.wagateway.deadletter.AdminAccessException;
+import io.wagateway.inbound.WebhookOutcomes;
+import io.wagateway.store.StoreAwareBean;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+
+/**
+ * What the {@code /admin} beans share (the dead-letter admin, the events admin): the bearer-token check, the filters
+ * of their lists and the re-feed of a kept webhook body through its provider's payload route.
+ */
+public abstract class AdminBean extends StoreAwareBean {
+
+    /** Longest id an admin path accepts, in bytes (Elasticsearch's {@code _id} limit). */
+    protected static final int MAX_ID_BYTES = 512;
+
+    private String token;
+    private ProducerTemplate producer;
+
+    /**
+     * @param authorization the request's {@code Authorization} header, as sent in the header
+     * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
+     */
+    public void authorize(String authorization) {
+        if (token == null || token.isBlank()) {
+            throw new AdminAccessException(404, "admin endpoints are off (ADMIN_TOKEN not set)");
+        }
+        if (!BearerAuth.matches(authorization, token)) {
+            throw new AdminAccessException(401, "missing or wrong bearer token");
+        }
+    }
+
+    /**
+     * Checks the bearer token of an admin request, read from its {@code Authorization} header only (a query
+     * parameter of that name is never taken for it: {@link BearerAuth}).
+     *
+     * @param exchange the admin request
+     * @throws AdminAccessException 404 when admin endpoints are off, 401 when the bearer token is missing or wrong
+     */
+    public void authorizeRequest(Exchange exchange) {
+        authorize(BearerAuth.header(exchange, "Authorization"));
+    }
+
+    /**
+     * Sends a kept webhook body through {@code direct:<provider>-payload}, the live path after the signature check.
+     *
+     * @param provider the provider id
+     * @param body     the body's bytes
+     * @return the webhook answer it got ({@link WebhookOutcomes#summary}), e.g. {@code {"status":"ok","stored":1,...}}
+     * @throws Exception what the payload route failed with
+     */
+    protected String refeed(String provider, byte[] body) throws Exception {
+        Exchange answer = producer().request("direct:" + provider + "-payload", e -> {
+            e.setProperty("provider", provider);
+            e.setProperty("rawBody", body);
+            e.getMessage().setBody(body);
+        });
+        if (answer.getException() != null) {
+            throw answer.getException();
+        }
+        return WebhookOutcomes.summary(answer);
+    }
+
+    /** @return the bean's producer template (created on first use) */
+    protected synchronized ProducerTemplate producer() {
+        if (producer == null) {
+            producer = getCamelContext().createProducerTemplate();
+        }
+        return producer;
+    }
+
+    /**
+     * @param id   an id from the path
+     * @param what what it names, for the error ("dead letter", "event")
+     * @throws BadRequestException (400) when blank or longer than 512 bytes
+     */
+    protected static void checkId(String id, String what) {
+        if (id == null || id.isBlank()) {
+            throw new BadRequestException("id", "is required");
+        }
+        if (id.getBytes(StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
+            throw new BadRequestException("id", "longer than " + MAX_ID_BYTES + " bytes (no " + what + " has such an id)");
+        }
+    }
+
+    /** Adds a {@code term} filter on {@code field} when {@code value} is given. */
+    protected static void term(List<Query> filters, String field, String value) {
+        if (value != null) {
+            filters.add(Query.of(q -> q.term(t -> t.field(field).value(value))));
+        }
+    }
+
+    /**
+     * Adds a range filter on the date {@code field} from the {@code from}/{@code to} parameters, when either is given.
+     *
+     * @throws BadRequestException (400) when they are not ISO-8601 times or {@code from} is after {@code to}
+     */
+    protected static void timeRange(List<Query> filters, QueryParams params, String field) {
+        Instant[] range = params.range("from", "to");
+        if (range[0] != null || range[1] != null) {
+            filters.add(Query.of(q -> q.range(rg -> rg.date(d -> {
+                d.field(field);
+                if (range[0] != null) {
+                    d.gte(range[0].toString());
+                }
+                if (range[1] != null) {
+                    d.lte(range[1].toString());
+                }
+                return d;
+            }))));
+        }
+    }
+
+    /** @param token the admin bearer token; blank turns the admin endpoints off (404) */
+    public void setToken(String token) {
+        this.token = token;
+    }
+}
