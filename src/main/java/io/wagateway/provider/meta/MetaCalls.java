@@ -1,7 +1,6 @@
 package io.wagateway.provider.meta;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.IgnoredEvent;
 import io.wagateway.message.WebhookItem;
 import io.wagateway.provider.Json;
@@ -12,8 +11,9 @@ import java.util.List;
  * calls}): call events, not messages. Every {@code value.calls[]} item ({@code event}: {@code connect},
  * {@code terminate}, ...) and every call {@code value.statuses[]} item ({@code RINGING}, {@code ACCEPTED}, ...) is
  * kept as an {@link IgnoredEvent} named {@code calls.<event>} ({@code calls.status} for a status), reason
- * {@code call-event}, with the item as raw (plus the change's {@code errors}, which Meta sends beside the calls of a
- * failed call, when the item has none of its own).
+ * {@code call-event}, whose raw item is a change holding that one call or status with the rest of the value
+ * ({@code metadata}, {@code contacts}, the {@code errors} Meta sends beside the calls of a failed call), so it can be
+ * replayed ({@link MetaNormalizer#changeOf}).
  */
 final class MetaCalls {
 
@@ -28,17 +28,14 @@ final class MetaCalls {
      * @param items     where the events go
      */
     static void normalize(JsonNode value, String accountId, List<WebhookItem> items) {
-        JsonNode errors = value.get("errors");
         for (JsonNode call : value.path("calls")) {
-            JsonNode raw = call;
-            if (errors != null && call.isObject() && !call.has("errors")) {
-                raw = ((ObjectNode) call).deepCopy().set("errors", errors);
-            }
             String event = Json.first(Json.text(call, "event"), "unknown");
-            items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + "." + event, "call-event", raw));
+            items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + "." + event, "call-event",
+                    MetaNormalizer.changeOf(FIELD, value, "calls", call, "statuses")));
         }
         for (JsonNode status : value.path("statuses")) {
-            items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + ".status", "call-event", status));
+            items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + ".status", "call-event",
+                    MetaNormalizer.changeOf(FIELD, value, "statuses", status, "calls")));
         }
     }
 }

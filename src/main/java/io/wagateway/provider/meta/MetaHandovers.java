@@ -47,11 +47,11 @@ final class MetaHandovers {
         boolean passed = "control_passed".equals(type);
         if (!passed && !"control_taken".equals(type)) {
             items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + (type == null ? "" : "." + type),
-                    "unknown-handover-type", value));
+                    "unknown-handover-type", change(value)));
             return;
         }
         if (chat == null) {
-            items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + "." + type, "no-sender", value));
+            items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD + "." + type, "no-sender", change(value)));
             return;
         }
         JsonNode h = value.path(type);
@@ -72,5 +72,14 @@ final class MetaHandovers {
             return "human";
         }
         return "other_app";
+    }
+
+    /** The raw item of a handover kept as an event: its change {@code {field, value}}, replayable. */
+    private static JsonNode change(JsonNode value) {
+        com.fasterxml.jackson.databind.node.ObjectNode change =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        change.put("field", FIELD);
+        change.set("value", value);
+        return change;
     }
 }

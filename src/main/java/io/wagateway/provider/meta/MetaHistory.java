@@ -62,7 +62,8 @@ final class MetaHistory {
             if (chunk.has("errors")) {
                 LOG.warn("Meta history sync of account {} reports errors: {}", LogMask.id(accountId),
                         chunk.path("errors").path(0).path("message").asText(chunk.path("errors").toString()));
-                items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD, "history-errors", chunk));
+                items.add(new IgnoredEvent(MetaNormalizer.PROVIDER, accountId, FIELD, "history-errors",
+                        MetaNormalizer.changeOf(FIELD, value, "history", chunk)));
             }
             for (JsonNode thread : chunk.path("threads")) {
                 String chat = Json.text(thread, "id");

@@ -135,6 +135,35 @@ public class MetaNormalizer {
         return status(s, accountId, receivedAt);
     }
 
+    /**
+     * The raw item of an event kept from a change that holds several (one call of {@code calls}, one chunk of
+     * {@code history}): a change of the same {@code field} whose {@code value} keeps everything but the event arrays,
+     * with {@code array} holding only {@code item}. Stored in the events index, it is replayable through
+     * {@code direct:meta-payload} (an envelope around a change) and yields exactly that one event again; its content
+     * hash differs per item, so two events of one change stay two documents.
+     *
+     * @param field  the change's {@code field}
+     * @param value  the change's {@code value}
+     * @param array  the name of the array {@code item} came from
+     * @param item   the event item
+     * @param others the other event arrays of the value to leave out
+     * @return a new change object {@code {field, value}}
+     */
+    static JsonNode changeOf(String field, JsonNode value, String array, JsonNode item, String... others) {
+        com.fasterxml.jackson.databind.node.ObjectNode copy = value.isObject()
+                ? ((com.fasterxml.jackson.databind.node.ObjectNode) value).deepCopy()
+                : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        for (String other : others) {
+            copy.remove(other);
+        }
+        copy.putArray(array).add(item);
+        com.fasterxml.jackson.databind.node.ObjectNode change =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        change.put("field", field);
+        change.set("value", copy);
+        return change;
+    }
+
     private static Map<String, String> contactNames(JsonNode value) {
         Map<String, String> names = new HashMap<>();
         for (JsonNode c : value.path("contacts")) {

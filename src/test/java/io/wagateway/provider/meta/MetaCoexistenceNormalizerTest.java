@@ -35,14 +35,20 @@ class MetaCoexistenceNormalizerTest {
         assertThat(e.event()).isEqualTo("calls.connect");
         assertThat(e.reason()).isEqualTo("call-event");
         assertThat(e.accountId()).isEqualTo("105615555715855");
-        assertThat(e.raw().path("id").asText()).isEqualTo("wacid.ABGGFjFVU2AfAgo6V-Hc5eCgK5Gh");
-        assertThat(e.raw().path("session").path("sdp_type").asText()).isEqualTo("answer");
+        // the raw item is a replayable change holding this one call
+        assertThat(e.raw().path("field").asText()).isEqualTo("calls");
+        assertThat(e.raw().path("value").path("calls")).hasSize(1);
+        JsonNode call = e.raw().path("value").path("calls").path(0);
+        assertThat(call.path("id").asText()).isEqualTo("wacid.ABGGFjFVU2AfAgo6V-Hc5eCgK5Gh");
+        assertThat(call.path("session").path("sdp_type").asText()).isEqualTo("answer");
+        assertThat(e.raw().path("value").path("metadata").path("phone_number_id").asText())
+                .isEqualTo("105615555715855");
 
         IgnoredEvent t = (IgnoredEvent) normalize(MetaCoexistenceIT.CALL_TERMINATE).get(0);
         assertThat(t.event()).isEqualTo("calls.terminate");
-        assertThat(t.raw().path("duration").asInt()).isEqualTo(120);
+        assertThat(t.raw().path("value").path("calls").path(0).path("duration").asInt()).isEqualTo(120);
         // the change's errors travel with the call they explain
-        assertThat(t.raw().path("errors").path(0).path("code").asInt()).isEqualTo(138007);
+        assertThat(t.raw().path("value").path("errors").path(0).path("code").asInt()).isEqualTo(138007);
     }
 
     @Test
@@ -76,7 +82,8 @@ class MetaCoexistenceNormalizerTest {
         IgnoredEvent noSender = (IgnoredEvent) normalizer.normalize(body).get(0);
         assertThat(noSender.event()).isEqualTo("messaging_handovers.control_taken");
         assertThat(noSender.reason()).isEqualTo("no-sender");
-        assertThat(noSender.raw()).isEqualTo(value);
+        assertThat(noSender.raw().path("field").asText()).isEqualTo("messaging_handovers");
+        assertThat(noSender.raw().path("value")).isEqualTo(value);
 
         ((com.fasterxml.jackson.databind.node.ObjectNode) value).put("type", "control_shared");
         IgnoredEvent other = (IgnoredEvent) normalizer.normalize(body).get(0);
@@ -131,6 +138,7 @@ class MetaCoexistenceNormalizerTest {
         IgnoredEvent e = (IgnoredEvent) off.get(0);
         assertThat(e.event()).isEqualTo("history");
         assertThat(e.reason()).isEqualTo("history-errors");
-        assertThat(e.raw().path("errors").path(0).path("code").asInt()).isEqualTo(2593109);
+        assertThat(e.raw().path("value").path("history").path(0).path("errors").path(0).path("code").asInt())
+                .isEqualTo(2593109);
     }
 }
