@@ -2,10 +2,12 @@ package io.wagateway.message;
 
 /**
  * One unit of work produced from a provider webhook: a conversation message, a lifecycle update
- * (status/ack, edit, delete, reaction) that targets a message, or an event the gateway acknowledges
- * without storing. A single webhook (e.g. a Meta batch) can yield many items.
+ * (status/ack, edit, delete, reaction) that targets a message, a contact update (ids of one person, a
+ * contact's name: {@link ContactUpdate}), or an event the gateway acknowledges without storing. A single
+ * webhook (e.g. a Meta batch) can yield many items.
  */
-public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, IgnoredEvent {
+public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, IgnoredEvent,
+        ContactUpdate {
 
     /** Provider id, e.g. {@code meta}, {@code waha}. */
     String provider();
@@ -13,7 +15,7 @@ public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, I
     /**
      * What the pipeline does with the item (the routes branch on the item's type, which says the same).
      *
-     * @return {@code message}, {@code lifecycle} or {@code ignored}
+     * @return {@code message}, {@code lifecycle}, {@code contact} or {@code ignored}
      */
     String kind();
 }
