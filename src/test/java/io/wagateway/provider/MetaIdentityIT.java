@@ -142,6 +142,7 @@ class MetaIdentityIT extends GatewayIntegrationTest {
         assertThat(postMeta(withPhoneAndBsuid("wamid.ONCE0001", "one")).statusCode()).isEqualTo(200);
         long version = JSON.readTree(es("GET", "/" + store().getNamesIndex() + "/_doc/"
                 + encode("meta:" + ACCOUNT + ":chat:" + PHONE), null).body()).path("_version").asLong();
+        assertThat(version).as("the link is written by the first message").isPositive();
         for (int i = 2; i <= 4; i++) {
             assertThat(postMeta(withPhoneAndBsuid("wamid.ONCE000" + i, "again " + i)).statusCode()).isEqualTo(200);
         }
