@@ -103,4 +103,34 @@ class MetaNormalizerTest {
         assertThat(u.action()).isEqualTo(io.wagateway.message.ContactUpdate.LINK);
         assertThat(u.ids()).containsExactly("16505551234", "US.13491208655302741918", "US.20837465019283746501");
     }
+
+    /**
+     * business-scoped-user-ids page, "smb_message_echoes webhooks" example: the echo names the user by {@code to} and
+     * {@code to_user_id}; its chat is the BSUID, as the user's own messages (before: the phone, another chat).
+     */
+    @Test
+    void anEchoToAUserWithABsuidIsInTheBsuidChat() throws Exception {
+        String body = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\",\"changes\":[{"
+                + "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550783881\","
+                + "\"phone_number_id\":\"106540352242922\"},\"contacts\":[{\"profile\":{\"username\":\"pablomorales\"},"
+                + "\"wa_id\":\"16505551234\",\"user_id\":\"US.13491208655302741918\","
+                + "\"parent_user_id\":\"US.ENT.11815799212886844830\"}],\"message_echoes\":[{\"from\":\"15550783881\","
+                + "\"to\":\"16505551234\",\"to_user_id\":\"US.13491208655302741918\","
+                + "\"to_parent_user_id\":\"US.ENT.11815799212886844830\",\"id\":\"wamid.ECHO\",\"timestamp\":\"1750030073\","
+                + "\"type\":\"text\",\"text\":{\"body\":\"Here's the info you requested!\"}}]},"
+                + "\"field\":\"smb_message_echoes\"}]}]}";
+        io.wagateway.message.CanonicalMessage m = (io.wagateway.message.CanonicalMessage)
+                normalizer.normalize(new ObjectMapper().readTree(body)).get(0);
+        assertThat(m.fromMe()).isTrue();
+        assertThat(m.chatId()).isEqualTo("US.13491208655302741918");
+        assertThat(m.senderId()).isEqualTo("15550783881");
+    }
+
+    /** business-scoped-user-ids page, status webhooks for groups: the chat is the group, the actor the member. */
+    @Test
+    void aGroupStatusIsInTheGroupChat() throws Exception {
+        LifecycleUpdate u = (LifecycleUpdate) normalize("peer/meta/pywa__status_read_group_recipient.json").get(0);
+        assertThat(u.chatId()).isEqualTo("fowefinoewcnw");
+        assertThat(u.actorId()).isEqualTo("US.123456");
+    }
 }
