@@ -65,19 +65,35 @@ public class AutoReplyPolicy extends StoreAwareBean {
     }
 
     /**
+     * A chat's setting, opt-out and opt-in are looked up by its id and, for a direct chat keyed on a Meta user's
+     * business-scoped user id, by the user's phone too ({@code sender_phone}): settings written when the chat was
+     * keyed on the phone keep applying (docs/data-rules.md "Meta chat key"). The chat id wins over the phone.
+     *
      * @param message an inbound message that passed the route's filters
      * @return true when its chat may get an automatic reply
      */
     public boolean allowed(CanonicalMessage message) {
-        String key = message.provider() + ":" + message.accountId() + ":" + message.chatId();
-        Optional<Boolean> override = setting(key);
-        if (override.isPresent()) {
-            return override.get();
+        java.util.List<String> chats = new java.util.ArrayList<>(2);
+        chats.add(message.chatId());
+        String phone = message.details().senderPhone();
+        if ("direct".equals(message.chatType()) && phone != null && !phone.equals(message.chatId())) {
+            chats.add(phone);
         }
-        if (optOut.contains(key) || optOut.contains(message.chatId())) {
-            return false;
+        for (String chat : chats) {
+            Optional<Boolean> override = setting(message.provider() + ":" + message.accountId() + ":" + chat);
+            if (override.isPresent()) {
+                return override.get();
+            }
         }
-        return optIn.isEmpty() || optIn.contains(key) || optIn.contains(message.chatId());
+        boolean optedIn = optIn.isEmpty();
+        for (String chat : chats) {
+            String key = message.provider() + ":" + message.accountId() + ":" + chat;
+            if (optOut.contains(key) || optOut.contains(chat)) {
+                return false;
+            }
+            optedIn |= optIn.contains(key) || optIn.contains(chat);
+        }
+        return optedIn;
     }
 
     private Optional<Boolean> setting(String key) {

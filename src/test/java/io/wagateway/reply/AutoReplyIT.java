@@ -349,6 +349,23 @@ public class AutoReplyIT extends GatewayIntegrationTest {
                         .isEqualTo("US.13491208655302741918"));
     }
 
+    /**
+     * A Meta chat opted out when it was keyed on the phone stays opted out now that it is keyed on the BSUID: the
+     * settings document {@code meta:{account}:{phone}} applies to a message that carries that phone beside the BSUID
+     * (the shared fixture inbound_text.json: from 15550100001, from_user_id US.10000000000000000001).
+     */
+    @Test
+    void aMetaChatOptedOutByPhoneStaysOptedOutWhenKeyedOnTheBsuid() throws Exception {
+        store().ensureIndex("whatsapp-chat-settings", "elasticsearch/chat-settings-mapping.json");
+        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("meta:100000000000002:15550100001") + "?refresh=true",
+                "{\"auto_reply\":false}");
+        assertThat(postMeta(Fixtures.bytes("webhooks/meta/inbound_text.json")).statusCode()).isEqualTo(200);
+        assertThat(message("meta:100000000000002:wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=")
+                .path("chat_id").asText()).isEqualTo("US.10000000000000000001");
+        assertStaysAt(() -> PEERS.findAll(postRequestedFor(urlPathEqualTo("/v23.0/100000000000002/messages"))).size(), 0);
+        assertThat(completions()).isEmpty();
+    }
+
     /** Stores an inbound message and records its reply as pending, without handing it to a worker. */
     private String pendingReply(String id, String text) throws Exception {
         CanonicalMessage m = new CanonicalMessage("waha", "default", "false_" + WAHA_CHAT + "_" + id, WAHA_CHAT,
