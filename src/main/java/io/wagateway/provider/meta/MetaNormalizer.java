@@ -71,8 +71,9 @@ public class MetaNormalizer {
         Instant receivedAt = clock.instant();
         List<WebhookItem> items = new ArrayList<>();
         String object = Json.text(payload, "object");
-        if (object != null && !"whatsapp_business_account".equals(object)) {
-            items.add(new IgnoredEvent(PROVIDER, null, object, "unknown-object"));
+        // lenient envelope: a body without object is Meta's when it has entries (Meta's test message)
+        if (object == null ? !payload.path("entry").isArray() : !"whatsapp_business_account".equals(object)) {
+            items.add(new IgnoredEvent(PROVIDER, null, object == null ? "(no object)" : object, "unknown-object"));
             return items;
         }
         for (JsonNode entry : payload.path("entry")) {

@@ -85,9 +85,11 @@ class MetaNormalizerTest {
         String status = "{\"entry\":[{\"changes\":[{\"value\":{\"statuses\":[{\"id\":\"wamid.S\","
                 + "\"status\":\"read\",\"timestamp\":\"1750030100\",\"recipient_id\":\"16505551234\"}]}}]}]}";
         assertThat(normalizer.normalize(new ObjectMapper().readTree(status)).get(0)).isInstanceOf(LifecycleUpdate.class);
-        // another object is still not Meta's
-        assertThat(normalizer.normalize(new ObjectMapper().readTree("{\"object\":\"page\",\"entry\":[]}")).get(0))
-                .isInstanceOf(IgnoredEvent.class);
+        // another object is still not Meta's, nor a body with neither object nor entries
+        assertThat(((IgnoredEvent) normalizer.normalize(new ObjectMapper().readTree("{\"object\":\"page\",\"entry\":[]}"))
+                .get(0)).reason()).isEqualTo("unknown-object");
+        assertThat(((IgnoredEvent) normalizer.normalize(new ObjectMapper().readTree("{\"event\":\"message\"}")).get(0))
+                .reason()).isEqualTo("unknown-object");
     }
 
     /** business-scoped-user-ids page, "User ID update webhooks" example (field user_id_update). */
