@@ -208,19 +208,42 @@ public class EnrichmentCache extends StoreAwareBean {
     }
 
     private void save(String key, CanonicalMessage m, String kind, String id, String name, String source) {
-        Map<String, Object> doc = new HashMap<>();
-        doc.put("provider", m.provider());
-        doc.put("account_id", m.accountId());
+        try {
+            write(key, m.provider(), m.accountId(), kind, id, name, source);
+        } catch (Exception e) {
+            // not kept: forget it in memory too, so a later message that carries the name writes it again
+            memory.synchronous().invalidate(key);
+            LOG.debug("names index write failed for {}: {}", key, e.toString());
+        }
+    }
+
+    /**
+     * Writes a name document: a partial update (upsert), so the fields others keep in it ({@code linked_ids} of
+     * {@link IdentityLinks}) stay.
+     *
+     * @throws Exception when Elasticsearch does not take it (after one re-creation of a missing alias)
+     */
+    private void write(String key, String provider, String accountId, String kind, String id, String name,
+            String source) throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode doc =
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        doc.put("provider", provider);
+        doc.put("account_id", accountId);
         doc.put("kind", kind);
         doc.put("id", id);
-        doc.put("name", name);
+        if (name == null) {
+            doc.putNull("name");
+        } else {
+            doc.put("name", name);
+        }
         doc.put("source", source);
         doc.put("updated_at", Instant.now().toString());
         for (int attempt = 1; ; attempt++) {
             try {
                 // requireAlias: before start-up created the alias (or after it was deleted) the write fails instead
                 // of auto-creating a concrete index named like the alias, which would block the alias for good
-                store().client().index(i -> i.index(store().getNamesIndex()).id(key).document(doc).requireAlias(true));
+                store().client().update(u -> u.index(store().getNamesIndex()).id(key).doc(doc).docAsUpsert(true)
+                        .requireAlias(true).retryOnConflict(3), com.fasterxml.jackson.databind.node.ObjectNode.class);
                 return;
             } catch (Exception e) {
                 if (attempt == 1 && e instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException ee
@@ -230,16 +253,44 @@ public class EnrichmentCache extends StoreAwareBean {
                         continue;
                     }
                 }
-                // not kept: forget it in memory too, so a later message that carries the name writes it again
-                memory.synchronous().invalidate(key);
-                LOG.debug("names index write failed for {}: {}", key, e.toString());
-                return;
+                throw e;
             }
         }
     }
 
+    /**
+     * Names (or forgets the name of) a person's chat and contact, in memory and in the index, before returning: used
+     * for the names a provider's address-book events carry (Meta {@code smb_app_state_sync}).
+     *
+     * @param provider  provider id
+     * @param accountId our account
+     * @param id        the chat / contact id
+     * @param name      the name, or null to forget it (the document stays, with its links)
+     * @throws io.wagateway.store.StoreUnavailableException when Elasticsearch does not take it
+     */
+    public void rename(String provider, String accountId, String id, String name) {
+        start();
+        for (String kind : new String[] {"chat", "contact"}) {
+            String key = key(provider, accountId, kind, id);
+            try {
+                write(key, provider, accountId, kind, id, name, name == null ? "removed" : "address_book");
+            } catch (Exception e) {
+                memory.synchronous().invalidate(key);
+                throw new io.wagateway.store.StoreUnavailableException("cannot write the name of " + LogMask.id(id), e);
+            }
+            memory.put(key, CompletableFuture.completedFuture(Optional.ofNullable(name)));
+        }
+    }
+
     private static String key(CanonicalMessage m, String kind, String id) {
-        return m.provider() + ":" + m.accountId() + ":" + kind + ":" + id;
+        return key(m.provider(), m.accountId(), kind, id);
+    }
+
+    /**
+     * @return the names cache key and names document {@code _id}: {@code {provider}:{account_id}:{kind}:{id}}
+     */
+    static String key(String provider, String accountId, String kind, String id) {
+        return provider + ":" + accountId + ":" + kind + ":" + id;
     }
 
     private static String rootMessage(Throwable e) {

@@ -2,12 +2,12 @@ package io.wagateway.message;
 
 /**
  * One unit of work produced from a provider webhook: a conversation message, a lifecycle update
- * (status/ack, edit, delete, reaction) that targets a message, or an event the gateway acknowledges
- * without storing, or a change of the conversation's owner ({@link ChatOwnerChange}). A single webhook (e.g. a Meta
- * batch) can yield many items.
+ * (status/ack, edit, delete, reaction) that targets a message, a contact update (ids of one person, a
+ * contact's name: {@link ContactUpdate}), a change of the conversation's owner ({@link ChatOwnerChange}), or an event
+ * the gateway acknowledges without storing it as a message. A single webhook (e.g. a Meta batch) can yield many items.
  */
 public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, IgnoredEvent,
-        ChatOwnerChange {
+        ContactUpdate, ChatOwnerChange {
 
     /** Provider id, e.g. {@code meta}, {@code waha}. */
     String provider();
@@ -15,7 +15,7 @@ public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, I
     /**
      * What the pipeline does with the item (the routes branch on the item's type, which says the same).
      *
-     * @return {@code message}, {@code lifecycle}, {@code ignored} or {@code owner}
+     * @return {@code message}, {@code lifecycle}, {@code contact}, {@code owner} or {@code ignored}
      */
     String kind();
 }

@@ -146,6 +146,11 @@ public class GatewayMetrics extends StoreAwareBean {
             event = u.update();
             id = u.targetMessageId();
             provider = u.provider();
+        } else if (body instanceof io.wagateway.message.ContactUpdate c) {
+            kind = "contact";
+            event = c.event();
+            id = null;
+            provider = c.provider();
         } else if (body instanceof IgnoredEvent e) {
             kind = "event";
             event = e.event();

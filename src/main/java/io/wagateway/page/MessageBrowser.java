@@ -14,6 +14,7 @@ import io.wagateway.api.BadRequestException;
 import io.wagateway.api.BearerAuth;
 import io.wagateway.api.QueryParams;
 import io.wagateway.deadletter.AdminAccessException;
+import io.wagateway.enrich.IdentityLinks;
 import io.wagateway.store.JsonMapperFactory;
 import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
@@ -42,6 +43,7 @@ public class MessageBrowser extends StoreAwareBean {
 
     private String token;
     private String repliesIndex = "whatsapp-replies";
+    private IdentityLinks links;
     private final ObjectMapper mapper = JsonMapperFactory.create();
 
     /**
@@ -72,7 +74,9 @@ public class MessageBrowser extends StoreAwareBean {
     /**
      * Searches messages, newest first. Query parameters (all optional): {@code q} (words of the text, caption, chat
      * or sender name), {@code chat} ({@code chat_id}), {@code sender} ({@code sender_id}), {@code provider},
-     * {@code from}/{@code to} (ISO-8601 times of {@code timestamp}), {@code size} (1-500, default 50).
+     * {@code from}/{@code to} (ISO-8601 times of {@code timestamp}), {@code size} (1-500, default 50). A chat or
+     * sender id also finds the ids linked to it in the names index (a Meta user's phone and BSUID:
+     * {@link io.wagateway.enrich.IdentityLinks}).
      *
      * @param exchange the request
      * @return JSON {@code {"total":n,"items":[...]}}
@@ -81,9 +85,10 @@ public class MessageBrowser extends StoreAwareBean {
     public String search(Exchange exchange) {
         QueryParams params = QueryParams.of(exchange);
         List<Query> filters = new ArrayList<>();
-        term(filters, "chat_id", params.term("chat"));
-        term(filters, "sender_id", params.term("sender"));
-        term(filters, "provider", params.providerId("provider"));
+        String provider = params.providerId("provider");
+        linked(filters, "chat_id", provider, null, params.term("chat"));
+        linked(filters, "sender_id", provider, null, params.term("sender"));
+        term(filters, "provider", provider);
         range(filters, "timestamp", params.range("from", "to"));
         BoolQuery.Builder bool = new BoolQuery.Builder().filter(filters);
         String q = params.text("q", QueryParams.MAX_TEXT_CHARS);
@@ -103,7 +108,7 @@ public class MessageBrowser extends StoreAwareBean {
      * One conversation, both directions, oldest first: the chat's messages (statuses, edits, deletes and reactions
      * are applied on them) and the AI-reply outbox entries of the chat. Query parameters: {@code provider},
      * {@code account} ({@code account_id}), {@code chat} ({@code chat_id}; required), {@code size} (1-500, default
-     * 200).
+     * 200). The chat id also finds the ids linked to it (a Meta user's phone and BSUID).
      *
      * @param exchange the request
      * @return JSON {@code {"items":[...],"replies":[{id, inbound_message_id, state, reply_text, error, ...}]}}
@@ -112,9 +117,12 @@ public class MessageBrowser extends StoreAwareBean {
     public String conversation(Exchange exchange) {
         QueryParams params = QueryParams.of(exchange);
         List<Query> filters = new ArrayList<>();
-        term(filters, "chat_id", params.requiredTerm("chat"));
-        term(filters, "provider", params.providerId("provider"));
-        term(filters, "account_id", params.term("account"));
+        String chat = params.requiredTerm("chat");
+        String provider = params.providerId("provider");
+        String account = params.term("account");
+        linked(filters, "chat_id", provider, account, chat);
+        term(filters, "provider", provider);
+        term(filters, "account_id", account);
         int size = params.integer("size", 200, 1, MAX_SIZE);
         Query query = Query.of(qq -> qq.bool(b -> b.filter(filters)));
         ObjectNode out = mapper.createObjectNode();
@@ -202,6 +210,24 @@ public class MessageBrowser extends StoreAwareBean {
             items.add(item);
         }
         return items;
+    }
+
+    /** A filter on the id or any id linked to it (one {@code terms} query). */
+    private void linked(List<Query> filters, String field, String provider, String account, String value) {
+        if (value == null) {
+            return;
+        }
+        if (links == null && getCamelContext() != null) {
+            links = getCamelContext().getRegistry().lookupByNameAndType("identityLinks", IdentityLinks.class);
+        }
+        List<String> ids = links == null ? List.of(value) : links.expand(provider, account, value);
+        if (ids.size() == 1) {
+            term(filters, field, value);
+        } else {
+            List<co.elastic.clients.elasticsearch._types.FieldValue> values = ids.stream()
+                    .map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList();
+            filters.add(Query.of(q -> q.terms(t -> t.field(field).terms(v -> v.value(values)))));
+        }
     }
 
     private static void term(List<Query> filters, String field, String value) {

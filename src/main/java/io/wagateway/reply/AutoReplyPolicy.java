@@ -90,6 +90,10 @@ public class AutoReplyPolicy extends StoreAwareBean {
     }
 
     /**
+     * A chat's setting, opt-out and opt-in are looked up by its id and, for a direct chat keyed on a Meta user's
+     * business-scoped user id, by the user's phone too ({@code sender_phone}): settings written when the chat was
+     * keyed on the phone keep applying (docs/data-rules.md "Meta chat key"). The chat id wins over the phone.
+     *
      * @param message an inbound message that passed the route's filters
      * @return true when its chat may get an automatic reply: never while the chat's settings document names another
      *         {@code owner} than {@code app} (Meta's agent, a human, another app: {@link ChatOwners}; counted as
@@ -101,12 +105,11 @@ public class AutoReplyPolicy extends StoreAwareBean {
         ChatSettings chat = setting(key);
         String owner = chat.owner();
         String phone = message.details().senderPhone();
-        if (phone != null && !phone.equals(message.chatId())) {
-            // a chat keyed on the BSUID, a handover naming the phone: the newer of the two records wins
-            ChatSettings byPhone = setting(prefix + phone);
-            if (byPhone.owner() != null && (owner == null || byPhone.newerThan(chat))) {
-                owner = byPhone.owner();
-            }
+        boolean byPhoneToo = phone != null && !phone.equals(message.chatId());
+        ChatSettings byPhone = byPhoneToo ? setting(prefix + phone) : ChatSettings.NONE;
+        // a chat keyed on the BSUID, a handover naming the phone: the newer of the two records wins
+        if (byPhone.owner() != null && (owner == null || byPhone.newerThan(chat))) {
+            owner = byPhone.owner();
         }
         if (owner != null && !"app".equals(owner)) {
             Metrics.counter("gateway.auto_reply.skipped", "provider", String.valueOf(message.provider()), "reason",
@@ -115,13 +118,23 @@ public class AutoReplyPolicy extends StoreAwareBean {
                     LogMask.id(message.messageId()), owner);
             return false;
         }
+        // the chat's own switch wins; then the one written when the chat was keyed on the phone
         if (chat.autoReply() != null) {
             return chat.autoReply();
         }
-        if (optOut.contains(key) || optOut.contains(message.chatId())) {
-            return false;
+        if (byPhone.autoReply() != null && "direct".equals(message.chatType())) {
+            return byPhone.autoReply();
         }
-        return optIn.isEmpty() || optIn.contains(key) || optIn.contains(message.chatId());
+        java.util.List<String> chats = byPhoneToo && "direct".equals(message.chatType())
+                ? java.util.List.of(message.chatId(), phone) : java.util.List.of(message.chatId());
+        boolean optedIn = optIn.isEmpty();
+        for (String c : chats) {
+            if (optOut.contains(prefix + c) || optOut.contains(c)) {
+                return false;
+            }
+            optedIn |= optIn.contains(prefix + c) || optIn.contains(c);
+        }
+        return optedIn;
     }
 
     /** What a chat's settings document says: {@code auto_reply}, {@code owner}, {@code owner_since}; null when absent. */

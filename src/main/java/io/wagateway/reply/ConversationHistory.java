@@ -23,11 +23,13 @@ import java.util.List;
 /**
  * Builds the LLM conversation for a reply: the system prompt, then the chat's last {@code historySize} stored
  * messages (both directions, oldest first: ours as assistant turns, theirs as user turns), ending with the message
- * being answered.
+ * being answered. The chat's messages are those of its id and of every id linked to it (a Meta user's phone and
+ * BSUID: {@link io.wagateway.enrich.IdentityLinks}), so a conversation keyed on the phone before 2026 goes on.
  */
 public class ConversationHistory extends StoreAwareBean {
 
     private int historySize = 10;
+    private io.wagateway.enrich.IdentityLinks links;
     private String systemPrompt = "You are a helpful assistant answering WhatsApp messages for a business.";
     private String systemPromptFile;
 
@@ -62,6 +64,13 @@ public class ConversationHistory extends StoreAwareBean {
     }
 
     private List<JsonNode> recent(ReplyTask task) {
+        if (links == null && getCamelContext() != null) {
+            links = getCamelContext().getRegistry().lookupByNameAndType("identityLinks",
+                    io.wagateway.enrich.IdentityLinks.class);
+        }
+        List<co.elastic.clients.elasticsearch._types.FieldValue> chatIds = (links == null
+                ? List.of(task.chatId()) : links.expand(task.provider(), task.accountId(), task.chatId()))
+                .stream().map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList();
         try {
             SearchResponse<JsonNode> r = store().client().search(s -> s.index(store().getMessagesIndex())
                     .size(historySize)
@@ -70,7 +79,8 @@ public class ConversationHistory extends StoreAwareBean {
                     .query(q -> q.bool(b -> b
                             .filter(f -> f.term(t -> t.field("provider").value(task.provider())))
                             .filter(f -> f.term(t -> t.field("account_id").value(task.accountId())))
-                            .filter(f -> f.term(t -> t.field("chat_id").value(task.chatId()))))), JsonNode.class);
+                            .filter(f -> f.terms(t -> t.field("chat_id").terms(v -> v.value(chatIds)))))),
+                    JsonNode.class);
             List<JsonNode> docs = new ArrayList<>();
             for (Hit<JsonNode> hit : r.hits().hits()) {
                 docs.add(hit.source());

@@ -59,12 +59,18 @@ public class ProviderSendApi {
     /**
      * Meta Cloud API {@code POST /{version}/{phone_number_id}/messages} text body (providers.md §1.8).
      *
-     * @param to      recipient phone number (or group id when {@code group} is true)
+     * <p>A chat keyed on a business-scoped user id (BSUID, {@link #isBsuid(String)}) is addressed with
+     * {@code "recipient":"<BSUID>"} and no {@code to}: Meta's business-scoped-user-ids page (Messages API section) adds
+     * {@code recipient}, which takes a BSUID or a parent BSUID, while {@code to} stays the phone number (and wins when
+     * both are sent); the Calling API reference documents the same pair ("{@code to} Required (unless
+     * {@code recipient} is provided)"). A user who shows only a username has no phone to send to.
+     *
+     * @param to      the chat id: the recipient's phone number, BSUID, or the group id when {@code group} is true
      * @param group   true to send to a group ({@code "recipient_type":"group"})
      * @param text    message text
      * @param replyTo wamid of the message to reply to, or null
-     * @return JSON {@code {"messaging_product":"whatsapp","recipient_type":"individual"|"group","to","type":"text",
-     *         "text":{"preview_url":false,"body"}}} plus {@code "context":{"message_id":replyTo}} when
+     * @return JSON {@code {"messaging_product":"whatsapp","recipient_type":"individual"|"group","to"|"recipient",
+     *         "type":"text","text":{"preview_url":false,"body"}}} plus {@code "context":{"message_id":replyTo}} when
      *         {@code replyTo} is not null
      * @throws NullPointerException when to or text is null
      */
@@ -72,7 +78,7 @@ public class ProviderSendApi {
         ObjectNode body = MAPPER.createObjectNode();
         body.put("messaging_product", "whatsapp");
         body.put("recipient_type", group ? "group" : "individual");
-        body.put("to", Objects.requireNonNull(to, "to"));
+        body.put(!group && isBsuid(Objects.requireNonNull(to, "to")) ? "recipient" : "to", to);
         body.put("type", "text");
         ObjectNode textNode = body.putObject("text");
         textNode.put("preview_url", false);
@@ -82,6 +88,21 @@ public class ProviderSendApi {
         }
         return write(body);
     }
+
+    /**
+     * A Meta business-scoped user id: an ISO 3166 alpha-2 country code, a period, then letters and digits (e.g.
+     * {@code US.13491208655302741918}; a parent BSUID: {@code US.ENT.11815799212886844830}), per Meta's
+     * business-scoped-user-ids page. Phone numbers are digits (with an optional {@code +}); group ids have no period.
+     *
+     * @param id a chat id, or null
+     * @return true when {@code id} has the shape of a BSUID
+     */
+    public static boolean isBsuid(String id) {
+        return id != null && BSUID.matcher(id).matches();
+    }
+
+    private static final java.util.regex.Pattern BSUID =
+            java.util.regex.Pattern.compile("[A-Z]{2}\\.(ENT\\.)?[A-Za-z0-9]{1,128}");
 
     /**
      * Periskope {@code POST /v1/message/send} body (providers.md §3.7).

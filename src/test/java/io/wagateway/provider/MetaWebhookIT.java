@@ -53,9 +53,13 @@ class MetaWebhookIT extends GatewayIntegrationTest {
         assertThat(doc).isNotNull();
         assertThat(doc.path("provider").asText()).isEqualTo("meta");
         assertThat(doc.path("account_id").asText()).isEqualTo(ACCOUNT);
-        assertThat(doc.path("chat_id").asText()).isEqualTo("15550100001");
+        // the fixture carries from_user_id: a Meta user is keyed on the BSUID, the phone is kept beside it
+        // (issue 16 item 2, docs/data-rules.md "Meta chat key"; was chat_id = sender_id = "15550100001")
+        assertThat(doc.path("chat_id").asText()).isEqualTo("US.10000000000000000001");
         assertThat(doc.path("chat_type").asText()).isEqualTo("direct");
-        assertThat(doc.path("sender_id").asText()).isEqualTo("15550100001");
+        assertThat(doc.path("sender_id").asText()).isEqualTo("US.10000000000000000001");
+        assertThat(doc.path("sender_user_id").asText()).isEqualTo("US.10000000000000000001");
+        assertThat(doc.path("sender_phone").asText()).isEqualTo("15550100001");
         assertThat(doc.path("sender_name").asText()).isEqualTo("Alex Example");
         assertThat(doc.path("from_me").asBoolean()).isFalse();
         assertThat(doc.path("type").asText()).isEqualTo("text");
@@ -121,7 +125,8 @@ class MetaWebhookIT extends GatewayIntegrationTest {
         JsonNode group = message(id("wamid.HBgLMTU1NTAxMDAwMDIVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMwA="));
         assertThat(group.path("chat_type").asText()).isEqualTo("group");
         assertThat(group.path("chat_id").asText()).isEqualTo("Y2FwaV9ncm91cDoxNTU1MDEwMDEwMDoxMjAzNjMwMDAwMDAwMDA5MDE=");
-        assertThat(group.path("sender_id").asText()).isEqualTo("15550100002");
+        assertThat(group.path("sender_id").asText()).isEqualTo("US.10000000000000000002");   // was the phone
+        assertThat(group.path("sender_phone").asText()).isEqualTo("15550100002");
         assertThat(group.path("sender_name").asText()).isEqualTo("Bea Sample");
 
         JsonNode echo = message(id("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMgA="));

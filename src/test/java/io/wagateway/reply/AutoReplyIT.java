@@ -321,7 +321,9 @@ public class AutoReplyIT extends GatewayIntegrationTest {
             PEERS.verify(1, postRequestedFor(urlPathEqualTo("/v23.0/100000000000002/messages"))
                     .withHeader("Authorization", equalTo("Bearer test-meta-token"))
                     .withRequestBody(matchingJsonPath("$.messaging_product", equalTo("whatsapp")))
-                    .withRequestBody(matchingJsonPath("$.to", equalTo("15550100001")))
+                    // the fixture carries from_user_id: the chat is keyed on the BSUID, addressed as recipient
+                    // (docs/data-rules.md "Meta chat key"); before issue 16: "to":"15550100001"
+                    .withRequestBody(matchingJsonPath("$.recipient", equalTo("US.10000000000000000001")))
                     .withRequestBody(matchingJsonPath("$.text.body", equalTo(ANSWER)))
                     .withRequestBody(matchingJsonPath("$.context.message_id",
                             equalTo("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA="))));
@@ -342,6 +344,48 @@ public class AutoReplyIT extends GatewayIntegrationTest {
             assertThat(message("unipile:FAKEacctWA00000000001w:UNIPILE-REPLY-1").path("reply_to").asText())
                     .isEqualTo("FAKEmsg000000000000401");
         });
+    }
+
+    /**
+     * A user who shows only a username (no phone anywhere in the webhook) is answered at the BSUID: Meta's
+     * business-scoped-user-ids page, Messages API — {@code "recipient"} takes a BSUID or a parent BSUID, {@code "to"}
+     * a phone number. Payload: the peer fixture {@code waapijs__incoming_username_only_no_phone.json} (its contacts
+     * have {@code user_id} and {@code profile.username}, its message {@code from_user_id} and no {@code from}).
+     */
+    @Test
+    void aUsernameOnlyUserIsAnsweredByBsuid() throws Exception {
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/v23.0/123456123/messages"))
+                .willReturn(okJson("{\"messaging_product\":\"whatsapp\",\"contacts\":[{\"input\":"
+                        + "\"US.13491208655302741918\",\"user_id\":\"US.13491208655302741918\"}],"
+                        + "\"messages\":[{\"id\":\"wamid.REPLYBSUID01\"}]}")));
+        assertThat(postMeta(Fixtures.bytes("peer/meta/waapijs__incoming_username_only_no_phone.json")).statusCode())
+                .isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                PEERS.verify(1, postRequestedFor(urlPathEqualTo("/v23.0/123456123/messages"))
+                        .withRequestBody(matchingJsonPath("$.recipient", equalTo("US.13491208655302741918")))
+                        .withRequestBody(matchingJsonPath("$.recipient_type", equalTo("individual")))
+                        .withRequestBody(WireMock.notContaining("\"to\""))
+                        .withRequestBody(matchingJsonPath("$.context.message_id", equalTo("ABGGFlA5Fpa")))));
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(message("meta:123456123:wamid.REPLYBSUID01").path("chat_id").asText())
+                        .isEqualTo("US.13491208655302741918"));
+    }
+
+    /**
+     * A Meta chat opted out when it was keyed on the phone stays opted out now that it is keyed on the BSUID: the
+     * settings document {@code meta:{account}:{phone}} applies to a message that carries that phone beside the BSUID
+     * (the shared fixture inbound_text.json: from 15550100001, from_user_id US.10000000000000000001).
+     */
+    @Test
+    void aMetaChatOptedOutByPhoneStaysOptedOutWhenKeyedOnTheBsuid() throws Exception {
+        store().ensureIndex("whatsapp-chat-settings", "elasticsearch/chat-settings-mapping.json");
+        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("meta:100000000000002:15550100001") + "?refresh=true",
+                "{\"auto_reply\":false}");
+        assertThat(postMeta(Fixtures.bytes("webhooks/meta/inbound_text.json")).statusCode()).isEqualTo(200);
+        assertThat(message("meta:100000000000002:wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=")
+                .path("chat_id").asText()).isEqualTo("US.10000000000000000001");
+        assertStaysAt(() -> PEERS.findAll(postRequestedFor(urlPathEqualTo("/v23.0/100000000000002/messages"))).size(), 0);
+        assertThat(completions()).isEmpty();
     }
 
     /** Stores an inbound message and records its reply as pending, without handing it to a worker. */

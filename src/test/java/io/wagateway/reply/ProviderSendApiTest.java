@@ -59,6 +59,28 @@ class ProviderSendApiTest {
         assertThat(group.get("context").get("message_id").asText()).isEqualTo("wamid.HBgLABC");
     }
 
+    /**
+     * A chat keyed on a BSUID is sent to with {@code "recipient"} and no {@code "to"}: Meta's business-scoped-user-ids
+     * page, Messages API ({@code recipient} takes a BSUID or a parent BSUID; {@code to} stays the phone number).
+     */
+    @Test
+    void metaBodyToABsuidUsesRecipient() throws Exception {
+        JsonNode body = parse(api.metaSendText("US.13491208655302741918", false, "hi", "wamid.IN"));
+        assertThat(body.get("recipient").asText()).isEqualTo("US.13491208655302741918");
+        assertThat(body.has("to")).isFalse();
+        assertThat(body.get("recipient_type").asText()).isEqualTo("individual");
+        assertThat(body.get("context").get("message_id").asText()).isEqualTo("wamid.IN");
+
+        JsonNode parent = parse(api.metaSendText("US.ENT.11815799212886844830", false, "hi", null));
+        assertThat(parent.get("recipient").asText()).isEqualTo("US.ENT.11815799212886844830");
+        assertThat(parent.has("to")).isFalse();
+
+        assertThat(ProviderSendApi.isBsuid("16505551234")).isFalse();
+        assertThat(ProviderSendApi.isBsuid("+16505551234")).isFalse();
+        assertThat(ProviderSendApi.isBsuid("Y2FwaV9ncm91cDoxOTUwNTU1MDA3OToxMjAzNjMzOTQzMjAdOTY0MTUZD")).isFalse();
+        assertThat(ProviderSendApi.isBsuid(null)).isFalse();
+    }
+
     @Test
     void periskopeBody() throws Exception {
         JsonNode body = parse(api.periskopeSendText("15550100001@c.us", TRICKY, null));

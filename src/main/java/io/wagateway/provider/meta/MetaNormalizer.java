@@ -5,6 +5,7 @@ import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.IgnoredEvent;
 import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.message.Media;
+import io.wagateway.message.MessageDetails;
 import io.wagateway.message.WebhookItem;
 import io.wagateway.provider.Json;
 import java.time.Clock;
@@ -24,6 +25,17 @@ import java.util.Set;
  * {@code messaging_handovers} and {@code calls} are read by {@link MetaStandby}, {@link MetaHistory},
  * {@link MetaHandovers} and {@link MetaCalls}; any other field yields an {@link IgnoredEvent}.
  *
+ * <p>Users are keyed on their business-scoped user id (BSUID) when the webhook carries one, else on their phone
+ * ({@link MetaIdentity}); the identity fields are stored as {@code sender_*} details. The identity system messages
+ * ({@code user_changed_number}, {@code user_changed_user_id}), {@code field=user_id_update} and
+ * {@code field=smb_app_state_sync} yield {@link io.wagateway.message.ContactUpdate}s ({@link MetaContactEvents}).
+ * Interactive answers and template button taps are stored as the {@code interactive} and {@code button} details.
+ *
+ * <p>Lenient envelope (issue 16 item 5): a body without {@code object} is read like
+ * {@code whatsapp_business_account}, a change without {@code field} whose value has {@code messages} or
+ * {@code statuses} is {@code field=messages}, and a value without {@code metadata.phone_number_id} belongs to the
+ * configured number ({@link #setDefaultPhoneNumberId(String)}), else to the account {@code unknown}.
+ *
  * <p>The wamid ({@code messages[].id}) is a message's only id in Meta's reference (§1.5): a message without one is
  * keyed on the content hash of its {@code messages[]} item ({@code id_source: content_hash}); an item that is not an
  * object is kept as {@code unsupported} the same way. A status without {@code id} is kept but applied to no message.
@@ -37,7 +49,11 @@ public class MetaNormalizer {
             "location", "contacts", "interactive", "button", "order", "system", "unsupported", "reaction", "revoke",
             "edit");
 
+    /** The account of a webhook without {@code metadata.phone_number_id} when no number is configured. */
+    static final String UNKNOWN_ACCOUNT = "unknown";
+
     private final Clock clock;
+    private String defaultPhoneNumberId;
 
     /** Creates a normalizer using the system clock for {@code received_at}. */
     public MetaNormalizer() {
@@ -57,7 +73,8 @@ public class MetaNormalizer {
         Instant receivedAt = clock.instant();
         List<WebhookItem> items = new ArrayList<>();
         String object = Json.text(payload, "object");
-        if (!"whatsapp_business_account".equals(object)) {
+        // lenient envelope: a body without object is Meta's when it has entries (Meta's test message)
+        if (object == null ? !payload.path("entry").isArray() : !"whatsapp_business_account".equals(object)) {
             items.add(new IgnoredEvent(PROVIDER, null, object == null ? "(no object)" : object, "unknown-object",
                     payload));
             return items;
@@ -74,21 +91,30 @@ public class MetaNormalizer {
     }
 
     private void normalizeChange(JsonNode change, Instant receivedAt, List<WebhookItem> items) {
-        String field = Json.text(change, "field");
         JsonNode value = change.path("value");
-        String accountId = Json.path(value, "metadata", "phone_number_id");
+        String field = Json.text(change, "field");
+        if (field == null && (value.has("messages") || value.has("statuses"))) {
+            field = "messages";     // lenient envelope: Meta's test message carries no field
+        }
+        String accountId = Json.first(Json.path(value, "metadata", "phone_number_id"), defaultPhoneNumberId,
+                UNKNOWN_ACCOUNT);
         int before = items.size();
         if ("messages".equals(field)) {
             Map<String, String> names = contactNames(value);
             for (JsonNode m : value.path("messages")) {
-                items.add(message(m, accountId, names, false, receivedAt));
+                if ("system".equals(Json.text(m, "type")) && MetaContactEvents.isIdentityChange(m)) {
+                    items.add(MetaContactEvents.systemChange(m, accountId));
+                } else {
+                    items.add(message(m, accountId, names, value.path("contacts"), false, receivedAt));
+                }
             }
             for (JsonNode s : value.path("statuses")) {
                 items.add(status(s, accountId, receivedAt));
             }
         } else if ("smb_message_echoes".equals(field)) {
             for (JsonNode m : value.path("message_echoes")) {
-                items.add(MetaOrigin.flag(message(m, accountId, Map.of(), true, receivedAt), null, null, field));
+                items.add(MetaOrigin.flag(message(m, accountId, Map.of(), value.path("contacts"), true, receivedAt),
+                        null, null, field));
             }
         } else if ("standby".equals(field)) {
             MetaStandby.normalize(this, value, accountId, receivedAt, items);
@@ -98,6 +124,10 @@ public class MetaNormalizer {
             MetaHandovers.normalize(value, receivedAt, items);
         } else if ("calls".equals(field)) {
             MetaCalls.normalize(value, accountId, items);
+        } else if ("user_id_update".equals(field)) {
+            MetaContactEvents.userIdUpdates(value, accountId, items);
+        } else if ("smb_app_state_sync".equals(field)) {
+            MetaContactEvents.stateSync(value, accountId, items);
         } else {
             items.add(new IgnoredEvent(PROVIDER, accountId, field == null ? "(no field)" : field, "unhandled-field",
                     change));
@@ -120,7 +150,8 @@ public class MetaNormalizer {
      * @return a {@link CanonicalMessage}, or a {@link LifecycleUpdate} for reactions, edits and revokes
      */
     WebhookItem messageItem(JsonNode m, String accountId, JsonNode contacts, boolean echo, Instant receivedAt) {
-        return message(m, accountId, echo ? Map.of() : contactNames(contacts), echo, receivedAt);
+        return message(m, accountId, echo || contacts == null ? Map.of() : contactNames(contacts),
+                contacts == null ? null : contacts.path("contacts"), echo, receivedAt);
     }
 
     /**
@@ -180,21 +211,22 @@ public class MetaNormalizer {
         return names;
     }
 
-    private WebhookItem message(JsonNode m, String accountId, Map<String, String> names, boolean echo,
-            Instant receivedAt) {
+    private WebhookItem message(JsonNode m, String accountId, Map<String, String> names, JsonNode contacts,
+            boolean echo, Instant receivedAt) {
         String type = Json.first(Json.text(m, "type"), "unsupported");
         if (!KNOWN_TYPES.contains(type)) {
             type = "unsupported";
         }
         String id = Json.text(m, "id");
         Instant timestamp = Json.instant(m.get("timestamp"));
-        String from = Json.first(Json.text(m, "from"), Json.text(m, "from_user_id"));
+        MetaIdentity sender = echo ? null : MetaIdentity.sender(m, contacts);
+        String from = echo ? Json.first(Json.text(m, "from"), Json.text(m, "from_user_id")) : sender.key();
         String groupId = Json.text(m, "group_id");
         String chatId;
         if (groupId != null) {
             chatId = groupId;
         } else if (echo) {
-            chatId = Json.first(Json.text(m, "to"), Json.text(m, "to_user_id"));
+            chatId = MetaIdentity.recipient(m, contacts).key();
         } else {
             chatId = from;
         }
@@ -222,8 +254,8 @@ public class MetaNormalizer {
             }
         }
 
-        String senderName = echo ? null : names.getOrDefault(Json.text(m, "from"),
-                names.get(Json.text(m, "from_user_id")));
+        String senderName = echo ? null : Json.first(names.getOrDefault(Json.text(m, "from"),
+                names.get(Json.text(m, "from_user_id"))), sender.name());
         Media media = null;
         if (MEDIA_TYPES.contains(type)) {
             JsonNode md = m.path(type);
@@ -231,9 +263,16 @@ public class MetaNormalizer {
                     Json.text(md, "caption"), Json.text(md, "filename"), null);
         }
         String replyTo = Json.path(m, "context", "id");
+        MessageDetails details = MessageDetails.NONE;
+        if (sender != null) {
+            details = sender.addTo(details);
+        }
+        if ("interactive".equals(type) || "button".equals(type)) {
+            details = MetaAnswers.addTo(details, m);
+        }
         return new CanonicalMessage(PROVIDER, accountId, id, chatId, groupId != null ? "group" : "direct",
                 null, from, senderName, echo, type, contentText(type, m), media, replyTo, timestamp, receivedAt,
-                echo ? "sent" : "received", m).identified(m);
+                echo ? "sent" : "received", m, null, details).identified(m);
     }
 
     /** Readable text for a message of the given type, or null. */
@@ -275,11 +314,27 @@ public class MetaNormalizer {
 
     private LifecycleUpdate status(JsonNode s, String accountId, Instant receivedAt) {
         JsonNode errors = s.get("errors");
-        String chat = Json.first(Json.text(s, "recipient_id"), Json.text(s, "recipient_user_id"));
+        // the chat key of the recipient: the BSUID when the status names one, else the phone (MetaIdentity); a group
+        // status names the group in recipient_id and the member in recipient_participant_(user_)id
+        // (business-scoped-user-ids page, status webhooks for groups)
+        boolean group = "group".equals(Json.text(s, "recipient_type"));
+        String chat = group ? Json.text(s, "recipient_id")
+                : Json.first(Json.text(s, "recipient_user_id"), Json.text(s, "recipient_id"));
+        String actor = Json.first(Json.text(s, "recipient_participant_user_id"),
+                Json.text(s, "recipient_participant_id"));
         return new LifecycleUpdate(PROVIDER, accountId, Json.text(s, "id"), chat, "status",
                 Json.first(Json.text(s, "status"), "unknown"), null,
-                Json.first(Json.text(s, "recipient_participant_id"), chat), null,
+                Json.first(actor, chat), null,
                 errors != null && !errors.isNull() ? errors : null,
                 Json.instant(s.get("timestamp")), receivedAt, s);
+    }
+
+    /**
+     * @param defaultPhoneNumberId the account of a webhook without {@code metadata.phone_number_id} (the one
+     *                             configured Meta number, {@code gateway.meta.phone-number-id}); blank = {@code unknown}
+     */
+    public void setDefaultPhoneNumberId(String defaultPhoneNumberId) {
+        this.defaultPhoneNumberId = defaultPhoneNumberId == null || defaultPhoneNumberId.isBlank()
+                ? null : defaultPhoneNumberId.strip();
     }
 }
