@@ -602,6 +602,7 @@ public class ElasticsearchStore {
                             .settings(s -> s.numberOfShards("1").autoExpandReplicas("0-1"))
                             .mappings(m -> m.withJson(new StringReader(mapping)))));
             boolean exists = client.indices().existsAlias(a -> a.name(alias)).value();
+            boolean created = false;
             if (!exists) {
                 if (client.indices().exists(e -> e.index(alias)).value()) {
                     throw squatted(alias);
@@ -609,6 +610,7 @@ public class ElasticsearchStore {
                 try {
                     client.indices().create(c -> c.index(writeIndex).aliases(alias, a -> a.isWriteIndex(true)));
                     LOG.info("Created Elasticsearch index {} with alias {}", writeIndex, alias);
+                    created = true;
                 } catch (ElasticsearchException e) {
                     String type = e.error().type();
                     if ("invalid_alias_name_exception".equals(type)) {
@@ -626,8 +628,11 @@ public class ElasticsearchStore {
             client.cluster().health(h -> h.index(alias).waitForActiveShards(w -> w.count(1))
                     .timeout(tm -> tm.time("30s")));
             // the template applies to new indices only: bring the fields of the current mapping file to the indices
-            // that already stand behind the alias (created by an earlier version)
-            updateMapping(client, alias, mappingResource, mapping);
+            // that already stand behind the alias (created by an earlier version); one created just now from the
+            // template put above has them already
+            if (!created) {
+                updateMapping(client, alias, mappingResource, mapping);
+            }
         } catch (IOException e) {
             repairIfBroken(e);
             throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
