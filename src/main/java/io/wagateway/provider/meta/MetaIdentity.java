@@ -30,15 +30,7 @@ record MetaIdentity(String phone, String userId, String parentUserId, String use
      * @return the sender's identity (all fields null when the message names nobody)
      */
     static MetaIdentity sender(JsonNode message, JsonNode contacts) {
-        String phone = Json.text(message, "from");
-        String userId = Json.text(message, "from_user_id");
-        JsonNode contact = contact(contacts, phone, userId);
-        return new MetaIdentity(
-                Json.first(phone, Json.text(contact, "wa_id")),
-                Json.first(userId, Json.text(contact, "user_id")),
-                Json.first(Json.text(message, "from_parent_user_id"), Json.text(contact, "parent_user_id")),
-                Json.path(contact, "profile", "username"),
-                Json.path(contact, "profile", "name"));
+        return of(message, contacts, "from", true);
     }
 
     /**
@@ -49,15 +41,29 @@ record MetaIdentity(String phone, String userId, String parentUserId, String use
      * @return the recipient's identity
      */
     static MetaIdentity recipient(JsonNode echo, JsonNode contacts) {
-        String phone = Json.text(echo, "to");
-        String userId = Json.text(echo, "to_user_id");
+        return of(echo, contacts, "to", false);
+    }
+
+    /**
+     * The identity named by {@code <side>}, {@code <side>_user_id} and {@code <side>_parent_user_id} of an item,
+     * completed from the contact with that phone or BSUID.
+     *
+     * @param item     a message or echo
+     * @param contacts the webhook value's {@code contacts[]} (may be missing)
+     * @param side     {@code from} or {@code to}
+     * @param withName true to take the contact's profile name
+     * @return the identity (all fields null when the item names nobody)
+     */
+    private static MetaIdentity of(JsonNode item, JsonNode contacts, String side, boolean withName) {
+        String phone = Json.text(item, side);
+        String userId = Json.text(item, side + "_user_id");
         JsonNode contact = contact(contacts, phone, userId);
         return new MetaIdentity(
                 Json.first(phone, Json.text(contact, "wa_id")),
                 Json.first(userId, Json.text(contact, "user_id")),
-                Json.first(Json.text(echo, "to_parent_user_id"), Json.text(contact, "parent_user_id")),
+                Json.first(Json.text(item, side + "_parent_user_id"), Json.text(contact, "parent_user_id")),
                 Json.path(contact, "profile", "username"),
-                null);
+                withName ? Json.path(contact, "profile", "name") : null);
     }
 
     /** @return the key of this user: the BSUID when known, else the phone; null when neither */
