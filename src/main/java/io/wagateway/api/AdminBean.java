@@ -1,6 +1,8 @@
 package io.wagateway.api;
 
+import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.inbound.WebhookOutcomes;
 import io.wagateway.store.StoreAwareBean;
@@ -44,6 +46,60 @@ public abstract class AdminBean extends StoreAwareBean {
      */
     public void authorizeRequest(Exchange exchange) {
         authorize(BearerAuth.header(exchange, "Authorization"));
+    }
+
+    /**
+     * One page of an admin list: the documents of {@code index} matching {@code query}, newest first by
+     * {@code received_at} then {@code tieBreaker}, as summaries (only {@code fields}), paged with
+     * {@code search_after} ({@link SearchCursor}). The index is refreshed first, so a list shows what was just written.
+     *
+     * @param index      the alias to list
+     * @param fields     the summary fields read from each document
+     * @param tieBreaker a keyword field that orders documents of the same {@code received_at} (unmapped = keyword)
+     * @param query      the filters
+     * @param size       documents per page
+     * @param after      the previous page's cursor, or null for the first page
+     * @param what       what is listed, for the error message
+     * @param summary    makes one list item of a hit (its id and summary fields)
+     * @return JSON {@code {"total":n,"items":[...],"size":k,"next":cursor|null}}; {@code next} is null on the last page
+     * @throws io.wagateway.store.StoreUnavailableException when Elasticsearch cannot be searched
+     */
+    protected String summaryPage(String index, List<String> fields, String tieBreaker, Query query, int size,
+            List<co.elastic.clients.elasticsearch._types.FieldValue> after, String what,
+            java.util.function.Function<co.elastic.clients.elasticsearch.core.search.Hit<ObjectNode>, ObjectNode> summary) {
+        co.elastic.clients.elasticsearch.core.SearchResponse<ObjectNode> r;
+        try {
+            store().client().indices().refresh(rf -> rf.index(index));
+            r = store().client().search(s -> {
+                s.index(index).size(size + 1).trackTotalHits(t -> t.enabled(true))
+                        .source(src -> src.filter(f -> f.includes(fields)))
+                        .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
+                        .sort(so -> so.field(f -> f.field(tieBreaker).order(SortOrder.Desc)
+                                .unmappedType(co.elastic.clients.elasticsearch._types.mapping.FieldType.Keyword)))
+                        .query(query);
+                if (after != null) {
+                    s.searchAfter(after);
+                }
+                return s;
+            }, ObjectNode.class);
+        } catch (java.io.IOException e) {
+            throw new io.wagateway.store.StoreUnavailableException("cannot search " + what, e);
+        }
+        ObjectNode out = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        out.put("total", r.hits().total() == null ? r.hits().hits().size() : r.hits().total().value());
+        com.fasterxml.jackson.databind.node.ArrayNode items = out.putArray("items");
+        List<co.elastic.clients.elasticsearch.core.search.Hit<ObjectNode>> hits = r.hits().hits();
+        for (co.elastic.clients.elasticsearch.core.search.Hit<ObjectNode> hit : hits.subList(0, Math.min(size,
+                hits.size()))) {
+            items.add(summary.apply(hit));
+        }
+        out.put("size", items.size());
+        if (hits.size() > size) {
+            out.put("next", SearchCursor.of(hits.get(size - 1).sort()));
+        } else {
+            out.putNull("next");
+        }
+        return out.toString();
     }
 
     /**

@@ -69,44 +69,16 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         List<FieldValue> after = io.wagateway.api.SearchCursor.parse(params.text("after", 1000));
         Query query = filter(params);
         ensureIdMapping();
-        SearchResponse<ObjectNode> r;
-        try {
-            store().client().indices().refresh(rf -> rf.index(store().getDeadLettersIndex()));
-            r = store().client().search(s -> {
-                s.index(store().getDeadLettersIndex()).size(size + 1).trackTotalHits(t -> t.enabled(true))
-                        .source(src -> src.filter(f -> f.includes(SUMMARY_FIELDS)))
-                        .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
-                        .sort(so -> so.field(f -> f.field("id").order(SortOrder.Desc)
-                                .unmappedType(co.elastic.clients.elasticsearch._types.mapping.FieldType.Keyword)))
-                        .query(query);
-                if (after != null) {
-                    s.searchAfter(after);
-                }
-                return s;
-            }, ObjectNode.class);
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot search dead letters", e);
-        }
-        ObjectNode out = mapper.createObjectNode();
-        out.put("total", r.hits().total() == null ? r.hits().hits().size() : r.hits().total().value());
-        ArrayNode items = out.putArray("items");
-        List<Hit<ObjectNode>> hits = r.hits().hits();
-        for (Hit<ObjectNode> hit : hits.subList(0, Math.min(size, hits.size()))) {
-            ObjectNode item = hit.source() == null ? mapper.createObjectNode() : hit.source();
-            item.put("id", hit.id());
-            JsonNode error = item.get("error");
-            if (error != null && error.isTextual() && error.asText().length() > MAX_ERROR_CHARS) {
-                item.put("error", error.asText().substring(0, MAX_ERROR_CHARS) + "...");
-            }
-            items.add(item);
-        }
-        out.put("size", items.size());
-        if (hits.size() > size) {
-            out.put("next", io.wagateway.api.SearchCursor.of(hits.get(size - 1).sort()));
-        } else {
-            out.putNull("next");
-        }
-        return out.toString();
+        return summaryPage(store().getDeadLettersIndex(), SUMMARY_FIELDS, "id", query, size, after, "dead letters",
+                hit -> {
+                    ObjectNode item = hit.source() == null ? mapper.createObjectNode() : hit.source();
+                    item.put("id", hit.id());
+                    JsonNode error = item.get("error");
+                    if (error != null && error.isTextual() && error.asText().length() > MAX_ERROR_CHARS) {
+                        item.put("error", error.asText().substring(0, MAX_ERROR_CHARS) + "...");
+                    }
+                    return item;
+                });
     }
 
     /**

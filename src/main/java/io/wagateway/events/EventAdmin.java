@@ -76,42 +76,14 @@ public class EventAdmin extends AdminBean {
         int size = params.integer("size", DEFAULT_PAGE, 1, MAX_PAGE);
         List<FieldValue> after = SearchCursor.parse(params.text("after", 1000));
         Query query = filter(params);
-        String index = store().getEventsIndex();
-        SearchResponse<ObjectNode> r;
-        try {
-            store().client().indices().refresh(rf -> rf.index(index));
-            r = store().client().search(s -> {
-                s.index(index).size(size + 1).trackTotalHits(t -> t.enabled(true))
-                        .source(src -> src.filter(f -> f.includes(SUMMARY_FIELDS)))
-                        .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
-                        .sort(so -> so.field(f -> f.field("content_hash").order(SortOrder.Desc)))
-                        .query(query);
-                if (after != null) {
-                    s.searchAfter(after);
-                }
-                return s;
-            }, ObjectNode.class);
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot search events", e);
-        }
-        ObjectNode out = mapper.createObjectNode();
-        out.put("total", r.hits().total() == null ? r.hits().hits().size() : r.hits().total().value());
-        ArrayNode items = out.putArray("items");
-        List<Hit<ObjectNode>> hits = r.hits().hits();
-        for (Hit<ObjectNode> hit : hits.subList(0, Math.min(size, hits.size()))) {
-            ObjectNode item = mapper.createObjectNode().put("id", hit.id());
-            if (hit.source() != null) {
-                item.setAll(hit.source());
-            }
-            items.add(item);
-        }
-        out.put("size", items.size());
-        if (hits.size() > size) {
-            out.put("next", SearchCursor.of(hits.get(size - 1).sort()));
-        } else {
-            out.putNull("next");
-        }
-        return out.toString();
+        return summaryPage(store().getEventsIndex(), SUMMARY_FIELDS, "content_hash", query, size, after, "events",
+                hit -> {
+                    ObjectNode item = mapper.createObjectNode().put("id", hit.id());
+                    if (hit.source() != null) {
+                        item.setAll(hit.source());
+                    }
+                    return item;
+                });
     }
 
     /**
