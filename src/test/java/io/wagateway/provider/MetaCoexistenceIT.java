@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.Counter;
-import io.wagateway.ops.GatewayMetrics;
 import io.wagateway.support.GatewayIntegrationTest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -373,8 +372,12 @@ public class MetaCoexistenceIT extends GatewayIntegrationTest {
              "errors":[{"code":138007,"message":"Connect Timeout error",
                "error_data":{"details":"Call was unable to connect due to a timeout"}}]}""");
 
-    private static double callEvents() {
-        Counter c = GatewayMetrics.registry().find("gateway.events.ignored").tag("provider", "meta")
+    /** This context's own registry (the global composite's first child may be an earlier context's, closed). */
+    @org.springframework.beans.factory.annotation.Autowired
+    private io.micrometer.core.instrument.MeterRegistry meters;
+
+    private double callEvents() {
+        Counter c = meters.find("gateway.events.ignored").tag("provider", "meta")
                 .tag("reason", "call-event").counter();
         return c == null ? 0 : c.count();
     }
