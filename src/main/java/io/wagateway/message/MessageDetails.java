@@ -1,6 +1,5 @@
 package io.wagateway.message;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -45,12 +44,6 @@ public record MessageDetails(
     /** No details. */
     public static final MessageDetails NONE = new MessageDetails(null, null, null, null, null, null, null, null, null,
             null, null);
-
-    /** @return true when no field is set */
-    @JsonIgnore
-    public boolean isEmpty() {
-        return equals(NONE);
-    }
 
     /** @return a copy with the Meta identity fields set */
     public MessageDetails withIdentity(String userId, String parentUserId, String username, String phone) {
