@@ -1,0 +1,99 @@
+package io.wagateway.routes;
+
+import static org.mockito.ArgumentMatchers.any;
+import static org.mockito.ArgumentMatchers.eq;
+import org.mockito.Mockito;
+import static org.mockito.Mockito.when;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.GetRequest;
+import co.elastic.clients.elasticsearch.core.GetResponse;
+import co.elastic.clients.util.ObjectBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wagateway.deadletter.DeadLetterStore;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.ops.GatewayMetrics;
+import io.wagateway.reply.AutoReplyPolicy;
+import io.wagateway.store.ElasticsearchStore;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * Route tests of routes/auto-reply.camel.yaml, route auto-reply-decision. Its collaborators are doubles: the outbox's
+ * {@code enqueue} is mock:outbox (answering {@code created} unless a test says otherwise), the worker's queue
+ * (seda:auto-reply) is mock:auto-reply-worker, and the real {@code autoReplyPolicy} bean reads its chat settings
+ * documents from {@link #SETTINGS} instead of Elasticsearch, on a clock set one minute after {@link Items#NOW}. The
+ * beans other files declare (gatewayMetrics, deadLetterStore) are Mockito mocks, for the file's other routes to
+ * start; the recovery timer never fires during a test.
+ */
+abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
+
+    /** Settings documents of the whatsapp-chat-settings index, by _id {provider}:{account_id}:{chat_id}. */
+    static final Map<String, JsonNode> SETTINGS = new ConcurrentHashMap<>();
+
+    @Override
+    protected void prepare() throws Exception {
+        context.getRegistry().bind("gatewayMetrics", Mockito.mock(GatewayMetrics.class));
+        context.getRegistry().bind("deadLetterStore", Mockito.mock(DeadLetterStore.class));
+        AutoReplyPolicy policy = context.getRegistry().lookupByNameAndType("autoReplyPolicy", AutoReplyPolicy.class);
+        policy.setStore(settingsStore());
+        policy.setClock(Clock.fixed(Items.NOW.plusSeconds(60), ZoneOffset.UTC));
+
+        AdviceWith.adviceWith(context, "auto-reply-decision", a -> {
+            a.weaveByToString("Bean\\[.*replyOutbox.*enqueue.*").replace().to("mock:outbox");
+            a.weaveByToUri("seda:auto-reply*").replace().to("mock:auto-reply-worker");
+        });
+    }
+
+    @BeforeEach
+    void freshSettings() {
+        SETTINGS.clear();
+        context.getRegistry().lookupByNameAndType("autoReplyPolicy", AutoReplyPolicy.class).invalidate();
+        mock("mock:outbox").whenAnyExchangeReceived(e -> e.getMessage().setBody("created"));
+    }
+
+    /** @return a store whose client answers GET whatsapp-chat-settings/_doc/{id} from {@link #SETTINGS} */
+    @SuppressWarnings("unchecked")
+    private static ElasticsearchStore settingsStore() throws Exception {
+        ElasticsearchClient client = Mockito.mock(ElasticsearchClient.class);
+        when(client.get(any(Function.class), eq(JsonNode.class))).thenAnswer(call -> {
+            Function<GetRequest.Builder, ObjectBuilder<GetRequest>> request = call.getArgument(0);
+            GetRequest get = request.apply(new GetRequest.Builder()).build();
+            JsonNode doc = SETTINGS.get(get.id());
+            return GetResponse.<JsonNode>of(r -> r.index(get.index()).id(get.id()).found(doc != null).source(doc));
+        });
+        ElasticsearchStore store = Mockito.mock(ElasticsearchStore.class);
+        when(store.client()).thenReturn(client);
+        return store;
+    }
+
+    /** Sends a stored message to the decision, as the message-store route does. */
+    protected void decide(CanonicalMessage message) {
+        template.sendBody("direct:auto-reply-decision", message);
+    }
+
+    /** Expects the message to be recorded in the outbox (with that keyword answer, or null) and handed to a worker. */
+    protected void expectReply(CanonicalMessage message, String fixedText) throws Exception {
+        MockEndpoint outbox = mock("mock:outbox");
+        outbox.whenAnyExchangeReceived(e -> e.getMessage().setBody("created"));
+        outbox.expectedBodiesReceived(message);
+        outbox.expectedVariableReceived("fixedText", fixedText);
+        mock("mock:auto-reply-worker").expectedBodiesReceived(message.documentId());
+        decide(message);
+        MockEndpoint.assertIsSatisfied(context);
+    }
+
+    /** Expects no outbox record and no worker for the message. */
+    protected void expectNoReply(CanonicalMessage message) throws Exception {
+        mock("mock:outbox").expectedMessageCount(0);
+        mock("mock:auto-reply-worker").expectedMessageCount(0);
+        decide(message);
+        MockEndpoint.assertIsSatisfied(context);
+    }
+}
