@@ -1,14 +1,9 @@
 package io.wagateway.routes;
 
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
-import org.mockito.Mockito;
-import static org.mockito.Mockito.when;
-
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch.core.GetRequest;
 import co.elastic.clients.elasticsearch.core.GetResponse;
-import co.elastic.clients.util.ObjectBuilder;
+import co.elastic.clients.transport.ElasticsearchTransport;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wagateway.deadletter.DeadLetterStore;
 import io.wagateway.message.CanonicalMessage;
@@ -19,7 +14,6 @@ import java.time.Clock;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,7 +23,7 @@ import org.junit.jupiter.api.BeforeEach;
  * {@code enqueue} is mock:outbox (answering {@code created} unless a test says otherwise), the worker's queue
  * (seda:auto-reply) is mock:auto-reply-worker, and the real {@code autoReplyPolicy} bean reads its chat settings
  * documents from {@link #SETTINGS} instead of Elasticsearch, on a clock set one minute after {@link Items#NOW}. The
- * beans other files declare (gatewayMetrics, deadLetterStore) are Mockito mocks, for the file's other routes to
+ * beans other files declare (gatewayMetrics, deadLetterStore) are bound unused, for the file's other routes to
  * start; the recovery timer never fires during a test.
  */
 abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
@@ -39,13 +33,13 @@ abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
 
     @Override
     protected void prepare() throws Exception {
-        context.getRegistry().bind("gatewayMetrics", Mockito.mock(GatewayMetrics.class));
-        context.getRegistry().bind("deadLetterStore", Mockito.mock(DeadLetterStore.class));
+        context.getRegistry().bind("gatewayMetrics", new GatewayMetrics());
+        context.getRegistry().bind("deadLetterStore", new DeadLetterStore());
         AutoReplyPolicy policy = context.getRegistry().lookupByNameAndType("autoReplyPolicy", AutoReplyPolicy.class);
         policy.setStore(settingsStore());
         policy.setClock(Clock.fixed(Items.NOW.plusSeconds(60), ZoneOffset.UTC));
 
-        AdviceWith.adviceWith(context, "auto-reply-decision", a -> {
+        AdviceWith.adviceWith(context, "auto-reply-decision", false, a -> {
             a.weaveByToString("Bean\\[.*replyOutbox.*enqueue.*").replace().to("mock:outbox");
             a.weaveByToUri("seda:auto-reply*").replace().to("mock:auto-reply-worker");
         });
@@ -58,19 +52,30 @@ abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
         mock("mock:outbox").whenAnyExchangeReceived(e -> e.getMessage().setBody("created"));
     }
 
-    /** @return a store whose client answers GET whatsapp-chat-settings/_doc/{id} from {@link #SETTINGS} */
-    @SuppressWarnings("unchecked")
-    private static ElasticsearchStore settingsStore() throws Exception {
-        ElasticsearchClient client = Mockito.mock(ElasticsearchClient.class);
-        when(client.get(any(Function.class), eq(JsonNode.class))).thenAnswer(call -> {
-            Function<GetRequest.Builder, ObjectBuilder<GetRequest>> request = call.getArgument(0);
-            GetRequest get = request.apply(new GetRequest.Builder()).build();
-            JsonNode doc = SETTINGS.get(get.id());
-            return GetResponse.<JsonNode>of(r -> r.index(get.index()).id(get.id()).found(doc != null).source(doc));
-        });
-        ElasticsearchStore store = Mockito.mock(ElasticsearchStore.class);
-        when(store.client()).thenReturn(client);
-        return store;
+    /**
+     * @return a store whose client answers GET whatsapp-chat-settings/_doc/{id} from {@link #SETTINGS} (plain
+     *         subclasses rather than Mockito mocks: instrumenting the Elasticsearch client cost seconds per JVM)
+     */
+    private static ElasticsearchStore settingsStore() {
+        ElasticsearchClient client = new ElasticsearchClient((ElasticsearchTransport) null) {
+            @Override
+            @SuppressWarnings("unchecked")
+            public <T> GetResponse<T> get(GetRequest get, Class<T> type) {
+                JsonNode doc = SETTINGS.get(get.id());
+                return GetResponse.of(r -> r.index(get.index()).id(get.id()).found(doc != null).source((T) doc));
+            }
+        };
+        return new ElasticsearchStore() {
+            @Override
+            public ElasticsearchClient client() {
+                return client;
+            }
+
+            @Override
+            public void ensureIndex(String alias, String mappingResource) {
+                // the settings index exists
+            }
+        };
     }
 
     /** Sends a stored message to the decision, as the message-store route does. */

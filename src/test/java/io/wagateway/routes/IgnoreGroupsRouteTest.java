@@ -21,8 +21,9 @@ class IgnoreGroupsRouteTest extends RouteTestSupport {
 
     @Override
     protected void prepare() throws Exception {
-        AdviceWith.adviceWith(context, "webhook-item", a -> a.mockEndpointsAndSkip(WebhookPipelineRouteTest.STAGES));
-        AdviceWith.adviceWith(context, "ignored-event",
+        AdviceWith.adviceWith(context, "webhook-item", false,
+                a -> a.mockEndpointsAndSkip(WebhookPipelineRouteTest.STAGES));
+        AdviceWith.adviceWith(context, "ignored-event", false,
                 a -> a.weaveByToString("Bean\\[.*eventStore.*").replace().to("mock:event-store"));
     }
 

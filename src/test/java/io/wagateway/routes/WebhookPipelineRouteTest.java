@@ -27,9 +27,9 @@ class WebhookPipelineRouteTest extends RouteTestSupport {
     @Override
     protected void prepare() throws Exception {
         // the stages live in other route files: sending to them is intercepted by mock:direct:<name> and skipped
-        AdviceWith.adviceWith(context, "webhook-item", a -> a.mockEndpointsAndSkip(STAGES));
+        AdviceWith.adviceWith(context, "webhook-item", false, a -> a.mockEndpointsAndSkip(STAGES));
         // the events index (eventStore, routes/events.camel.yaml) is replaced by a mock endpoint
-        AdviceWith.adviceWith(context, "ignored-event",
+        AdviceWith.adviceWith(context, "ignored-event", false,
                 a -> a.weaveByToString("Bean\\[.*eventStore.*").replace().to("mock:event-store"));
     }
 
