@@ -3,27 +3,16 @@ package io.wagateway.reply;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.provider.Json;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.Set;
-import org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder;
-import org.apache.hc.core5.http.ContentType;
-import org.apache.hc.core5.http.HttpEntity;
 
 /**
- * Builds the request bodies of the four providers' "send a text message" APIs and reads their answers. Pure and
- * thread-safe (no I/O, no configuration): the reply routes call it by name as a bean, set the URL and auth headers
- * themselves and hand the HTTP answer back to {@link #messageId(String, int, String)}.
- * <ul>
- *   <li>Meta Cloud API {@code POST /{version}/{phone_number_id}/messages}, JSON (providers.md §1.8);</li>
- *   <li>WAHA {@code POST /api/sendText}, JSON (§2.9);</li>
- *   <li>Periskope {@code POST /v1/message/send}, JSON, answered with a queue ticket (§3.7);</li>
- *   <li>Unipile {@code POST /api/v1/chats/{chat_id}/messages}, {@code multipart/form-data} (§4.6).</li>
- * </ul>
- * JSON is always written with Jackson, so texts with quotes, newlines and emoji are escaped correctly.
+ * Reads the answers of the providers' "send a text message" APIs. Pure and thread-safe (no I/O, no configuration).
+ * Each provider's {@code send-reply-<provider>} route (in the provider's file) builds the request itself - JSON with
+ * jq, Unipile's multipart form with {@code UnipileMessageForm} - sends it and hands the HTTP answer to
+ * {@link #messageId(String, int, String)} (the four providers with a normaliser) or
+ * {@link #messageIdAt(String, int, String, String)} (a provider declared in YAML only).
  */
 public class ProviderSendApi {
 
@@ -34,114 +23,6 @@ public class ProviderSendApi {
     static final int MAX_DETAIL = 300;
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
-
-    /**
-     * WAHA {@code POST /api/sendText} body (providers.md §2.9).
-     *
-     * @param session WAHA session name, e.g. {@code default}
-     * @param chatId  chat id, e.g. {@code 15550100001@c.us} or {@code …@g.us}
-     * @param text    message text
-     * @param replyTo id of the message to quote (e.g. {@code false_…}), or null
-     * @return JSON {@code {"session","chatId","text"}} plus {@code "reply_to"} when {@code replyTo} is not null
-     * @throws NullPointerException when session, chatId or text is null
-     */
-    public String wahaSendText(String session, String chatId, String text, String replyTo) {
-        ObjectNode body = MAPPER.createObjectNode();
-        body.put("session", Objects.requireNonNull(session, "session"));
-        body.put("chatId", Objects.requireNonNull(chatId, "chatId"));
-        body.put("text", Objects.requireNonNull(text, "text"));
-        if (replyTo != null) {
-            body.put("reply_to", replyTo);
-        }
-        return write(body);
-    }
-
-    /**
-     * Meta Cloud API {@code POST /{version}/{phone_number_id}/messages} text body (providers.md §1.8).
-     *
-     * <p>A chat keyed on a business-scoped user id (BSUID, {@link #isBsuid(String)}) is addressed with
-     * {@code "recipient":"<BSUID>"} and no {@code to}: Meta's business-scoped-user-ids page (Messages API section) adds
-     * {@code recipient}, which takes a BSUID or a parent BSUID, while {@code to} stays the phone number (and wins when
-     * both are sent); the Calling API reference documents the same pair ("{@code to} Required (unless
-     * {@code recipient} is provided)"). A user who shows only a username has no phone to send to.
-     *
-     * @param to      the chat id: the recipient's phone number, BSUID, or the group id when {@code group} is true
-     * @param group   true to send to a group ({@code "recipient_type":"group"})
-     * @param text    message text
-     * @param replyTo wamid of the message to reply to, or null
-     * @return JSON {@code {"messaging_product":"whatsapp","recipient_type":"individual"|"group","to"|"recipient",
-     *         "type":"text","text":{"preview_url":false,"body"}}} plus {@code "context":{"message_id":replyTo}} when
-     *         {@code replyTo} is not null
-     * @throws NullPointerException when to or text is null
-     */
-    public String metaSendText(String to, boolean group, String text, String replyTo) {
-        ObjectNode body = MAPPER.createObjectNode();
-        body.put("messaging_product", "whatsapp");
-        body.put("recipient_type", group ? "group" : "individual");
-        body.put(!group && isBsuid(Objects.requireNonNull(to, "to")) ? "recipient" : "to", to);
-        body.put("type", "text");
-        ObjectNode textNode = body.putObject("text");
-        textNode.put("preview_url", false);
-        textNode.put("body", Objects.requireNonNull(text, "text"));
-        if (replyTo != null) {
-            body.putObject("context").put("message_id", replyTo);
-        }
-        return write(body);
-    }
-
-    /**
-     * A Meta business-scoped user id: an ISO 3166 alpha-2 country code, a period, then letters and digits (e.g.
-     * {@code US.13491208655302741918}; a parent BSUID: {@code US.ENT.11815799212886844830}), per Meta's
-     * business-scoped-user-ids page. Phone numbers are digits (with an optional {@code +}); group ids have no period.
-     *
-     * @param id a chat id, or null
-     * @return true when {@code id} has the shape of a BSUID
-     */
-    public static boolean isBsuid(String id) {
-        return id != null && BSUID.matcher(id).matches();
-    }
-
-    private static final java.util.regex.Pattern BSUID =
-            java.util.regex.Pattern.compile("[A-Z]{2}\\.(ENT\\.)?[A-Za-z0-9]{1,128}");
-
-    /**
-     * Periskope {@code POST /v1/message/send} body (providers.md §3.7).
-     *
-     * @param chatId  chat id, e.g. {@code 15550100001@c.us} or {@code …@g.us}
-     * @param text    message text
-     * @param replyTo message id to quote, or null
-     * @return JSON {@code {"chat_id","message"}} plus {@code "reply_to"} when {@code replyTo} is not null
-     * @throws NullPointerException when chatId or text is null
-     */
-    public String periskopeSendText(String chatId, String text, String replyTo) {
-        ObjectNode body = MAPPER.createObjectNode();
-        body.put("chat_id", Objects.requireNonNull(chatId, "chatId"));
-        body.put("message", Objects.requireNonNull(text, "text"));
-        if (replyTo != null) {
-            body.put("reply_to", replyTo);
-        }
-        return write(body);
-    }
-
-    /**
-     * Unipile {@code POST /api/v1/chats/{chat_id}/messages} entity (providers.md §4.6). The entity carries its own
-     * {@code Content-Type: multipart/form-data; boundary=…}; send that header with it.
-     *
-     * @param text    message text (part {@code text}, {@code text/plain; charset=UTF-8})
-     * @param quoteId Unipile id of the message to quote (part {@code quote_id}), or null
-     * @return the multipart/form-data entity
-     * @throws NullPointerException when text is null
-     */
-    public HttpEntity unipileSendText(String text, String quoteId) {
-        ContentType plainUtf8 = ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8);
-        MultipartEntityBuilder builder = MultipartEntityBuilder.create()
-                .setCharset(StandardCharsets.UTF_8)
-                .addTextBody("text", Objects.requireNonNull(text, "text"), plainUtf8);
-        if (quoteId != null) {
-            builder.addTextBody("quote_id", quoteId, plainUtf8);
-        }
-        return builder.build();
-    }
 
     /**
      * The outcome of a send to a provider declared in YAML only (no provider-specific Java): HTTP 429 → rate limited
@@ -265,13 +146,5 @@ public class ProviderSendApi {
         }
         int end = Character.isHighSurrogate(s.charAt(MAX_DETAIL - 1)) ? MAX_DETAIL - 1 : MAX_DETAIL;
         return s.substring(0, end) + "…";
-    }
-
-    private static String write(ObjectNode node) {
-        try {
-            return MAPPER.writeValueAsString(node);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write JSON", e);
-        }
     }
 }

@@ -5,17 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import org.apache.hc.core5.http.HttpEntity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ProviderSendApiTest {
-
-    /** Quotes, backslash, newline and an emoji (surrogate pair). */
-    private static final String TRICKY = "He said \"hi\" \\ then\nleft 👋";
 
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -23,95 +17,6 @@ class ProviderSendApiTest {
 
     private static JsonNode parse(String json) throws Exception {
         return MAPPER.readTree(json);
-    }
-
-    // ---------------------------------------------------------------- request bodies
-
-    @Test
-    void wahaBody() throws Exception {
-        JsonNode body = parse(api.wahaSendText("default", "15550100001@c.us", TRICKY, null));
-        assertThat(body.size()).isEqualTo(3);
-        assertThat(body.get("session").asText()).isEqualTo("default");
-        assertThat(body.get("chatId").asText()).isEqualTo("15550100001@c.us");
-        assertThat(body.get("text").asText()).isEqualTo(TRICKY);
-        assertThat(body.has("reply_to")).isFalse();
-
-        JsonNode reply = parse(api.wahaSendText("default", "120363000000000000@g.us", "ok", "false_1555@c.us_ABC"));
-        assertThat(reply.get("reply_to").asText()).isEqualTo("false_1555@c.us_ABC");
-        assertThat(reply.get("chatId").asText()).isEqualTo("120363000000000000@g.us");
-    }
-
-    @Test
-    void metaBody() throws Exception {
-        JsonNode body = parse(api.metaSendText("+15550100001", false, TRICKY, null));
-        assertThat(body.get("messaging_product").asText()).isEqualTo("whatsapp");
-        assertThat(body.get("recipient_type").asText()).isEqualTo("individual");
-        assertThat(body.get("to").asText()).isEqualTo("+15550100001");
-        assertThat(body.get("type").asText()).isEqualTo("text");
-        assertThat(body.get("text").get("preview_url").isBoolean()).isTrue();
-        assertThat(body.get("text").get("preview_url").asBoolean()).isFalse();
-        assertThat(body.get("text").get("body").asText()).isEqualTo(TRICKY);
-        assertThat(body.has("context")).isFalse();
-
-        JsonNode group = parse(api.metaSendText("120363000000000000", true, "hello", "wamid.HBgLABC"));
-        assertThat(group.get("recipient_type").asText()).isEqualTo("group");
-        assertThat(group.get("to").asText()).isEqualTo("120363000000000000");
-        assertThat(group.get("context").get("message_id").asText()).isEqualTo("wamid.HBgLABC");
-    }
-
-    /**
-     * A chat keyed on a BSUID is sent to with {@code "recipient"} and no {@code "to"}: Meta's business-scoped-user-ids
-     * page, Messages API ({@code recipient} takes a BSUID or a parent BSUID; {@code to} stays the phone number).
-     */
-    @Test
-    void metaBodyToABsuidUsesRecipient() throws Exception {
-        JsonNode body = parse(api.metaSendText("US.13491208655302741918", false, "hi", "wamid.IN"));
-        assertThat(body.get("recipient").asText()).isEqualTo("US.13491208655302741918");
-        assertThat(body.has("to")).isFalse();
-        assertThat(body.get("recipient_type").asText()).isEqualTo("individual");
-        assertThat(body.get("context").get("message_id").asText()).isEqualTo("wamid.IN");
-
-        JsonNode parent = parse(api.metaSendText("US.ENT.11815799212886844830", false, "hi", null));
-        assertThat(parent.get("recipient").asText()).isEqualTo("US.ENT.11815799212886844830");
-        assertThat(parent.has("to")).isFalse();
-
-        assertThat(ProviderSendApi.isBsuid("16505551234")).isFalse();
-        assertThat(ProviderSendApi.isBsuid("+16505551234")).isFalse();
-        assertThat(ProviderSendApi.isBsuid("Y2FwaV9ncm91cDoxOTUwNTU1MDA3OToxMjAzNjMzOTQzMjAdOTY0MTUZD")).isFalse();
-        assertThat(ProviderSendApi.isBsuid(null)).isFalse();
-    }
-
-    @Test
-    void periskopeBody() throws Exception {
-        JsonNode body = parse(api.periskopeSendText("15550100001@c.us", TRICKY, null));
-        assertThat(body.size()).isEqualTo(2);
-        assertThat(body.get("chat_id").asText()).isEqualTo("15550100001@c.us");
-        assertThat(body.get("message").asText()).isEqualTo(TRICKY);
-        assertThat(body.has("reply_to")).isFalse();
-
-        JsonNode reply = parse(api.periskopeSendText("1203@g.us", "x", "true_1203@g.us_XYZ"));
-        assertThat(reply.get("reply_to").asText()).isEqualTo("true_1203@g.us_XYZ");
-    }
-
-    @Test
-    void unipileMultipart() throws Exception {
-        HttpEntity entity = api.unipileSendText(TRICKY, null);
-        assertThat(entity.getContentType()).startsWith("multipart/form-data");
-        String written = written(entity);
-        assertThat(written).contains("name=\"text\"");
-        assertThat(written).contains(TRICKY);
-        assertThat(written).contains("charset=UTF-8");
-        assertThat(written).doesNotContain("quote_id");
-
-        String quoted = written(api.unipileSendText("hello", "msg_123"));
-        assertThat(quoted).contains("name=\"text\"").contains("hello");
-        assertThat(quoted).contains("name=\"quote_id\"").contains("msg_123");
-    }
-
-    private static String written(HttpEntity entity) throws Exception {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        entity.writeTo(out);
-        return out.toString(StandardCharsets.UTF_8);
     }
 
     // ---------------------------------------------------------------- success answers
