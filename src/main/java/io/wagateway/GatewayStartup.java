@@ -3,7 +3,6 @@ package io.wagateway;
 import io.wagateway.enrich.EnrichmentCache;
 import io.wagateway.inbound.WebhookSignatureVerifier;
 import io.wagateway.lifecycle.MessageLifecycle;
-import io.wagateway.provider.unipile.UnipileWebhookRegistrar;
 import io.wagateway.reply.AutoReplyPolicy;
 import io.wagateway.reply.ReplyOutbox;
 import io.wagateway.store.StoreUnavailableException;
@@ -19,14 +18,14 @@ import org.apache.camel.Exchange;
  *
  * <p>Why not the YAML beans' {@code initMethod}: Camel 4.17's YAML loader creates every bean of a route file twice
  * (once while pre-parsing, once while configuring) and runs {@code initMethod} on both, leaving the first instance
- * orphaned. Beans with side effects (an Elasticsearch client, the Unipile registration thread) are therefore started
+ * orphaned. Beans with side effects (an Elasticsearch client) are therefore started
  * here, on the instances the registry really holds; each also starts lazily on first use.
  */
 public class GatewayStartup {
 
     /**
-     * Connects the store and creates its indices (the reply outbox and chat settings too), prepares the names cache, logs each provider's signature state and
-     * starts the Unipile webhook registration (which runs in the background and never fails the start).
+     * Connects the store and creates its indices (the reply outbox and chat settings too), prepares the names cache, and logs each provider's signature
+     * state. (The Unipile webhook registration is a route of its own: routes/unipile-registration.camel.yaml.)
      *
      * @param exchange the startup timer's exchange (gives the Camel context)
      */
@@ -50,6 +49,5 @@ public class GatewayStartup {
                 .findByTypeWithName(WebhookSignatureVerifier.class);
         verifiers.entrySet().stream().sorted(Map.Entry.comparingByKey(Comparator.naturalOrder()))
                 .forEach(e -> e.getValue().logState());
-        context.getRegistry().findByType(UnipileWebhookRegistrar.class).forEach(UnipileWebhookRegistrar::start);
     }
 }

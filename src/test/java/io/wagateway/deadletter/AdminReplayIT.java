@@ -89,6 +89,10 @@ class AdminReplayIT extends GatewayIntegrationTest {
         JsonNode list = JSON.readTree(admin("GET", "/admin/dead-letters?reason=malformed-payload", "test-admin-token").body());
         assertThat(list.path("total").asInt()).isEqualTo(1);
         String id = list.path("items").get(0).path("id").asText();
+        // kept by the dead-letter channel (webhook-errors -> direct:dead-letter) with the exact bytes received
+        JsonNode kept = JSON.readTree(admin("GET", "/admin/dead-letters/" + id, "test-admin-token").body());
+        assertThat(Base64.getDecoder().decode(kept.path("raw_body_base64").asText())).isEqualTo(broken);
+        assertThat(kept.path("route_id").asText()).isEqualTo("waha-inbound");
         JsonNode replay = JSON.readTree(admin("POST", "/admin/dead-letters/" + id + "/replay", "test-admin-token").body());
         assertThat(replay.path("error").asText()).contains("not valid JSON");
         assertThat(all(store().getMessagesIndex())).isEmpty();

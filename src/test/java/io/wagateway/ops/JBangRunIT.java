@@ -160,7 +160,27 @@ class JBangRunIT {
 
     @Test
     void routeFilesRunUnderCamelJBangAndStoreASignedWebhook() throws Exception {
-        try (JBangRun run = start("run", java.util.Map.of("WEBHOOK_MAX_BODY_BYTES", "65536"), freePort(), true)) {
+        // a Unipile API for routes/unipile-registration.camel.yaml: the route runs under JBang as under Spring Boot
+        com.github.tomakehurst.wiremock.WireMockServer unipileApi = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().dynamicPort());
+        unipileApi.start();
+        unipileApi.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get("/api/v1/webhooks").willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.okJson("{\"object\":\"WebhookList\",\"items\":[]}")));
+        unipileApi.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post("/api/v1/webhooks").willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.okJson(
+                        "{\"object\":\"WebhookCreated\",\"webhook_id\":\"wh_jbang\"}").withStatus(201)));
+        java.util.Map<String, String> env = java.util.Map.of("WEBHOOK_MAX_BODY_BYTES", "65536",
+                "UNIPILE_DSN", unipileApi.baseUrl(), "UNIPILE_API_KEY", "jbang-unipile-key",
+                "WEBHOOK_BASE_URL", "https://jbang.example");
+        try (JBangRun run = start("run", env, freePort(), true)) {
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> unipileApi.verify(1,
+                    com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                            com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/api/v1/webhooks"))
+                            .withHeader("X-API-KEY", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                                    "jbang-unipile-key"))
+                            .withRequestBody(com.github.tomakehurst.wiremock.client.WireMock.matchingJsonPath(
+                                    "$.request_url", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                                            "https://jbang.example/webhooks/unipile")))));
             String id = "wamid.JBANG" + System.nanoTime();
             byte[] body = new String(Fixtures.bytes("webhooks/meta/inbound_text.json"), StandardCharsets.UTF_8)
                     .replace("wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=", id)
@@ -237,6 +257,8 @@ class JBangRunIT {
                             StandardCharsets.UTF_8)))).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(inQuery.statusCode()).as(inQuery.body()).isEqualTo(401);
+        } finally {
+            unipileApi.stop();
         }
     }
 

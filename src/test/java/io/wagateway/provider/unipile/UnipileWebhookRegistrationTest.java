@@ -17,18 +17,28 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class UnipileWebhookRegistrarTest {
+/**
+ * Route-level test of routes/unipile-registration.camel.yaml (providers.md §4.1-4.3), loaded on its own in a plain
+ * Camel context against a WireMock Unipile: list, create when none is ours, converge duplicates, retry then give up.
+ */
+class UnipileWebhookRegistrationTest {
 
     private static final String API_KEY = "test-api-key";
     private static final String SECRET = "s3cret-value";
@@ -37,7 +47,7 @@ class UnipileWebhookRegistrarTest {
     private static final String WEBHOOKS = "/api/v1/webhooks";
 
     private WireMockServer unipile;
-    private UnipileWebhookRegistrar registrar;
+    private DefaultCamelContext context;
 
     @BeforeEach
     void setUp() {
@@ -47,27 +57,42 @@ class UnipileWebhookRegistrarTest {
 
     @AfterEach
     void tearDown() {
-        if (registrar != null) {
-            registrar.stop();
+        if (context != null) {
+            context.stop();
         }
         unipile.stop();
     }
 
-    private UnipileWebhookRegistrar registrar(String dsn) {
-        UnipileWebhookRegistrar r = new UnipileWebhookRegistrar();
-        r.setDsn(dsn);
-        r.setApiKey(API_KEY);
-        r.setWebhookBaseUrl(BASE_URL + "/");
-        r.setSecret(SECRET);
-        r.setTimeoutMs(2_000);
-        r.setAttempts(3);
-        r.setRetryDelayMs(50);
-        registrar = r;
-        return r;
+    private Properties settings(String dsn) {
+        Properties p = new Properties();
+        p.setProperty("gateway.unipile.dsn", dsn);
+        p.setProperty("gateway.unipile.api-key", API_KEY);
+        p.setProperty("gateway.webhook-base-url", BASE_URL + "/");
+        p.setProperty("gateway.unipile.webhook-secret", SECRET);
+        p.setProperty("gateway.unipile.registration.retries", "2");          // 3 attempts
+        p.setProperty("gateway.unipile.registration.retry-delay-ms", "50");
+        return p;
     }
 
-    private UnipileWebhookRegistrar registrar() {
-        return registrar("http://localhost:" + unipile.port() + "/");
+    private Properties settings() {
+        return settings("http://localhost:" + unipile.port() + "/");
+    }
+
+    /** Starts the registration route (its timer fires once at start) and waits until that run is done. */
+    private NotifyBuilder start(Properties settings) throws Exception {
+        context = new DefaultCamelContext();
+        context.getPropertiesComponent().setInitialProperties(settings);
+        context.getShutdownStrategy().setTimeout(5);
+        PluginHelper.getRoutesLoader(context).loadRoutes(
+                ResourceHelper.resolveMandatoryResource(context, "file:routes/unipile-registration.camel.yaml"));
+        NotifyBuilder done = new NotifyBuilder(context).fromRoute("unipile-webhook-registration").whenDone(1).create();
+        context.start();
+        return done;
+    }
+
+    private void registerAndWait(Properties settings) throws Exception {
+        NotifyBuilder done = start(settings);
+        assertThat(done.matches(20, TimeUnit.SECONDS)).as("the registration ran").isTrue();
     }
 
     private static String list(String... idAndUrl) {
@@ -84,10 +109,10 @@ class UnipileWebhookRegistrarTest {
     }
 
     @Test
-    void createsOneWebhookInTheBackgroundWhenNoneExists() {
+    void createsOneWebhookInTheBackgroundWhenNoneExists() throws Exception {
         unipile.stubFor(get(urlEqualTo(WEBHOOKS))
                 .inScenario("create").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(okJson(list("other", "https://elsewhere.example/hook")))
+                .willReturn(okJson(list("other", "https://elsewhere.example/hook")).withFixedDelay(3_000))
                 .willSetStateTo("created"));
         unipile.stubFor(get(urlEqualTo(WEBHOOKS))
                 .inScenario("create").whenScenarioStateIs("created")
@@ -95,9 +120,10 @@ class UnipileWebhookRegistrarTest {
         unipile.stubFor(post(urlEqualTo(WEBHOOKS))
                 .willReturn(okJson("{\"object\":\"WebhookCreated\",\"webhook_id\":\"wh-new\"}").withStatus(201)));
 
-        UnipileWebhookRegistrar r = registrar();
-        r.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !r.isRunning());
+        NotifyBuilder done = start(settings());
+        // the first list answers after 3 s: had the start waited for the registration, it would be done by now
+        assertThat(done.matches()).as("the start is not held by the registration").isFalse();
+        assertThat(done.matches(20, TimeUnit.SECONDS)).isTrue();
 
         unipile.verify(1, postRequestedFor(urlEqualTo(WEBHOOKS))
                 .withHeader("X-API-KEY", equalTo(API_KEY))
@@ -119,21 +145,9 @@ class UnipileWebhookRegistrarTest {
                         "$.headers[?(@.key == 'Unipile-Auth' && @.value == '" + SECRET + "')]")));
         unipile.verify(2, getRequestedFor(urlEqualTo(WEBHOOKS)).withHeader("X-API-KEY", equalTo(API_KEY)));
         unipile.verify(0, deleteRequestedFor(anyUrl()));
-    }
-
-    @Test
-    void registerReportsTheCreatedWebhook() throws Exception {
-        unipile.stubFor(get(urlEqualTo(WEBHOOKS))
-                .inScenario("create").whenScenarioStateIs(Scenario.STARTED)
-                .willReturn(okJson(list()))
-                .willSetStateTo("created"));
-        unipile.stubFor(get(urlEqualTo(WEBHOOKS))
-                .inScenario("create").whenScenarioStateIs("created")
-                .willReturn(okJson(list("wh-new", TARGET))));
-        unipile.stubFor(post(urlEqualTo(WEBHOOKS))
-                .willReturn(okJson("{\"object\":\"WebhookCreated\",\"webhook_id\":\"wh-new\"}")));
-
-        assertThat(registrar().register()).isEqualTo(new UnipileWebhookRegistrar.Result("wh-new", true, 0));
+        // the secret travels in the request body only, never as an HTTP header of the call
+        unipile.verify(0, anyRequestedFor(anyUrl()).withHeader("secret", equalTo(SECRET)));
+        unipile.verify(0, anyRequestedFor(anyUrl()).withHeader("Unipile-Auth", equalTo(SECRET)));
     }
 
     @Test
@@ -141,9 +155,9 @@ class UnipileWebhookRegistrarTest {
         // listed with a trailing slash: still ours
         unipile.stubFor(get(urlEqualTo(WEBHOOKS)).willReturn(okJson(list("wh-1", TARGET + "/"))));
 
-        UnipileWebhookRegistrar.Result result = registrar().register();
+        registerAndWait(settings());
 
-        assertThat(result).isEqualTo(new UnipileWebhookRegistrar.Result("wh-1", false, 0));
+        unipile.verify(1, getRequestedFor(urlEqualTo(WEBHOOKS)));
         unipile.verify(0, postRequestedFor(anyUrl()));
         unipile.verify(0, deleteRequestedFor(anyUrl()));
     }
@@ -162,9 +176,8 @@ class UnipileWebhookRegistrarTest {
         unipile.stubFor(delete(urlPathMatching(WEBHOOKS + "/.*"))
                 .willReturn(okJson("{\"object\":\"WebhookDeleted\"}")));
 
-        UnipileWebhookRegistrar.Result result = registrar().register();
+        registerAndWait(settings());
 
-        assertThat(result).isEqualTo(new UnipileWebhookRegistrar.Result("wh-a", true, 1));
         unipile.verify(1, postRequestedFor(urlEqualTo(WEBHOOKS)));
         unipile.verify(1, deleteRequestedFor(urlEqualTo(WEBHOOKS + "/wh-b")).withHeader("X-API-KEY", equalTo(API_KEY)));
         unipile.verify(0, deleteRequestedFor(urlEqualTo(WEBHOOKS + "/wh-a")));
@@ -175,63 +188,50 @@ class UnipileWebhookRegistrarTest {
         unipile.stubFor(get(urlEqualTo(WEBHOOKS)).willReturn(okJson(list("wh-b", TARGET, "wh-a", TARGET))));
         unipile.stubFor(delete(urlEqualTo(WEBHOOKS + "/wh-b")).willReturn(aResponse().withStatus(404)));
 
-        assertThat(registrar().register()).isEqualTo(new UnipileWebhookRegistrar.Result("wh-a", false, 1));
+        registerAndWait(settings());
+
+        unipile.verify(1, deleteRequestedFor(urlEqualTo(WEBHOOKS + "/wh-b")));
+        unipile.verify(1, getRequestedFor(urlEqualTo(WEBHOOKS)));   // a 404 is the same end state: no retry
         unipile.verify(0, postRequestedFor(anyUrl()));
     }
 
     @Test
-    void missingSettingsMeanNoRequestAtAll() {
-        UnipileWebhookRegistrar r = registrar();
-        r.setApiKey("  ");
-        r.start();
-        assertThat(r.isRunning()).isFalse();
-
-        UnipileWebhookRegistrar noBase = registrar();
-        noBase.setWebhookBaseUrl(null);
-        noBase.start();
-
-        UnipileWebhookRegistrar noDsn = registrar("");
-        noDsn.start();
-
-        assertThat(noBase.isRunning()).isFalse();
-        assertThat(noDsn.isRunning()).isFalse();
+    void missingSettingsMeanNoRequestAtAll() throws Exception {
+        for (String missing : List.of("gateway.unipile.api-key", "gateway.webhook-base-url", "gateway.unipile.dsn")) {
+            Properties p = settings();
+            p.setProperty(missing, "");
+            registerAndWait(p);
+            context.stop();
+        }
         unipile.verify(0, anyRequestedFor(anyUrl()));
     }
 
     @Test
-    void serverErrorsAreRetriedThenGivenUpWithoutThrowing() throws Exception {
+    void serverErrorsAreRetriedThenGivenUpWithoutFailing() throws Exception {
         unipile.stubFor(get(urlEqualTo(WEBHOOKS)).willReturn(aResponse().withStatus(500).withBody("boom")));
 
-        UnipileWebhookRegistrar r = registrar();
-        long begin = System.nanoTime();
-        r.start();
-        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(1));
+        NotifyBuilder done = start(settings());
+        NotifyBuilder failed = new NotifyBuilder(context).fromRoute("unipile-webhook-registration").whenFailed(1).create();
+        assertThat(done.matches(20, TimeUnit.SECONDS)).isTrue();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> !r.isRunning());
         unipile.verify(3, getRequestedFor(urlEqualTo(WEBHOOKS)));
         unipile.verify(0, postRequestedFor(anyUrl()));
-
-        assertThatThrownBy(r::register).isInstanceOf(IOException.class).hasMessageContaining("500")
-                .hasMessageContaining("boom");
+        assertThat(failed.matches(100, TimeUnit.MILLISECONDS)).as("handled: a warning, not a failure").isFalse();
     }
 
     @Test
-    void unreachableUnipileDoesNotDelayOrFailStart() throws Exception {
+    void anUnreachableUnipileIsRetriedAndStoppingTheGatewayEndsTheWait() throws Exception {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        UnipileWebhookRegistrar r = registrar("localhost:" + closedPort);
-        r.setRetryDelayMs(60_000);
-
+        Properties p = settings("http://127.0.0.1:" + closedPort);
+        p.setProperty("gateway.unipile.registration.retry-delay-ms", "60000");
+        start(p);
         long begin = System.nanoTime();
-        r.start();
-        assertThat(Duration.ofNanos(System.nanoTime() - begin)).isLessThan(Duration.ofSeconds(1));
-        assertThat(r.apiBase()).isEqualTo("https://localhost:" + closedPort + "/api/v1");
-
-        // first attempt fails, the thread waits for the long retry delay; stop() ends it
-        r.stop();
-        await().atMost(Duration.ofSeconds(5)).until(() -> !r.isRunning());
+        context.stop();
+        assertThat(Duration.ofNanos(System.nanoTime() - begin)).as("stop does not wait for the retry delay")
+                .isLessThan(Duration.ofSeconds(10));
     }
 
     @Test
@@ -240,22 +240,18 @@ class UnipileWebhookRegistrarTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             closedPort = socket.getLocalPort();
         }
-        UnipileWebhookRegistrar r = registrar("http://127.0.0.1:" + closedPort);
-        r.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> !r.isRunning());
-        assertThatThrownBy(r::register).isInstanceOf(IOException.class);
+        registerAndWait(settings("http://127.0.0.1:" + closedPort));
     }
 
     @Test
-    void dsnForms() {
-        UnipileWebhookRegistrar r = new UnipileWebhookRegistrar();
-        r.setDsn("api1.unipile.com:13111");
-        assertThat(r.apiBase()).isEqualTo("https://api1.unipile.com:13111/api/v1");
-        r.setDsn("https://api1.unipile.com:13111/");
-        assertThat(r.apiBase()).isEqualTo("https://api1.unipile.com:13111/api/v1");
-        r.setDsn("https://api1.unipile.com:13111/api/v1/");
-        assertThat(r.apiBase()).isEqualTo("https://api1.unipile.com:13111/api/v1");
-        r.setWebhookBaseUrl("https://gw.example//");
-        assertThat(r.targetUrl()).isEqualTo("https://gw.example/webhooks/unipile");
+    void dsnForms() throws IOException {
+        UnipileWebhooks w = new UnipileWebhooks();
+        assertThat(w.apiBase("api1.unipile.com:13111")).isEqualTo("https://api1.unipile.com:13111/api/v1");
+        assertThat(w.apiBase("https://api1.unipile.com:13111/")).isEqualTo("https://api1.unipile.com:13111/api/v1");
+        assertThat(w.apiBase("https://api1.unipile.com:13111/api/v1/")).isEqualTo("https://api1.unipile.com:13111/api/v1");
+        assertThat(w.target("https://gw.example//")).isEqualTo("https://gw.example/webhooks/unipile");
+        assertThat(w.ours(list("b", TARGET, "a", TARGET + "/", "c", "https://other/webhooks/unipile"), TARGET))
+                .containsExactly("a", "b");
+        assertThatThrownBy(() -> w.ours("{\"object\":\"WebhookList\"}", TARGET)).isInstanceOf(IOException.class);
     }
 }
