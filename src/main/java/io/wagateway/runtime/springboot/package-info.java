@@ -14,9 +14,10 @@
  *       byte budget (Vert.x has {@code bodyLimit} only), or by Tomcat reading bodies non-blocking itself.</li>
  *   <li>{@link io.wagateway.runtime.springboot.AsyncPlatformHttpEngine}: routes with Camel's {@code AsyncProcessor},
  *       so no thread waits for Elasticsearch, and lists its consumers by path for the servlet. It subclasses
- *       camel-spring-boot's {@code SpringBootPlatformHttpEngine}; kept for its measured gain over the stock consumer
- *       with a sized Spring task executor ({@code spring.task.execution.pool.core-size}), see docs/http-entry.md,
- *       "Stock platform-http or the custom entry". Would be replaced by an asynchronous Spring Boot platform-http
+ *       camel-spring-boot's {@code SpringBootPlatformHttpEngine}; kept because the servlet needs a consumer it can hand
+ *       a read request to, and for its measured gain over the stock consumer with a sized Spring task executor
+ *       ({@code spring.task.execution.pool.core-size}): 24-35 % less gateway CPU per webhook, see
+ *       docs/http-entry.md, "Stock platform-http or the custom entry". Would be replaced by an asynchronous Spring Boot platform-http
  *       consumer (as the Vert.x one is) that can be handed an already read request.</li>
  *   <li>{@link io.wagateway.runtime.springboot.RawBodyFilter}: raw-byte capture and the 413 limit for the stock
  *       engine ({@code gateway.webhooks.async=false}, the comparison path). Would be replaced by platform-http
@@ -25,6 +26,7 @@
  *       {@code /webhooks/*} and on every provider's {@code gateway.<provider>.paths}.</li>
  * </ul>
  * Tests: {@code ByteBudgetTest}, {@code RawBodyFilterTest}, {@code InboundHttpConfigurationTest} (this package);
- * {@code HttpEntryIT} (budgets, deadline, 503 while starting, 413), {@code BadInputIT}, {@code FuzzIT} (end to end).
+ * end to end {@code HttpEntryIT} (budgets, deadline, 503 while starting), {@code BadInputIT} (413, 400),
+ * {@code FuzzIT}.
  */
 package io.wagateway.runtime.springboot;
