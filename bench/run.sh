@@ -11,7 +11,7 @@
 #
 #   bench/run.sh --compare-http-entry default [--warmup 60000] [--messages 40000] [--rate 1000] [--rate-seconds 60]
 # runs (b) and (c) once per HTTP entry (issue 17 item 5: the async engine + servlet, and Camel's stock platform-http
-# consumer with an 8/64/200-thread Spring task executor), each on a freshly started gateway with the same warm-up,
+# consumer with an 8/64/200-thread Spring task executor, then the first again), each on a freshly started gateway with the same warm-up,
 # against the same Elasticsearch; "name:KEY=v,KEY=v;name2:..." gives other entries. Table under http_entries.
 #
 #   bench/run.sh --check http-entry [--unsigned-clients 250] [--malformed-clients 40] [--slow-clients 200]
