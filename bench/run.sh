@@ -9,6 +9,12 @@
 # for the provider APIs, and the packaged gateway (-Xmx512m, port 18080), then runs GatewayBenchmark and prints
 # the result (also written to target/bench/result.json). The gateway's log is target/bench/gateway.log.
 #
+#   bench/run.sh --compare-http-entry default [--warmup 60000] [--messages 40000] [--rate 1000] [--rate-seconds 60]
+# runs (b) and (c) once per HTTP entry (issue 17 item 5: the async engine + servlet, Camel's stock platform-http
+# consumer with an 8/64/200-thread Spring task executor, then the first again), each on a freshly started gateway
+# with the same warm-up, against the same Elasticsearch (warmed up by one _bulk pass first);
+# "name:KEY=v,KEY=v;name2:..." gives other entries. Table under http_entries.
+#
 #   bench/run.sh --check http-entry [--unsigned-clients 250] [--malformed-clients 40] [--slow-clients 200]
 #                [--slow-seconds 30] [--storm-clients 32] [--es-port 9299] [--gateway-port 18080] [--WEBHOOK_... value]
 # runs HttpEntryCheck instead (issue 15: unauthenticated memory, slow bodies, restart under a retry storm) with the

@@ -71,6 +71,7 @@ public final class GatewayBenchmark {
     final AtomicLong sequence = new AtomicLong();
     String runId;
     int gatewayPort;
+    String gatewayLog = "gateway.log";
     Process gateway;
     HeapSampler heap;
 
@@ -164,6 +165,13 @@ public final class GatewayBenchmark {
             return;
         }
 
+        if (opt.containsKey("compare-http-entry")) {
+            compareHttpEntry(project, work, esUrl, peers.baseUrl(), store, es, messages, concurrency, rate, rateSeconds);
+            peers.stop();
+            store.stop();
+            return;
+        }
+
         // --- (a) Elasticsearch's limit for the same documents
         List<Webhook> webhooks = generate(messages);
         List<CanonicalMessage> docs = new ArrayList<>();
@@ -252,6 +260,135 @@ public final class GatewayBenchmark {
         store.stop();
         if (stored != expected) {
             System.out.println("MISMATCH: stored " + stored + " != sent " + expected);
+        }
+    }
+
+    /**
+     * The HTTP entries compared in one run ({@code --compare-http-entry default}, issue 17 item 5): today's
+     * asynchronous engine with its servlet, and Camel's stock platform-http consumer ({@code WEBHOOK_ASYNC=false})
+     * with Spring's task executor ({@code spring.task.execution.pool.core-size}, the executor Camel's Spring Boot
+     * platform-http engine runs each request on) sized 8 (Spring's default), 64 and 200 threads (Tomcat's
+     * {@code server.tomcat.threads.max} default), then the first again (Elasticsearch still gets faster per document
+     * during the run, so the order shows in the figures). {@code --compare-http-entry "name:KEY=v,KEY=v;name2:..."}
+     * gives others ({@code name:} alone: the defaults).
+     */
+    static final String HTTP_ENTRIES = "async-servlet:;stock-8:WEBHOOK_ASYNC=false,SPRING_TASK_EXECUTION_POOL_CORE_SIZE=8"
+            + ";stock-64:WEBHOOK_ASYNC=false,SPRING_TASK_EXECUTION_POOL_CORE_SIZE=64"
+            + ";stock-200:WEBHOOK_ASYNC=false,SPRING_TASK_EXECUTION_POOL_CORE_SIZE=200"
+            + ";async-servlet-again:";   // the first entry again, last: what the order (a warming Elasticsearch) does
+
+    /**
+     * Runs (b) and (c) once per HTTP entry ({@link #HTTP_ENTRIES}), each on a freshly started gateway with the same
+     * warm-up ({@code --warmup}), against the same Elasticsearch and WireMock, and reports them side by side under
+     * {@code http_entries}: throughput at maximum rate, p50/p99 at the fixed rate, gateway CPU per webhook (ms) in
+     * both. The gateway's log of each is {@code target/bench/gateway-<name>.log}.
+     */
+    void compareHttpEntry(Path project, Path work, String esUrl, String peers, ElasticsearchStore store,
+            ElasticsearchClient es, int messages, int concurrency, int rate, int rateSeconds) throws Exception {
+        String spec = opt.get("compare-http-entry");
+        if (spec.isBlank() || spec.equals("default") || spec.equals("true")) {
+            spec = HTTP_ENTRIES;
+        }
+        // Elasticsearch warms up first (its JIT, the first merges): else the first entry pays for it. The same
+        // documents as (a), into an index of their own, deleted afterwards.
+        List<CanonicalMessage> docs = new ArrayList<>();
+        for (Webhook w : generate(messages)) {
+            docs.add(w.document());
+        }
+        sequence.addAndGet(-messages);   // not sent to the gateway: not counted in the exactly-once check
+        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+        report.put("es_bulk_limit_docs_per_s", Math.round(bulkLimit(es, store.objectMapper(), docs, 1000, 4)));
+        es.indices().delete(d -> d.index("bench-bulk-000001"));
+        Map<String, Object> entries = new LinkedHashMap<>();
+        List<Map<String, Object>> table = new ArrayList<>();
+        int warmup = intOpt("warmup", 60000);
+        report.put("http_entries_warmup", warmup);
+        report.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
+        for (String entry : spec.split(";")) {
+            String name = entry.substring(0, entry.indexOf(':')).trim();
+            Map<String, String> env = new LinkedHashMap<>();
+            for (String kv : entry.substring(entry.indexOf(':') + 1).split(",")) {
+                if (kv.contains("=")) {
+                    env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+                }
+            }
+            System.out.println("\n===== HTTP entry " + name + " " + env + " =====");
+            Map<String, String> saved = new HashMap<>(opt);
+            opt.putAll(env);
+            gatewayLog = "gateway-" + name + ".log";
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("environment", env);
+            try {
+                startGateway(project, work, esUrl, peers);
+                heap = new HeapSampler(gateway.pid());
+                heap.start();
+                warmUp(warmup, 64);
+                Map<String, double[]> before = scrapeGateway();
+                Phase max = closedLoop(generate(messages), concurrency);
+                result.put("max_rate", max.summary());
+                result.put("max_rate_gateway_side_ms", timerSummary(before, scrapeGateway()));
+                Phase fixed = null;
+                if (rateSeconds > 0) {
+                    before = scrapeGateway();
+                    fixed = openLoop(rate, rateSeconds);
+                    result.put("fixed_rate", fixed.summary());
+                    result.put("fixed_rate_gateway_side_ms", timerSummary(before, scrapeGateway()));
+                }
+                result.put("peak_heap_used_mb", heap.peakUsedMb());
+                Map<String, Object> row = new LinkedHashMap<>();
+                row.put("entry", name);
+                row.put("max_rate_webhooks_per_s", Math.round(max.throughput()));
+                row.put("max_rate_p99_ms", Phase.pct(max.sortedLatencies(), 99));
+                row.put("max_rate_gateway_cpu_ms_per_webhook", max.gatewayCpuMsPerRequest());
+                if (fixed != null) {
+                    long[] sorted = fixed.sortedLatencies();
+                    row.put("fixed_rate_p50_ms", Phase.pct(sorted, 50));
+                    row.put("fixed_rate_p99_ms", Phase.pct(sorted, 99));
+                    row.put("fixed_rate_gateway_cpu_ms_per_webhook", fixed.gatewayCpuMsPerRequest());
+                    row.put("fixed_rate_non_200", fixed.recorded.get() - fixed.statuses.getOrDefault(200,
+                            new AtomicInteger()).get() + fixed.failures.get());
+                }
+                row.put("max_rate_non_200", max.recorded.get() - max.statuses.getOrDefault(200, new AtomicInteger()).get()
+                        + max.failures.get());
+                table.add(row);
+            } catch (Exception e) {
+                e.printStackTrace();
+                result.put("failed", e.toString());
+            } finally {
+                if (heap != null) {
+                    heap.stopSampling();
+                }
+                stopGateway();
+                opt.clear();
+                opt.putAll(saved);
+            }
+            entries.put(name, result);
+        }
+        report.put("http_entries", table);
+        report.put("http_entries_detail", entries);
+        report.put("load_average_at_end", Files.readString(Path.of("/proc/loadavg")).trim());
+        es.indices().refresh(r -> r.index("whatsapp-messages"));
+        long stored = es.count(c -> c.index("whatsapp-messages")).count();
+        report.put("messages_sent_unique", sequence.get());
+        report.put("messages_stored", stored);
+        writeResult(work);
+        System.out.println("\n===== HTTP entries =====");
+        for (Map<String, Object> row : table) {
+            System.out.println(row);
+        }
+        if (stored != sequence.get()) {
+            System.out.println("MISMATCH: stored " + stored + " != sent " + sequence.get());
+        }
+    }
+
+    /** Stops the gateway (SIGTERM, graceful) and waits for it. */
+    void stopGateway() throws InterruptedException {
+        if (gateway != null) {
+            gateway.destroy();
+            if (!gateway.waitFor(60, TimeUnit.SECONDS)) {
+                gateway.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
+            gateway = null;
         }
     }
 
@@ -519,7 +656,7 @@ public final class GatewayBenchmark {
         }
         cmd.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile())
-                .redirectErrorStream(true).redirectOutput(work.resolve("gateway.log").toFile());
+                .redirectErrorStream(true).redirectOutput(work.resolve(gatewayLog).toFile());
         Map<String, String> env = pb.environment();
         env.put("PORT", String.valueOf(gatewayPort));
         env.put("ELASTICSEARCH_URL", esUrl);
@@ -555,11 +692,11 @@ public final class GatewayBenchmark {
                 // starting
             }
             if (!gateway.isAlive()) {
-                throw new IllegalStateException("gateway exited; see " + work.resolve("gateway.log"));
+                throw new IllegalStateException("gateway exited; see " + work.resolve(gatewayLog));
             }
             Thread.sleep(500);
         }
-        throw new IllegalStateException("gateway did not start; see " + work.resolve("gateway.log"));
+        throw new IllegalStateException("gateway did not start; see " + work.resolve(gatewayLog));
     }
 
     // ------------------------------------------------------------------ load
@@ -600,6 +737,17 @@ public final class GatewayBenchmark {
 
         double throughput() {
             return recorded.get() / ((endNanos - startNanos) / 1e9);
+        }
+
+        long[] sortedLatencies() {
+            long[] sorted = Arrays.copyOf(latencyMicros, Math.min(recorded.get(), latencyMicros.length));
+            Arrays.sort(sorted);
+            return sorted;
+        }
+
+        /** Gateway CPU (user + system, ms) per request over the phase, from /proc. */
+        double gatewayCpuMsPerRequest() {
+            return recorded.get() == 0 ? 0 : round2((double) (cpuAtEnd[0] - cpuAtStart[0]) / recorded.get());
         }
 
         Map<String, Object> summary() {

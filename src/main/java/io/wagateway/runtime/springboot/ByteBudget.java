@@ -1,11 +1,11 @@
-package io.wagateway.inbound;
+package io.wagateway.runtime.springboot;
 
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A number of bytes shared by concurrent requests: each request reserves the bytes it holds (as it reads them) and
  * gives them back when it is done. Used by {@link WebhookServlet} for the bodies in flight and for the bodies not
- * yet authenticated.
+ * yet authenticated (byte admission before authentication, issue 15; kept with the servlet, issue 17 item 5).
  */
 public final class ByteBudget {
 

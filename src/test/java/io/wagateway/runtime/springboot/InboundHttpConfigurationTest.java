@@ -1,4 +1,4 @@
-package io.wagateway.inbound;
+package io.wagateway.runtime.springboot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package io.wagateway.inbound;
+package io.wagateway.runtime.springboot;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -36,6 +36,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
  *   <li>a body over {@code maxBodyBytes} is answered 413 without being buffered further.</li>
  * </ul>
  * The bytes are also available as request attribute {@link #RAW_BODY_ATTRIBUTE}.
+ *
+ * <p>Why it is custom (issue 17 item 5): raw-byte capture, with the stock engine only (the comparison path). Its
+ * request wrapper is also what {@link WebhookServlet} hands on. A platform-http option to keep a body as raw bytes
+ * and never parse it as a form would replace it.
  */
 public class RawBodyFilter extends OncePerRequestFilter {
 

@@ -1,6 +1,7 @@
-package io.wagateway.inbound;
+package io.wagateway.runtime.springboot;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.wagateway.inbound.WebhookPaths;
 import io.micrometer.observation.ObservationPredicate;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -25,7 +26,8 @@ import org.springframework.core.env.PropertySource;
 /**
  * Spring Boot wiring of the HTTP layer in front of the webhook routes: on {@code /webhooks/*} and on every other path
  * of a provider's {@code gateway.<provider>.paths} list (the replaced systems' paths, issue 16 item 7), so those get
- * the same raw-byte capture, body limit, byte budgets, read deadline and 503 while starting.
+ * the same raw-byte capture, body limit, byte budgets, read deadline and 503 while starting. Spring Boot runtime
+ * only (package {@code io.wagateway.runtime.springboot}: the custom HTTP entry a future Camel release would replace).
  */
 @Configuration(proxyBeanMethods = false)
 public class InboundHttpConfiguration {
