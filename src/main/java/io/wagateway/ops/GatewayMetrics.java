@@ -9,7 +9,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.IgnoredEvent;
 import io.wagateway.message.LifecycleUpdate;
-import io.wagateway.store.StoreAwareBean;
+import io.wagateway.store.ElasticsearchStore;
 import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
@@ -20,8 +20,8 @@ import java.util.Properties;
 import java.util.Queue;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
@@ -57,10 +57,18 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code gateway.elasticsearch.bulk} timer (no provider tag), tag {@code outcome}: each {@code _bulk} request,
  *       client side, with a percentile histogram.</li>
  * </ul>
- * Declared in {@code routes/webhook-pipeline.camel.yaml} as {@code gatewayMetrics}; routes call it where the flow
+ * Declared in {@code routes/beans.camel.yaml} as {@code gatewayMetrics}; routes call it where the flow
  * decides. Java beans use the static methods.
  */
-public class GatewayMetrics extends StoreAwareBean {
+public class GatewayMetrics {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayMetrics.class);
     /** Logger of the one line per webhook outcome: route it, or silence it, by this name. */
@@ -469,7 +477,7 @@ public class GatewayMetrics extends StoreAwareBean {
     public Map<String, Object> health(Exchange exchange) {
         ElasticsearchHealth.Result es;
         try {
-            es = ElasticsearchHealth.check(store(), healthTimeoutMs);
+            es = ElasticsearchHealth.check(store, healthTimeoutMs);
         } catch (IllegalStateException e) {
             es = new ElasticsearchHealth.Result(false, "unreachable", e.getMessage());
         }

@@ -8,10 +8,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.ChatOwnerChange;
 import io.wagateway.ops.LogMask;
 import io.wagateway.store.DocumentRejectedException;
-import io.wagateway.store.StoreAwareBean;
+import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Instant;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +32,26 @@ import org.slf4j.LoggerFactory;
  * that chat are dropped on this instance (other instances see it within
  * {@code gateway.auto-reply.settings-cache-seconds}).
  */
-public class ChatOwners extends StoreAwareBean {
+public class ChatOwners implements CamelContextAware {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+    private CamelContext camelContext;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatOwners.class);
     private static final int ATTEMPTS = 5;
@@ -53,11 +74,11 @@ public class ChatOwners extends StoreAwareBean {
         String id = change.settingsId();
         try {
             if (!indexReady) {
-                store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
                 indexReady = true;
             }
             for (int attempt = 1; ; attempt++) {
-                GetResponse<ObjectNode> current = store().client().get(g -> g.index(settingsIndex).id(id),
+                GetResponse<ObjectNode> current = store.client().get(g -> g.index(settingsIndex).id(id),
                         ObjectNode.class);
                 ObjectNode doc = current.found() && current.source() != null ? current.source()
                         : JsonNodeFactory.instance.objectNode();
@@ -69,10 +90,10 @@ public class ChatOwners extends StoreAwareBean {
                 write(change, doc);
                 try {
                     if (current.found()) {
-                        store().client().index(i -> i.index(settingsIndex).id(id).document(doc)
+                        store.client().index(i -> i.index(settingsIndex).id(id).document(doc)
                                 .ifSeqNo(current.seqNo()).ifPrimaryTerm(current.primaryTerm()));
                     } else {
-                        store().client().create(c -> c.index(settingsIndex).id(id).document(doc));
+                        store.client().create(c -> c.index(settingsIndex).id(id).document(doc));
                     }
                 } catch (ElasticsearchException e) {
                     if (e.status() == 409 && attempt < ATTEMPTS) {

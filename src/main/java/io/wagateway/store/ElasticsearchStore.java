@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * caller gets its own item's result: {@link WriteOutcome#STORED}, {@link WriteOutcome#DUPLICATE}, or an exception
  * ({@link StoreUnavailableException} → HTTP 503, {@link DocumentRejectedException}).
  *
- * <p>Connection and indices are configured as bean properties (declared in {@code routes/message-store.camel.yaml}),
+ * <p>Connection and indices are configured as bean properties (declared in {@code routes/beans.camel.yaml}),
  * so Spring Boot and Camel JBang create it the same way. Indices are aliases over {@code <alias>-000001} created at
  * start from an index template with an explicit mapping ({@code classpath:elasticsearch/*.json}).
  */
@@ -449,13 +449,13 @@ public class ElasticsearchStore {
      *
      * @param context the Camel context
      * @return the one {@code ElasticsearchStore} in its registry
-     * @throws IllegalStateException when there is none (routes/message-store.camel.yaml not loaded)
+     * @throws IllegalStateException when there is none (routes/beans.camel.yaml not loaded)
      */
     public static ElasticsearchStore in(org.apache.camel.CamelContext context) {
         ElasticsearchStore store = context == null ? null
                 : context.getRegistry().findSingleByType(ElasticsearchStore.class);
         if (store == null) {
-            throw new IllegalStateException("no ElasticsearchStore bean: is routes/message-store.camel.yaml loaded?");
+            throw new IllegalStateException("no ElasticsearchStore bean: is routes/beans.camel.yaml loaded?");
         }
         return store;
     }
