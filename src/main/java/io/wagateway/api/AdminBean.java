@@ -3,7 +3,6 @@ package io.wagateway.api;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.inbound.WebhookOutcomes;
 import io.wagateway.store.ElasticsearchStore;
 import java.nio.charset.StandardCharsets;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.QueryParams;
 import io.wagateway.reply.ReplyOutbox;
