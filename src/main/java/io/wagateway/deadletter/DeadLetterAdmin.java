@@ -50,6 +50,12 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
     private volatile boolean idMapped;
 
     private final ObjectMapper mapper = JsonMapperFactory.create();
+    private ReplyOutbox replyOutbox;
+
+    /** @param replyOutbox the outbox a failed AI reply's dead letter is requeued in on replay */
+    public void setReplyOutbox(ReplyOutbox replyOutbox) {
+        this.replyOutbox = replyOutbox;
+    }
 
     /**
      * Lists dead letters, newest first, as summaries (never their raw bodies or headers: {@link #SUMMARY_FIELDS}), a
@@ -110,9 +116,8 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         try {
             String outcome;
             if ("auto-reply-failed".equals(doc.path("reason").asText()) && doc.hasNonNull("ref")) {
-                ReplyOutbox outbox = getCamelContext().getRegistry().findSingleByType(ReplyOutbox.class);
                 String ref = doc.get("ref").asText();
-                outcome = outbox.requeue(ref) ? "requeued" : "nothing to resend";
+                outcome = replyOutbox.requeue(ref) ? "requeued" : "nothing to resend";
                 if ("requeued".equals(outcome)) {
                     producer().sendBody("seda:auto-reply?waitForTaskToComplete=Never&size=10000", ref);
                 }

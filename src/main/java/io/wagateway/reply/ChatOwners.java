@@ -12,8 +12,6 @@ import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Instant;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,25 +30,20 @@ import org.slf4j.LoggerFactory;
  * that chat are dropped on this instance (other instances see it within
  * {@code gateway.auto-reply.settings-cache-seconds}).
  */
-public class ChatOwners implements CamelContextAware {
+public class ChatOwners {
 
     /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
     private ElasticsearchStore store;
-    private CamelContext camelContext;
+    private AutoReplyPolicy autoReplyPolicy;
 
     /** @param store the Elasticsearch store this bean reads and writes through */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
+    /** @param autoReplyPolicy the policy whose cached chat settings a recorded owner change invalidates */
+    public void setAutoReplyPolicy(AutoReplyPolicy autoReplyPolicy) {
+        this.autoReplyPolicy = autoReplyPolicy;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatOwners.class);
@@ -171,8 +164,8 @@ public class ChatOwners implements CamelContextAware {
     }
 
     private void forgetCachedSettings(String id) {
-        if (getCamelContext() != null) {
-            getCamelContext().getRegistry().findByType(AutoReplyPolicy.class).forEach(p -> p.forget(id));
+        if (autoReplyPolicy != null) {
+            autoReplyPolicy.forget(id);
         }
     }
 
