@@ -3,12 +3,13 @@ package io.wagateway.api;
 import co.elastic.clients.elasticsearch._types.SortOrder;
 import co.elastic.clients.elasticsearch._types.query_dsl.Query;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.inbound.WebhookOutcomes;
-import io.wagateway.store.StoreAwareBean;
+import io.wagateway.store.ElasticsearchStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
@@ -16,7 +17,26 @@ import org.apache.camel.ProducerTemplate;
  * What the {@code /admin} beans share (the dead-letter admin, the events admin): the bearer-token check, the filters
  * of their lists and the re-feed of a kept webhook body through its provider's payload route.
  */
-public abstract class AdminBean extends StoreAwareBean {
+public abstract class AdminBean implements CamelContextAware {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    protected ElasticsearchStore store;
+    private CamelContext camelContext;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
 
     /** Longest id an admin path accepts, in bytes (Elasticsearch's {@code _id} limit). */
     protected static final int MAX_ID_BYTES = 512;
@@ -69,8 +89,8 @@ public abstract class AdminBean extends StoreAwareBean {
             java.util.function.Function<co.elastic.clients.elasticsearch.core.search.Hit<ObjectNode>, ObjectNode> summary) {
         co.elastic.clients.elasticsearch.core.SearchResponse<ObjectNode> r;
         try {
-            store().client().indices().refresh(rf -> rf.index(index));
-            r = store().client().search(s -> {
+            store.client().indices().refresh(rf -> rf.index(index));
+            r = store.client().search(s -> {
                 s.index(index).size(size + 1).trackTotalHits(t -> t.enabled(true))
                         .source(src -> src.filter(f -> f.includes(fields)))
                         .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.QueryParams;
 import io.wagateway.reply.ReplyOutbox;
@@ -49,6 +50,12 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
     private volatile boolean idMapped;
 
     private final ObjectMapper mapper = JsonMapperFactory.create();
+    private ReplyOutbox replyOutbox;
+
+    /** @param replyOutbox the outbox a failed AI reply's dead letter is requeued in on replay */
+    public void setReplyOutbox(ReplyOutbox replyOutbox) {
+        this.replyOutbox = replyOutbox;
+    }
 
     /**
      * Lists dead letters, newest first, as summaries (never their raw bodies or headers: {@link #SUMMARY_FIELDS}), a
@@ -69,7 +76,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         List<FieldValue> after = io.wagateway.api.SearchCursor.parse(params.text("after", 1000));
         Query query = filter(params);
         ensureIdMapping();
-        return summaryPage(store().getDeadLettersIndex(), SUMMARY_FIELDS, "id", query, size, after, "dead letters",
+        return summaryPage(store.getDeadLettersIndex(), SUMMARY_FIELDS, "id", query, size, after, "dead letters",
                 hit -> {
                     ObjectNode item = hit.source() == null ? mapper.createObjectNode() : hit.source();
                     item.put("id", hit.id());
@@ -109,9 +116,8 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         try {
             String outcome;
             if ("auto-reply-failed".equals(doc.path("reason").asText()) && doc.hasNonNull("ref")) {
-                ReplyOutbox outbox = getCamelContext().getRegistry().findSingleByType(ReplyOutbox.class);
                 String ref = doc.get("ref").asText();
-                outcome = outbox.requeue(ref) ? "requeued" : "nothing to resend";
+                outcome = replyOutbox.requeue(ref) ? "requeued" : "nothing to resend";
                 if ("requeued".equals(outcome)) {
                     producer().sendBody("seda:auto-reply?waitForTaskToComplete=Never&size=10000", ref);
                 }
@@ -145,8 +151,8 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         Query query = filter(QueryParams.of(exchange));
         SearchResponse<Void> r;
         try {
-            store().client().indices().refresh(rf -> rf.index(store().getDeadLettersIndex()));
-            r = store().client().search(s -> s.index(store().getDeadLettersIndex()).size(MAX_REPLAY)
+            store.client().indices().refresh(rf -> rf.index(store.getDeadLettersIndex()));
+            r = store.client().search(s -> s.index(store.getDeadLettersIndex()).size(MAX_REPLAY)
                     .source(src -> src.fetch(false))
                     .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Desc)))
                     .query(query), Void.class);
@@ -175,7 +181,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         checkId(id, "dead letter");
         read(id);
         try {
-            store().client().delete(d -> d.index(store().getDeadLettersIndex()).id(id).refresh(
+            store.client().delete(d -> d.index(store.getDeadLettersIndex()).id(id).refresh(
                     co.elastic.clients.elasticsearch._types.Refresh.True));
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot delete dead letter " + id, e);
@@ -206,7 +212,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
             return;
         }
         try {
-            store().client().indices().putMapping(m -> m.index(store().getDeadLettersIndex())
+            store.client().indices().putMapping(m -> m.index(store.getDeadLettersIndex())
                     .properties("id", pr -> pr.keyword(k -> k)));
             idMapped = true;
         } catch (IOException | RuntimeException e) {
@@ -216,7 +222,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
 
     private ObjectNode read(String id) {
         try {
-            GetResponse<ObjectNode> r = store().client().get(g -> g.index(store().getDeadLettersIndex()).id(id),
+            GetResponse<ObjectNode> r = store.client().get(g -> g.index(store.getDeadLettersIndex()).id(id),
                     ObjectNode.class);
             if (!r.found()) {
                 throw new AdminAccessException(404, "no dead letter " + id);
@@ -233,7 +239,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         updated.put("replay_outcome", outcome);
         updated.put("replays", doc.path("replays").asInt() + 1);
         try {
-            store().client().index(i -> i.index(store().getDeadLettersIndex()).id(id).document(updated)
+            store.client().index(i -> i.index(store.getDeadLettersIndex()).id(id).document(updated)
                     .requireAlias(true));
         } catch (IOException e) {
             LOG.warn("replay of {} done but not recorded: {}", id, e.toString());

@@ -5,7 +5,6 @@ import co.elastic.clients.util.NoCopyByteArrayOutputStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.JsonMapperFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -38,7 +37,15 @@ import org.slf4j.LoggerFactory;
  * bytes (issue 15 item 8): the document refers to the received {@code byte[]}, and is serialised once, its base64
  * written by the generator into a buffer sized for it; that buffer goes to Elasticsearch, or to the journal.
  */
-public class DeadLetterStore extends StoreAwareBean {
+public class DeadLetterStore {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterStore.class);
     private static final Set<String> SECRET_HINTS = Set.of("signature", "hmac", "auth", "secret", "token", "api-key",
@@ -69,7 +76,7 @@ public class DeadLetterStore extends StoreAwareBean {
         }
         try {
             // the serialised document itself goes into the bulk request: the client does not serialise it again
-            store().createDocument(store().getDeadLettersIndex(), (String) doc.get("id"), json)
+            store.createDocument(store.getDeadLettersIndex(), (String) doc.get("id"), json)
                     .get(writeTimeoutMs, TimeUnit.MILLISECONDS);
             io.wagateway.ops.RateLimitedLog.warn(LOG, "dead-letter:" + reason,
                     "Dead letter kept in Elasticsearch: provider={} route={} reason={} error={}", doc.get("provider"),
@@ -209,7 +216,7 @@ public class DeadLetterStore extends StoreAwareBean {
                         continue;
                     }
                     Map<String, Object> doc = mapper.readValue(line, Map.class);
-                    store().storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
+                    store.storeDeadLetter(doc).get(writeTimeoutMs, TimeUnit.MILLISECONDS);
                     moved++;
                 }
                 Files.delete(file);

@@ -9,7 +9,6 @@ import io.wagateway.message.CanonicalMessage;
 import io.wagateway.ops.GatewayMetrics;
 import io.wagateway.ops.LogMask;
 import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -20,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +40,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cache key: {@code {provider}:{account_id}:{chat|contact}:{id}}; it is also the names document's {@code _id}.
  */
-public class EnrichmentCache extends StoreAwareBean {
+public class EnrichmentCache implements CamelContextAware {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+    private CamelContext camelContext;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(EnrichmentCache.class);
 
@@ -72,7 +91,7 @@ public class EnrichmentCache extends StoreAwareBean {
                 .buildAsync();
         producer = getCamelContext().createProducerTemplate();
         LOG.info("Names enrichment {}: memory {} entries / {} s, then Elasticsearch index {}, then provider APIs"
-                + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, store().getNamesIndex(),
+                + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, store.getNamesIndex(),
                 lookupTimeoutMs);
     }
 
@@ -155,7 +174,7 @@ public class EnrichmentCache extends StoreAwareBean {
      * @return the name (maybe empty: known to have none), or null when the index does not know the key
      */
     private CompletableFuture<Optional<String>> fromIndex(String key, CanonicalMessage m) {
-        return store().lookup(store().getNamesIndex(), key).handle((doc, failure) -> {
+        return store.lookup(store.getNamesIndex(), key).handle((doc, failure) -> {
             if (failure != null) {
                 LOG.debug("names index read failed for {}: {}", key, failure.toString());
                 return null;
@@ -242,14 +261,14 @@ public class EnrichmentCache extends StoreAwareBean {
             try {
                 // requireAlias: before start-up created the alias (or after it was deleted) the write fails instead
                 // of auto-creating a concrete index named like the alias, which would block the alias for good
-                store().client().update(u -> u.index(store().getNamesIndex()).id(key).doc(doc).docAsUpsert(true)
+                store.client().update(u -> u.index(store.getNamesIndex()).id(key).doc(doc).docAsUpsert(true)
                         .requireAlias(true).retryOnConflict(3), com.fasterxml.jackson.databind.node.ObjectNode.class);
                 return;
             } catch (Exception e) {
                 if (attempt == 1 && e instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException ee
                         && ee.status() == 404) {
-                    store().resetIndices(); // the alias is gone: the store re-creates its aliases, then once more
-                    if (store().notReady() == null) {
+                    store.resetIndices(); // the alias is gone: the store re-creates its aliases, then once more
+                    if (store.notReady() == null) {
                         continue;
                     }
                 }

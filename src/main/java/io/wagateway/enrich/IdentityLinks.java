@@ -16,7 +16,7 @@ import io.wagateway.message.ContactUpdate;
 import io.wagateway.message.MessageDetails;
 import io.wagateway.ops.LogMask;
 import io.wagateway.ops.RateLimitedLog;
-import io.wagateway.store.StoreAwareBean;
+import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.time.Instant;
@@ -26,6 +26,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +48,26 @@ import org.slf4j.LoggerFactory;
  * Elasticsearch here has no scripts: a link is read-modify-write with {@code if_seq_no}/{@code if_primary_term} (or
  * create-if-absent), retried on a conflict, so concurrent writers never lose an id.
  */
-public class IdentityLinks extends StoreAwareBean {
+public class IdentityLinks implements CamelContextAware {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+    private CamelContext camelContext;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(IdentityLinks.class);
     private static final int WRITE_ATTEMPTS = 5;
@@ -145,10 +166,10 @@ public class IdentityLinks extends StoreAwareBean {
 
     private void addLinks(String provider, String accountId, String id, Set<String> others) {
         String docId = EnrichmentCache.key(provider, accountId, "chat", id);
-        String index = store().getNamesIndex();
+        String index = store.getNamesIndex();
         for (int attempt = 1; ; attempt++) {
             try {
-                GetResponse<ObjectNode> current = store().client().get(g -> g.index(index).id(docId), ObjectNode.class);
+                GetResponse<ObjectNode> current = store.client().get(g -> g.index(index).id(docId), ObjectNode.class);
                 Set<String> linked = new TreeSet<>(others);
                 if (current.found() && current.source() != null) {
                     current.source().path("linked_ids").forEach(n -> linked.add(n.asText()));
@@ -163,11 +184,11 @@ public class IdentityLinks extends StoreAwareBean {
                         .map(doc::textNode).collect(java.util.stream.Collectors.toList()));
                 doc.put("updated_at", Instant.now().toString());
                 if (current.found()) {
-                    store().client().update(u -> u.index(index).id(docId).doc(doc).requireAlias(true)
+                    store.client().update(u -> u.index(index).id(docId).doc(doc).requireAlias(true)
                             .ifSeqNo(current.seqNo()).ifPrimaryTerm(current.primaryTerm()), ObjectNode.class);
                 } else {
                     doc.put("provider", provider).put("account_id", accountId).put("kind", "chat").put("id", id);
-                    store().client().create(c -> c.index(index).id(docId).document(doc).requireAlias(true));
+                    store.client().create(c -> c.index(index).id(docId).document(doc).requireAlias(true));
                 }
                 return;
             } catch (ElasticsearchException e) {
@@ -217,10 +238,10 @@ public class IdentityLinks extends StoreAwareBean {
     /** The names index's chat documents of the ids: real-time by _id when provider and account are known. */
     private List<JsonNode> chatDocs(String provider, String accountId, List<String> ids) throws IOException {
         List<JsonNode> docs = new ArrayList<>();
-        String index = store().getNamesIndex();
+        String index = store.getNamesIndex();
         if (provider != null && accountId != null) {
             List<String> docIds = ids.stream().map(id -> EnrichmentCache.key(provider, accountId, "chat", id)).toList();
-            for (var item : store().client().mget(m -> m.index(index).ids(docIds), ObjectNode.class).docs()) {
+            for (var item : store.client().mget(m -> m.index(index).ids(docIds), ObjectNode.class).docs()) {
                 if (item.isResult() && item.result().found() && item.result().source() != null) {
                     docs.add(item.result().source());
                 }
@@ -237,7 +258,7 @@ public class IdentityLinks extends StoreAwareBean {
         if (accountId != null) {
             filters.add(Query.of(q -> q.term(t -> t.field("account_id").value(accountId))));
         }
-        SearchResponse<ObjectNode> r = store().client().search(s -> s.index(index).size(maxLinkedIds)
+        SearchResponse<ObjectNode> r = store.client().search(s -> s.index(index).size(maxLinkedIds)
                 .ignoreUnavailable(true).allowNoIndices(true)
                 .source(src -> src.filter(f -> f.includes("linked_ids")))
                 .query(q -> q.bool(b -> b.filter(filters))), ObjectNode.class);

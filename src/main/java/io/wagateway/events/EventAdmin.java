@@ -11,11 +11,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.AdminBean;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.QueryParams;
 import io.wagateway.api.SearchCursor;
-import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.inbound.WebhookOutcomes;
 import io.wagateway.store.JsonMapperFactory;
 import io.wagateway.store.StoreUnavailableException;
@@ -76,7 +76,7 @@ public class EventAdmin extends AdminBean {
         int size = params.integer("size", DEFAULT_PAGE, 1, MAX_PAGE);
         List<FieldValue> after = SearchCursor.parse(params.text("after", 1000));
         Query query = filter(params);
-        return summaryPage(store().getEventsIndex(), SUMMARY_FIELDS, "content_hash", query, size, after, "events",
+        return summaryPage(store.getEventsIndex(), SUMMARY_FIELDS, "content_hash", query, size, after, "events",
                 hit -> {
                     ObjectNode item = mapper.createObjectNode().put("id", hit.id());
                     if (hit.source() != null) {
@@ -142,11 +142,11 @@ public class EventAdmin extends AdminBean {
      */
     public String replayAll(Exchange exchange) {
         Query query = filter(QueryParams.of(exchange));
-        String index = store().getEventsIndex();
+        String index = store.getEventsIndex();
         SearchResponse<Void> r;
         try {
-            store().client().indices().refresh(rf -> rf.index(index));
-            r = store().client().search(s -> s.index(index).size(MAX_REPLAY).source(src -> src.fetch(false))
+            store.client().indices().refresh(rf -> rf.index(index));
+            r = store.client().search(s -> s.index(index).size(MAX_REPLAY).source(src -> src.fetch(false))
                     .sort(so -> so.field(f -> f.field("received_at").order(SortOrder.Asc)))
                     .query(query), Void.class);
         } catch (IOException e) {
@@ -253,7 +253,7 @@ public class EventAdmin extends AdminBean {
 
     private ObjectNode read(String id) {
         try {
-            GetResponse<ObjectNode> r = store().client().get(g -> g.index(store().getEventsIndex()).id(id),
+            GetResponse<ObjectNode> r = store.client().get(g -> g.index(store.getEventsIndex()).id(id),
                     ObjectNode.class);
             if (!r.found()) {
                 throw new AdminAccessException(404, "no event " + id);
@@ -272,7 +272,7 @@ public class EventAdmin extends AdminBean {
                 .put("replay_answer", answer)
                 .put("replays", doc.path("replays").asInt() + 1);
         try {
-            store().client().update(u -> u.index(store().getEventsIndex()).id(id).doc(changes)
+            store.client().update(u -> u.index(store.getEventsIndex()).id(id).doc(changes)
                     .refresh(co.elastic.clients.elasticsearch._types.Refresh.True), ObjectNode.class);
         } catch (IOException | RuntimeException e) {
             LOG.warn("replay of event {} done but not recorded: {}", id, e.toString());

@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.ContentHash;
 import io.wagateway.message.IgnoredEvent;
 import io.wagateway.ops.GatewayMetrics;
+import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.JsonMapperFactory;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import io.wagateway.store.WriteOutcome;
 import java.io.IOException;
@@ -41,7 +41,15 @@ import org.slf4j.LoggerFactory;
  * {@link #purgeExpired()} searches the ids of events received before the cut-off and deletes them with {@code _bulk},
  * a page at a time; a timer route runs it ({@code routes/events.camel.yaml}).
  */
-public class EventStore extends StoreAwareBean {
+public class EventStore {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(EventStore.class);
     /** {@code raw_scope} of an event whose {@code raw} is the provider's item (a Meta change, a WAHA envelope...). */
@@ -105,7 +113,7 @@ public class EventStore extends StoreAwareBean {
         doc.put("content_hash", id.substring(id.lastIndexOf(':') + 1));
         doc.set("raw", raw);
         String provider = event.provider();
-        return store().createDocument(store().getEventsIndex(), id, doc).whenComplete((outcome, failure) -> {
+        return store.createDocument(store.getEventsIndex(), id, doc).whenComplete((outcome, failure) -> {
             if (outcome != null) {
                 GatewayMetrics.eventsKept(provider, outcome.name().toLowerCase(Locale.ROOT), 1);
             }
@@ -135,13 +143,13 @@ public class EventStore extends StoreAwareBean {
         if (retentionDays <= 0) {
             return 0;
         }
-        String index = store().getEventsIndex();
+        String index = store.getEventsIndex();
         Instant cutoff = clock.instant().minus(Duration.ofDays(retentionDays));
         long deleted = 0;
         try {
             while (deleted < purgeMaxPerRun) {
-                store().client().indices().refresh(r -> r.index(index));
-                SearchResponse<Void> page = store().client().search(s -> s.index(index).size(PURGE_PAGE)
+                store.client().indices().refresh(r -> r.index(index));
+                SearchResponse<Void> page = store.client().search(s -> s.index(index).size(PURGE_PAGE)
                         .source(src -> src.fetch(false)).trackTotalHits(t -> t.enabled(false))
                         .query(q -> q.range(r -> r.date(d -> d.field("received_at").lt(cutoff.toString())))),
                         Void.class);
@@ -153,7 +161,7 @@ public class EventStore extends StoreAwareBean {
                 for (Hit<Void> hit : hits) {
                     deletes.add(BulkOperation.of(o -> o.delete(d -> d.index(hit.index()).id(hit.id()))));
                 }
-                BulkResponse r = store().client().bulk(b -> b.operations(deletes));
+                BulkResponse r = store.client().bulk(b -> b.operations(deletes));
                 long done = r.items().stream().filter(i -> i.error() == null).count();
                 deleted += done;
                 GatewayMetrics.eventsKept(null, "purged", done);

@@ -10,7 +10,6 @@ import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.time.Instant;
@@ -42,7 +41,15 @@ import org.slf4j.LoggerFactory;
  * lists each actor's current emoji; a {@code content} update (the media Meta sends later for a history
  * {@code media_placeholder}) sets {@code type}, {@code media} and, when the message had none, {@code text}.
  */
-public class MessageLifecycle extends StoreAwareBean {
+public class MessageLifecycle {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageLifecycle.class);
     private static final List<String> ORDER = List.of("pending", "sent", "delivered", "read", "played");
@@ -91,7 +98,7 @@ public class MessageLifecycle extends StoreAwareBean {
     public java.util.concurrent.CompletableFuture<String> messageStored(CanonicalMessage message) {
         ensureIndex();
         String target = message.documentId();
-        return store().lookup(lifecycleIndex, target).handle((lifecycle, failure) -> {
+        return store.lookup(lifecycleIndex, target).handle((lifecycle, failure) -> {
             if (failure == null && lifecycle.isEmpty()) {
                 return java.util.concurrent.CompletableFuture.completedFuture("none");
             }
@@ -100,12 +107,12 @@ public class MessageLifecycle extends StoreAwareBean {
             return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 String outcome = project(target);
                 return outcome == null || "unchanged".equals(outcome) ? "none" : outcome;
-            }, store().completionExecutor());
+            }, store.completionExecutor());
         }).thenCompose(f -> f);
     }
 
     private boolean mergeIntoLifecycle(String target, LifecycleUpdate u) {
-        ObjectMapper mapper = store().objectMapper();
+        ObjectMapper mapper = store.objectMapper();
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             GetResponse<ObjectNode> current = get(lifecycleIndex, target);
             ObjectNode doc = current.found() && current.source() != null ? current.source().deepCopy()
@@ -198,7 +205,7 @@ public class MessageLifecycle extends StoreAwareBean {
             if (!lifecycle.found() || lifecycle.source() == null) {
                 return "unchanged";
             }
-            GetResponse<ObjectNode> message = get(store().getMessagesIndex(), target);
+            GetResponse<ObjectNode> message = get(store.getMessagesIndex(), target);
             if (!message.found() || message.source() == null) {
                 return null;
             }
@@ -206,7 +213,7 @@ public class MessageLifecycle extends StoreAwareBean {
             if (projected.equals(message.source())) {
                 return "unchanged";
             }
-            if (write(store().getMessagesIndex(), target, projected, message)) {
+            if (write(store.getMessagesIndex(), target, projected, message)) {
                 return "applied";
             }
         }
@@ -337,11 +344,11 @@ public class MessageLifecycle extends StoreAwareBean {
 
     private GetResponse<ObjectNode> getOnce(String index, String id) {
         try {
-            return store().client().get(g -> g.index(index).id(id), ObjectNode.class);
+            return store.client().get(g -> g.index(index).id(id), ObjectNode.class);
         } catch (ElasticsearchException e) {
             if ("index_not_found_exception".equals(e.error().type())) {
                 indexReady = false;
-                store().resetIndices();
+                store.resetIndices();
             }
             throw new StoreUnavailableException("cannot read " + index + "/" + id + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -366,10 +373,10 @@ public class MessageLifecycle extends StoreAwareBean {
     private boolean writeOnce(String index, String id, ObjectNode doc, GetResponse<ObjectNode> base) {
         try {
             if (base.found()) {
-                store().client().index(i -> i.index(index).id(id).document(doc).requireAlias(true)
+                store.client().index(i -> i.index(index).id(id).document(doc).requireAlias(true)
                         .ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
             } else {
-                store().client().create(c -> c.index(index).id(id).document(doc).requireAlias(true));
+                store.client().create(c -> c.index(index).id(id).document(doc).requireAlias(true));
             }
             return true;
         } catch (ElasticsearchException e) {
@@ -379,7 +386,7 @@ public class MessageLifecycle extends StoreAwareBean {
             }
             if (e.status() == 404) { // the alias is missing (require_alias): re-created before the next write
                 indexReady = false;
-                store().resetIndices();
+                store.resetIndices();
             }
             throw new StoreUnavailableException("cannot write " + index + "/" + id + ": " + e.getMessage(), e);
         } catch (IOException e) {
@@ -396,7 +403,7 @@ public class MessageLifecycle extends StoreAwareBean {
 
     private synchronized void ensureIndexSlow() {
         if (!indexReady) {
-            store().ensureIndex(lifecycleIndex, "elasticsearch/lifecycle-mapping.json");
+            store.ensureIndex(lifecycleIndex, "elasticsearch/lifecycle-mapping.json");
             indexReady = true;
         }
     }

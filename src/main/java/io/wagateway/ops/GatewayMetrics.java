@@ -1,7 +1,6 @@
 package io.wagateway.ops;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
@@ -9,26 +8,19 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.IgnoredEvent;
 import io.wagateway.message.LifecycleUpdate;
-import io.wagateway.store.StoreAwareBean;
-import java.io.InputStream;
-import java.lang.management.ManagementFactory;
-import java.time.Instant;
-import java.util.Collection;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.Exchange;
 import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's counters and timers, and what {@code GET /stats} and {@code GET /health} answer. One meter registry
+ * The gateway's counters and timers ({@code GET /stats} and {@code GET /health} read them: GatewayHealth); each
+ * webhook's outcome line is logged by {@link WebhookOutcomeLog} when it is answered. One meter registry
  * is the single source: Micrometer's global registry, to which Spring Boot adds its Prometheus registry (so every
  * meter here is on {@code /actuator/prometheus}); under Camel JBang, where nothing else registers, a simple
  * in-memory registry is added on first use.
@@ -57,22 +49,17 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code gateway.elasticsearch.bulk} timer (no provider tag), tag {@code outcome}: each {@code _bulk} request,
  *       client side, with a percentile histogram.</li>
  * </ul>
- * Declared in {@code routes/webhook-pipeline.camel.yaml} as {@code gatewayMetrics}; routes call it where the flow
+ * Declared in {@code routes/beans.camel.yaml} as {@code gatewayMetrics}; routes call it where the flow
  * decides. Java beans use the static methods.
  */
-public class GatewayMetrics extends StoreAwareBean {
+public class GatewayMetrics {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayMetrics.class);
-    /** Logger of the one line per webhook outcome: route it, or silence it, by this name. */
-    private static final Logger OUTCOMES = LoggerFactory.getLogger("io.wagateway.webhook-outcome");
 
     private static final String STARTED = "gateway.webhookStartedNanos";
     private static final String ITEMS = "gateway.webhookItems";
     private static final String COUNTS = "gateway.outcomeCounts";
     private static final Map<Long, Long> BULK_STARTS = new ConcurrentHashMap<>();
-    private static final Instant SINCE = Instant.now();
-
-    private long healthTimeoutMs = 2000;
 
     /** @return the registry every gateway meter is registered in (Micrometer's global composite) */
     public static MeterRegistry registry() {
@@ -226,6 +213,7 @@ public class GatewayMetrics extends StoreAwareBean {
                         .register(registry()))).increment(n);
     }
 
+    @SuppressWarnings("unchecked")
     private void webhookAnswered(Exchange exchange) {
         Long started = exchange.getProperty(STARTED, Long.class);
         long nanos = started == null ? 0 : System.nanoTime() - started;
@@ -244,53 +232,8 @@ public class GatewayMetrics extends StoreAwareBean {
                 k -> Timer.builder("gateway.webhooks").description("webhook acknowledgement latency")
                         .tag("provider", provider).tag("outcome", outcome)
                         .publishPercentileHistogram().register(registry()))).record(nanos, TimeUnit.NANOSECONDS);
-        outcomeLine(exchange, provider, outcome, code, nanos);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void outcomeLine(Exchange exchange, String provider, String outcome, int code, long nanos) {
-        if (!OUTCOMES.isInfoEnabled()) {
-            return;
-        }
-        long suppressed = 0;
-        if ("unavailable".equals(outcome)) { // an outage answers every webhook 503: one line per interval, counted
-            suppressed = RateLimitedLog.admit("webhook-unavailable:" + provider);
-            if (suppressed < 0) {
-                return;
-            }
-        }
-        Map<String, Object> line = new LinkedHashMap<>();
-        line.put("log", "webhook");
-        line.put("provider", provider);
-        java.util.Set<String> events = new java.util.TreeSet<>();
-        java.util.List<String> ids = new java.util.ArrayList<>();
-        Queue<String[]> items = exchange.getProperty(ITEMS, Queue.class);
-        if (items != null) {
-            for (String[] item : items) {
-                events.add(item[0]);
-                if (item[1] != null && ids.size() < 20) {
-                    ids.add(LogMask.id(item[1]));
-                }
-            }
-        }
-        line.put("event", String.join(",", events));
-        line.put("message_ids", ids);
-        line.put("outcome", outcome);
-        line.put("status", code);
-        Map<String, Integer> counts = exchange.getProperty(COUNTS, Map.class);
-        if (counts != null) {
-            line.put("items", new TreeMap<>(counts));
-        }
-        line.put("latency_ms", Math.round(nanos / 1e5) / 10.0);
-        if (suppressed > 0) {
-            line.put("similar_suppressed", suppressed);
-        }
-        String json = Json.write(line);
-        OUTCOMES.atInfo().setMessage(json)
-                .addKeyValue("provider", provider).addKeyValue("event", line.get("event"))
-                .addKeyValue("message_ids", String.join(",", ids)).addKeyValue("outcome", outcome)
-                .addKeyValue("http_status", code).addKeyValue("latency_ms", line.get("latency_ms"))
-                .log();
+        WebhookOutcomeLog.log(provider, outcome, code, nanos, exchange.getProperty(ITEMS, Queue.class),
+                exchange.getProperty(COUNTS, Map.class));
     }
 
     // --- counters used by Java beans and routes ---
@@ -381,133 +324,6 @@ public class GatewayMetrics extends StoreAwareBean {
                 .record(tookMs, TimeUnit.MILLISECONDS);
     }
 
-    // --- /stats and /health ---
-
-    /**
-     * The counters since start, in total and per provider: what {@code GET /stats} answers.
-     *
-     * @return {@code {"since":..., "total":{received, stored, duplicates, ignored, ignored_by_reason, failed,
-     *         signature_rejections, dead_letters, ai_replies_sent, ai_replies_failed, provider_api_calls,
-     *         cache_hits, cache_misses, ...}, "providers":{"meta":{...}, ...}}}
-     */
-    public Map<String, Object> stats() {
-        Map<String, Map<String, Object>> perProvider = new TreeMap<>();
-        Map<String, Object> total = emptyStats();
-        MeterRegistry r = registry();
-        add(r, "gateway.items.received", "kind", "message", "received", total, perProvider);
-        add(r, "gateway.messages.stored", null, null, "stored", total, perProvider);
-        add(r, "gateway.messages.duplicates", null, null, "duplicates", total, perProvider);
-        add(r, "gateway.events.ignored", null, null, "ignored", total, perProvider);
-        for (Timer t : r.find("gateway.webhooks").timers()) {
-            String outcome = t.getId().getTag("outcome");
-            if ("unavailable".equals(outcome) || "dead-lettered".equals(outcome) || "error".equals(outcome)) {
-                total.merge("failed", t.count(), (a, b) -> (Long) a + (Long) b);
-                perProvider.computeIfAbsent(provider(t), p -> emptyStats())
-                        .merge("failed", t.count(), (a, b) -> (Long) a + (Long) b);
-            }
-        }
-        add(r, "gateway.updates", null, null, "updates", total, perProvider);
-        add(r, "gateway.webhooks.rejected", null, null, "signature_rejections", total, perProvider);
-        add(r, "gateway.dead_letters", null, null, "dead_letters", total, perProvider);
-        add(r, "gateway.replies", "outcome", "sent", "ai_replies_sent", total, perProvider);
-        add(r, "gateway.replies", "outcome", "failed", "ai_replies_failed", total, perProvider);
-        add(r, "gateway.provider.api.calls", null, null, "provider_api_calls", total, perProvider);
-        add(r, "gateway.enrichment.cache", "result", "hit", "cache_hits", total, perProvider);
-        add(r, "gateway.enrichment.cache", "result", "miss", "cache_misses", total, perProvider);
-        for (Counter c : r.find("gateway.events.ignored").counters()) {
-            String reason = String.valueOf(c.getId().getTag("reason"));
-            long n = (long) c.count();
-            addReason(total, reason, n);
-            addReason(perProvider.computeIfAbsent(provider(c), p -> emptyStats()), reason, n);
-        }
-        Map<String, Object> stats = new LinkedHashMap<>();
-        stats.put("since", SINCE.toString());
-        stats.put("total", total);
-        stats.put("providers", perProvider);
-        return stats;
-    }
-
-    @SuppressWarnings("unchecked")
-    private static void addReason(Map<String, Object> stats, String reason, long n) {
-        ((Map<String, Long>) stats.get("ignored_by_reason")).merge(reason, n, Long::sum);
-    }
-
-    private static Map<String, Object> emptyStats() {
-        Map<String, Object> s = new LinkedHashMap<>();
-        for (String k : new String[] {"received", "stored", "duplicates", "ignored", "failed", "updates",
-                "signature_rejections", "dead_letters", "ai_replies_sent", "ai_replies_failed", "provider_api_calls",
-                "cache_hits", "cache_misses"}) {
-            s.put(k, 0L);
-        }
-        s.put("ignored_by_reason", new TreeMap<String, Long>());
-        return s;
-    }
-
-    private static String provider(Meter m) {
-        String p = m.getId().getTag("provider");
-        return p == null ? "unknown" : p;
-    }
-
-    private static void add(MeterRegistry r, String name, String tag, String value, String key,
-            Map<String, Object> total, Map<String, Map<String, Object>> perProvider) {
-        Collection<Counter> counters = tag == null ? r.find(name).counters() : r.find(name).tag(tag, value).counters();
-        for (Counter c : counters) {
-            long n = (long) c.count();
-            total.merge(key, n, (a, b) -> (Long) a + (Long) b);
-            perProvider.computeIfAbsent(provider(c), p -> emptyStats()).merge(key, n, (a, b) -> (Long) a + (Long) b);
-        }
-    }
-
-    /**
-     * What {@code GET /health} answers: {@code status} ({@code UP} when Elasticsearch answers, else {@code DOWN}),
-     * {@code version}, {@code started}, {@code uptime_seconds}, {@code elasticsearch} (cluster status) and
-     * {@code stats} (as {@link #stats()}).
-     *
-     * @param exchange the request; its HTTP status is set to 503 when DOWN
-     * @return the summary
-     */
-    public Map<String, Object> health(Exchange exchange) {
-        ElasticsearchHealth.Result es;
-        try {
-            es = ElasticsearchHealth.check(store(), healthTimeoutMs);
-        } catch (IllegalStateException e) {
-            es = new ElasticsearchHealth.Result(false, "unreachable", e.getMessage());
-        }
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("status", es.up() ? "UP" : "DOWN");
-        h.put("version", version());
-        long uptimeMs = ManagementFactory.getRuntimeMXBean().getUptime();
-        h.put("started", Instant.ofEpochMilli(ManagementFactory.getRuntimeMXBean().getStartTime()).toString());
-        h.put("uptime_seconds", uptimeMs / 1000);
-        Map<String, Object> esInfo = new LinkedHashMap<>();
-        esInfo.put("status", es.status());
-        if (es.error() != null) {
-            esInfo.put("error", es.error());
-        }
-        h.put("elasticsearch", esInfo);
-        h.put("stats", stats());
-        if (!es.up()) {
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 503);
-        }
-        return h;
-    }
-
-    /** @return the build's version (META-INF/build-info.properties), else the jar's, else {@code dev} */
-    public static String version() {
-        try (InputStream in = GatewayMetrics.class.getClassLoader()
-                .getResourceAsStream("META-INF/build-info.properties")) {
-            if (in != null) {
-                Properties p = new Properties();
-                p.load(in);
-                return p.getProperty("build.version", "dev");
-            }
-        } catch (java.io.IOException e) {
-            LOG.debug("no build info", e);
-        }
-        String v = GatewayMetrics.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
-
     /**
      * Route-facing {@link LogMask#id(Object)}, for ids in log messages.
      *
@@ -516,11 +332,6 @@ public class GatewayMetrics extends StoreAwareBean {
      */
     public String maskId(String id) {
         return LogMask.id(id);
-    }
-
-    /** @param healthTimeoutMs how long {@code /health} waits for Elasticsearch's cluster health, ms */
-    public void setHealthTimeoutMs(long healthTimeoutMs) {
-        this.healthTimeoutMs = healthTimeoutMs;
     }
 
     /**
@@ -545,65 +356,5 @@ public class GatewayMetrics extends StoreAwareBean {
     /** @param unmask true to log phone numbers, ids and texts unmasked (development only); see {@link LogMask} */
     public void setUnmask(boolean unmask) {
         LogMask.setUnmasked(unmask);
-    }
-
-    /** Minimal JSON writer for the outcome line (strings, numbers, lists, maps). */
-    private static final class Json {
-        static String write(Object o) {
-            StringBuilder b = new StringBuilder();
-            write(b, o);
-            return b.toString();
-        }
-
-        private static void write(StringBuilder b, Object o) {
-            if (o == null) {
-                b.append("null");
-            } else if (o instanceof Number || o instanceof Boolean) {
-                b.append(o);
-            } else if (o instanceof Map<?, ?> m) {
-                b.append('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    if (!first) {
-                        b.append(',');
-                    }
-                    first = false;
-                    write(b, String.valueOf(e.getKey()));
-                    b.append(':');
-                    write(b, e.getValue());
-                }
-                b.append('}');
-            } else if (o instanceof Collection<?> c) {
-                b.append('[');
-                boolean first = true;
-                for (Object e : c) {
-                    if (!first) {
-                        b.append(',');
-                    }
-                    first = false;
-                    write(b, e);
-                }
-                b.append(']');
-            } else {
-                b.append('"');
-                for (char ch : o.toString().toCharArray()) {
-                    switch (ch) {
-                        case '"' -> b.append("\\\"");
-                        case '\\' -> b.append("\\\\");
-                        case '\n' -> b.append("\\n");
-                        case '\r' -> b.append("\\r");
-                        case '\t' -> b.append("\\t");
-                        default -> {
-                            if (ch < 0x20) {
-                                b.append(String.format("\\u%04x", (int) ch));
-                            } else {
-                                b.append(ch);
-                            }
-                        }
-                    }
-                }
-                b.append('"');
-            }
-        }
     }
 }

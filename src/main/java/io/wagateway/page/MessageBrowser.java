@@ -10,13 +10,13 @@ import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.BearerAuth;
 import io.wagateway.api.QueryParams;
-import io.wagateway.deadletter.AdminAccessException;
 import io.wagateway.enrich.IdentityLinks;
+import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.JsonMapperFactory;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.time.Instant;
@@ -37,7 +37,20 @@ import org.apache.camel.Exchange;
  * <p>Items are the stored documents (README "The stored document") without {@code raw}, plus {@code id} (the
  * document {@code _id}) and {@code ai_reply} ({@code raw.gateway_reply}: a reply the gateway sent).
  */
-public class MessageBrowser extends StoreAwareBean {
+public class MessageBrowser {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    /** @param links the identity links a chat id is expanded through (phone and BSUID); none: the id alone */
+    public void setLinks(IdentityLinks links) {
+        this.links = links;
+    }
 
     private static final int MAX_SIZE = 500;
 
@@ -133,7 +146,7 @@ public class MessageBrowser extends StoreAwareBean {
         out.putArray("items").addAll(oldestFirst);
         ArrayNode replies = out.putArray("replies");
         try {
-            SearchResponse<ObjectNode> r = store().client().search(s -> s.index(repliesIndex).size(size)
+            SearchResponse<ObjectNode> r = store.client().search(s -> s.index(repliesIndex).size(size)
                     .ignoreUnavailable(true).allowNoIndices(true).query(query), ObjectNode.class);
             for (Hit<ObjectNode> hit : r.hits().hits()) {
                 replies.add(hit.source().deepCopy().put("id", hit.id()));
@@ -159,8 +172,8 @@ public class MessageBrowser extends StoreAwareBean {
         Map<Long, Map<String, Long>> counts = new TreeMap<>();
         TreeSet<String> providers = new TreeSet<>();
         try {
-            store().client().indices().refresh(rf -> rf.index(store().getMessagesIndex()));
-            SearchResponse<Void> r = store().client().search(s -> s.index(store().getMessagesIndex()).size(0)
+            store.client().indices().refresh(rf -> rf.index(store.getMessagesIndex()));
+            SearchResponse<Void> r = store.client().search(s -> s.index(store.getMessagesIndex()).size(0)
                     .query(q -> q.range(rg -> rg.date(d -> d.field("received_at").gte(from.toString()))))
                     .aggregations("per_minute", a -> a
                             .dateHistogram(d -> d.field("received_at").fixedInterval(t -> t.time("1m")))
@@ -190,7 +203,7 @@ public class MessageBrowser extends StoreAwareBean {
 
     private SearchResponse<ObjectNode> messages(BoolQuery query, int size, SortOrder order) {
         try {
-            return store().client().search(s -> s.index(store().getMessagesIndex()).size(size)
+            return store.client().search(s -> s.index(store.getMessagesIndex()).size(size)
                     .trackTotalHits(t -> t.enabled(true))
                     .sort(so -> so.field(f -> f.field("timestamp").order(order)))
                     .sort(so -> so.field(f -> f.field("received_at").order(order)))
@@ -216,9 +229,6 @@ public class MessageBrowser extends StoreAwareBean {
     private void linked(List<Query> filters, String field, String provider, String account, String value) {
         if (value == null) {
             return;
-        }
-        if (links == null && getCamelContext() != null) {
-            links = getCamelContext().getRegistry().lookupByNameAndType("identityLinks", IdentityLinks.class);
         }
         List<String> ids = links == null ? List.of(value) : links.expand(provider, account, value);
         if (ids.size() == 1) {

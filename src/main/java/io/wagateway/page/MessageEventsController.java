@@ -1,6 +1,6 @@
 package io.wagateway.page;
 
-import io.wagateway.deadletter.AdminAccessException;
+import io.wagateway.api.AdminAccessException;
 import java.io.IOException;
 import org.apache.camel.CamelContext;
 import org.springframework.beans.factory.annotation.Value;

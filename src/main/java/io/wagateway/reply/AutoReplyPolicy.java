@@ -4,11 +4,10 @@ import co.elastic.clients.elasticsearch.core.GetResponse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.wagateway.message.CanonicalMessage;
-import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.micrometer.core.instrument.Metrics;
+import io.wagateway.message.CanonicalMessage;
 import io.wagateway.ops.LogMask;
+import io.wagateway.store.ElasticsearchStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
@@ -29,7 +28,15 @@ import org.slf4j.LoggerFactory;
  * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
  * ({@code waha:default:15550100001@c.us}). Documents are cached for {@code settingsCacheSeconds}.
  */
-public class AutoReplyPolicy extends StoreAwareBean {
+public class AutoReplyPolicy {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(AutoReplyPolicy.class);
 
@@ -159,10 +166,10 @@ public class AutoReplyPolicy extends StoreAwareBean {
         return settings.get(key, k -> {
             try {
                 if (!indexReady) {
-                    store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                    store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
                     indexReady = true;
                 }
-                GetResponse<JsonNode> r = store().client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
+                GetResponse<JsonNode> r = store.client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
                 if (!r.found() || r.source() == null) {
                     return ChatSettings.NONE;
                 }
@@ -177,7 +184,7 @@ public class AutoReplyPolicy extends StoreAwareBean {
 
     /** Creates the settings index if missing (at start, so operators can write chat settings at once). */
     public synchronized void start() {
-        store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+        store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
         indexReady = true;
     }
 

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.ChatOwnerChange;
 import io.wagateway.ops.LogMask;
 import io.wagateway.store.DocumentRejectedException;
-import io.wagateway.store.StoreAwareBean;
+import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
 import java.time.Clock;
 import java.time.Instant;
@@ -30,7 +30,21 @@ import org.slf4j.LoggerFactory;
  * that chat are dropped on this instance (other instances see it within
  * {@code gateway.auto-reply.settings-cache-seconds}).
  */
-public class ChatOwners extends StoreAwareBean {
+public class ChatOwners {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+    private AutoReplyPolicy autoReplyPolicy;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    /** @param autoReplyPolicy the policy whose cached chat settings a recorded owner change invalidates */
+    public void setAutoReplyPolicy(AutoReplyPolicy autoReplyPolicy) {
+        this.autoReplyPolicy = autoReplyPolicy;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatOwners.class);
     private static final int ATTEMPTS = 5;
@@ -53,11 +67,11 @@ public class ChatOwners extends StoreAwareBean {
         String id = change.settingsId();
         try {
             if (!indexReady) {
-                store().ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
                 indexReady = true;
             }
             for (int attempt = 1; ; attempt++) {
-                GetResponse<ObjectNode> current = store().client().get(g -> g.index(settingsIndex).id(id),
+                GetResponse<ObjectNode> current = store.client().get(g -> g.index(settingsIndex).id(id),
                         ObjectNode.class);
                 ObjectNode doc = current.found() && current.source() != null ? current.source()
                         : JsonNodeFactory.instance.objectNode();
@@ -69,10 +83,10 @@ public class ChatOwners extends StoreAwareBean {
                 write(change, doc);
                 try {
                     if (current.found()) {
-                        store().client().index(i -> i.index(settingsIndex).id(id).document(doc)
+                        store.client().index(i -> i.index(settingsIndex).id(id).document(doc)
                                 .ifSeqNo(current.seqNo()).ifPrimaryTerm(current.primaryTerm()));
                     } else {
-                        store().client().create(c -> c.index(settingsIndex).id(id).document(doc));
+                        store.client().create(c -> c.index(settingsIndex).id(id).document(doc));
                     }
                 } catch (ElasticsearchException e) {
                     if (e.status() == 409 && attempt < ATTEMPTS) {
@@ -150,8 +164,8 @@ public class ChatOwners extends StoreAwareBean {
     }
 
     private void forgetCachedSettings(String id) {
-        if (getCamelContext() != null) {
-            getCamelContext().getRegistry().findByType(AutoReplyPolicy.class).forEach(p -> p.forget(id));
+        if (autoReplyPolicy != null) {
+            autoReplyPolicy.forget(id);
         }
     }
 

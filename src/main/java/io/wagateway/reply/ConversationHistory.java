@@ -9,7 +9,6 @@ import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -26,7 +25,20 @@ import java.util.List;
  * being answered. The chat's messages are those of its id and of every id linked to it (a Meta user's phone and
  * BSUID: {@link io.wagateway.enrich.IdentityLinks}), so a conversation keyed on the phone before 2026 goes on.
  */
-public class ConversationHistory extends StoreAwareBean {
+public class ConversationHistory {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    /** @param links the identity links a chat id is expanded through (phone and BSUID); none: the id alone */
+    public void setLinks(io.wagateway.enrich.IdentityLinks links) {
+        this.links = links;
+    }
 
     private int historySize = 10;
     private io.wagateway.enrich.IdentityLinks links;
@@ -64,15 +76,11 @@ public class ConversationHistory extends StoreAwareBean {
     }
 
     private List<JsonNode> recent(ReplyTask task) {
-        if (links == null && getCamelContext() != null) {
-            links = getCamelContext().getRegistry().lookupByNameAndType("identityLinks",
-                    io.wagateway.enrich.IdentityLinks.class);
-        }
         List<co.elastic.clients.elasticsearch._types.FieldValue> chatIds = (links == null
                 ? List.of(task.chatId()) : links.expand(task.provider(), task.accountId(), task.chatId()))
                 .stream().map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList();
         try {
-            SearchResponse<JsonNode> r = store().client().search(s -> s.index(store().getMessagesIndex())
+            SearchResponse<JsonNode> r = store.client().search(s -> s.index(store.getMessagesIndex())
                     .size(historySize)
                     .sort(so -> so.field(f -> f.field("timestamp").order(SortOrder.Desc)))
                     .source(src -> src.filter(f -> f.includes("message_id", "from_me", "text", "timestamp")))

@@ -3,13 +3,20 @@ package io.wagateway.reply;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.WriteOutcome;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 
 /** Stores a sent reply as an outbound conversation message ({@code from_me: true}, {@code reply_to} = the inbound). */
-public class OutboundReplies extends StoreAwareBean {
+public class OutboundReplies {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
 
     /**
@@ -18,7 +25,7 @@ public class OutboundReplies extends StoreAwareBean {
      * @return completes when the message is stored (or was, e.g. by the provider's own echo webhook)
      */
     public CompletableFuture<WriteOutcome> store(ReplyTask task, String providerMessageId) {
-        ObjectNode raw = store().objectMapper().createObjectNode();
+        ObjectNode raw = store.objectMapper().createObjectNode();
         raw.put("gateway_reply", true);
         raw.put("outbox_id", task.id());
         raw.put("mode", task.doc().path("mode").asText());
@@ -27,7 +34,7 @@ public class OutboundReplies extends StoreAwareBean {
                 providerMessageId != null ? providerMessageId : "reply:" + task.id(), task.chatId(), task.chatType(),
                 null, task.accountId(), null, true, "text", task.replyText(), null, task.inboundMessageId(), now, now,
                 "sent", raw);
-        return store().storeMessage(message);
+        return store.storeMessage(message);
     }
 
 

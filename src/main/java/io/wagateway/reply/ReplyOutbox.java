@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.store.ElasticsearchStore;
-import io.wagateway.store.StoreAwareBean;
 import io.wagateway.store.StoreUnavailableException;
 import io.wagateway.store.WriteOutcome;
 import java.io.IOException;
@@ -38,7 +37,15 @@ import org.slf4j.LoggerFactory;
  *       (default: state {@code unknown}, never resent) or {@code resend}.</li>
  * </ul>
  */
-public class ReplyOutbox extends StoreAwareBean {
+public class ReplyOutbox {
+
+    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
+    private ElasticsearchStore store;
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplyOutbox.class);
 
@@ -52,7 +59,7 @@ public class ReplyOutbox extends StoreAwareBean {
 
     private synchronized void ensureIndex() {
         if (!indexReady) {
-            store().ensureIndex(repliesIndex, "elasticsearch/replies-mapping.json");
+            store.ensureIndex(repliesIndex, "elasticsearch/replies-mapping.json");
             indexReady = true;
         }
     }
@@ -77,7 +84,7 @@ public class ReplyOutbox extends StoreAwareBean {
      */
     public CompletableFuture<String> enqueue(CanonicalMessage message, String fixedText) {
         ensureIndex();
-        ObjectNode doc = store().objectMapper().createObjectNode();
+        ObjectNode doc = store.objectMapper().createObjectNode();
         doc.put("provider", message.provider());
         doc.put("account_id", message.accountId());
         doc.put("chat_id", message.chatId());
@@ -91,7 +98,7 @@ public class ReplyOutbox extends StoreAwareBean {
         String now = clock.instant().toString();
         doc.put("created_at", now);
         doc.put("updated_at", now);
-        return store().createDocument(repliesIndex, message.documentId(), doc)
+        return store.createDocument(repliesIndex, message.documentId(), doc)
                 .thenApply(o -> o == WriteOutcome.STORED ? "created" : "exists");
     }
 
@@ -260,7 +267,7 @@ public class ReplyOutbox extends StoreAwareBean {
         ensureIndex();
         String now = clock.instant().toString();
         try {
-            SearchResponse<JsonNode> r = store().client().search(s -> s.index(repliesIndex).size(max)
+            SearchResponse<JsonNode> r = store.client().search(s -> s.index(repliesIndex).size(max)
                     .sort(so -> so.field(f -> f.field("created_at")))
                     .query(q -> q.bool(b -> b
                             .should(sh -> sh.term(t -> t.field("state").value("pending")))
@@ -293,7 +300,7 @@ public class ReplyOutbox extends StoreAwareBean {
     public ReplyTask read(String id) {
         ensureIndex();
         try {
-            GetResponse<ObjectNode> r = store().client().get(g -> g.index(repliesIndex).id(id), ObjectNode.class);
+            GetResponse<ObjectNode> r = store.client().get(g -> g.index(repliesIndex).id(id), ObjectNode.class);
             if (!r.found()) {
                 return null;
             }
@@ -307,7 +314,7 @@ public class ReplyOutbox extends StoreAwareBean {
     private ReplyTask write(ReplyTask base, ObjectNode doc) {
         doc.put("updated_at", clock.instant().toString());
         try {
-            IndexResponse r = store().client().index(i -> i.index(repliesIndex).id(base.id()).document(doc)
+            IndexResponse r = store.client().index(i -> i.index(repliesIndex).id(base.id()).document(doc)
                     .requireAlias(true).ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
             return new ReplyTask(base.id(), r.seqNo(), r.primaryTerm(), doc);
         } catch (ElasticsearchException e) {

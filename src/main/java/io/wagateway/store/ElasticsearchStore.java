@@ -2,12 +2,7 @@ package io.wagateway.store;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._helpers.bulk.BulkIngester;
-import co.elastic.clients.elasticsearch._helpers.bulk.BulkListener;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
-import co.elastic.clients.elasticsearch.core.BulkRequest;
-import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
-import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wagateway.message.CanonicalMessage;
@@ -15,11 +10,7 @@ import io.wagateway.message.LifecycleUpdate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
-import co.elastic.clients.elasticsearch.core.MgetResponse;
-import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.micrometer.core.instrument.DistributionSummary;
-import io.micrometer.core.instrument.Metrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,9 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -42,9 +31,14 @@ import org.slf4j.LoggerFactory;
  * caller gets its own item's result: {@link WriteOutcome#STORED}, {@link WriteOutcome#DUPLICATE}, or an exception
  * ({@link StoreUnavailableException} → HTTP 503, {@link DocumentRejectedException}).
  *
- * <p>Connection and indices are configured as bean properties (declared in {@code routes/message-store.camel.yaml}),
+ * <p>Connection and indices are configured as bean properties (declared in {@code routes/beans.camel.yaml}),
  * so Spring Boot and Camel JBang create it the same way. Indices are aliases over {@code <alias>-000001} created at
  * start from an index template with an explicit mapping ({@code classpath:elasticsearch/*.json}).
+ *
+ * <p>The store is the facade the other beans use; it keeps the client (rebuilt when its I/O reactor dies) and
+ * readiness, and delegates the group commit to {@link ElasticsearchBulkWriter}, the batched real-time reads to
+ * {@link ElasticsearchLookupBatcher} and index templates, aliases and mapping updates to
+ * {@link ElasticsearchIndexTemplates}.
  */
 public class ElasticsearchStore {
 
@@ -86,7 +80,7 @@ public class ElasticsearchStore {
     /** Every alias the store must hold before it is ready: its own five and those other beans asked for. */
     private final Map<String, String> requiredIndices = new java.util.concurrent.ConcurrentHashMap<>();
     /** Fields of the mapping files the existing indices refused, by alias ({@link #mappingConflicts()}). */
-    private final Map<String, Map<String, String>> mappingConflicts = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile ElasticsearchIndexTemplates indexTemplates;
     private volatile long lastRebuildAttemptNanos;
     /** When the current connection was made: late failures of a retired client must not retire its replacement. */
     private volatile long connectedAtNanos;
@@ -96,13 +90,8 @@ public class ElasticsearchStore {
     private volatile String lastRebuildError;
     /** Runs what follows a confirmed write (the rest of each webhook's route), never the ingester's own threads. */
     private ExecutorService completion;
-    private final LinkedBlockingQueue<PendingLookup> lookups = new LinkedBlockingQueue<>();
-    private Thread lookupBatcher;
-    private final AtomicLong bulkRequests = new AtomicLong();
-    private final AtomicLong bulkOperations = new AtomicLong();
-    private final AtomicLong largestBulk = new AtomicLong();
-    private final AtomicLong lookupRequests = new AtomicLong();
-    private final AtomicLong lookupDocuments = new AtomicLong();
+    private ElasticsearchLookupBatcher lookupBatcher;
+    private volatile ElasticsearchBulkWriter bulkWriter;
 
     /**
      * One client and the bulk ingester that writes through it.
@@ -132,6 +121,7 @@ public class ElasticsearchStore {
             return;
         }
         objectMapper = JsonMapperFactory.create();
+        indexTemplates = new ElasticsearchIndexTemplates(this::client, this::repairIfBroken, url, objectMapper);
         requiredIndices.put(messagesIndex, "elasticsearch/messages-mapping.json");
         requiredIndices.put(updatesIndex, "elasticsearch/updates-mapping.json");
         requiredIndices.put(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
@@ -143,9 +133,9 @@ public class ElasticsearchStore {
             t.setDaemon(true);
             return t;
         });
-        lookupBatcher = new Thread(this::runLookups, "store-lookup-batcher");
-        lookupBatcher.setDaemon(true);
-        lookupBatcher.start();
+        bulkWriter = new ElasticsearchBulkWriter(bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
+                bulkFlushIntervalMs, writeTimeoutMs, completion, this::repairIfBroken, this::resetIndices);
+        lookupBatcher = new ElasticsearchLookupBatcher(this::client, this::repairIfBroken, completion, lookupBatchMax);
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
         LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in"
@@ -169,15 +159,8 @@ public class ElasticsearchStore {
             }
             return b;
         });
-        BulkIngester<CompletableFuture<WriteOutcome>> ingester = BulkIngester.of(b -> b.client(connected)
-                .maxOperations(bulkMaxOperations)
-                .maxSize(bulkMaxBytes)
-                .maxConcurrentRequests(bulkMaxConcurrentRequests)
-                .flushInterval(bulkFlushIntervalMs, TimeUnit.MILLISECONDS)
-                // a write to a missing alias fails instead of auto-creating a concrete index of that name
-                .globalSettings(g -> g.requireAlias(true))
-                .listener(new FutureCompletingListener()));
-        return new Connection(connected, ingester, java.util.concurrent.ConcurrentHashMap.newKeySet());
+        return new Connection(connected, bulkWriter.ingester(connected),
+                java.util.concurrent.ConcurrentHashMap.newKeySet());
     }
 
     /**
@@ -191,7 +174,7 @@ public class ElasticsearchStore {
             retire(c, "the store is stopping");
         }
         if (lookupBatcher != null) {
-            lookupBatcher.interrupt();
+            lookupBatcher.stop();
         }
         if (completion != null) {
             completion.shutdown();
@@ -398,35 +381,7 @@ public class ElasticsearchStore {
         } catch (StoreUnavailableException e) {
             return CompletableFuture.failedFuture(e);
         }
-        if (id != null && id.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_ID_BYTES) {
-            // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
-            return CompletableFuture.failedFuture(new DocumentRejectedException(id.substring(0, 64) + "...",
-                    "_id is longer than " + MAX_ID_BYTES + " bytes"));
-        }
-        CompletableFuture<WriteOutcome> result = new CompletableFuture<>();
-        BulkOperation op = BulkOperation.of(o -> o.create(cr -> {
-            cr.index(index).document(document);
-            if (id != null) {
-                cr.id(id);
-            }
-            return cr;
-        }));
-        c.outstanding().add(result);
-        result.whenComplete((r, e) -> c.outstanding().remove(result));
-        try {
-            c.ingester().add(op, result);
-        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
-            repairIfBroken(e);
-            result.completeExceptionally(new StoreUnavailableException("Elasticsearch write not sent: " + e, e));
-        }
-        return result.orTimeout(writeTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
-            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof TimeoutException) {
-                return CompletableFuture.failedFuture(new StoreUnavailableException(
-                        "Elasticsearch did not confirm " + id + " within " + writeTimeoutMs + " ms", cause));
-            }
-            return CompletableFuture.failedFuture(cause);
-        });
+        return bulkWriter.write(c.ingester(), c.outstanding(), index, id, document);
     }
 
     /** @return the current connection, rebuilt first if its I/O reactor died; fails when it cannot be */
@@ -444,18 +399,18 @@ public class ElasticsearchStore {
     }
 
     /**
-     * The store of a Camel context, found when first needed: route files load in no guaranteed order, so beans
-     * declared in other files look it up instead of referencing {@code #bean:elasticsearchStore} at load time.
+     * The store of a Camel context, for what Camel does not create (Spring Boot's health indicators, tests); the YAML
+     * beans take it by reference ({@code #bean:elasticsearchStore}, routes/beans.camel.yaml).
      *
      * @param context the Camel context
      * @return the one {@code ElasticsearchStore} in its registry
-     * @throws IllegalStateException when there is none (routes/message-store.camel.yaml not loaded)
+     * @throws IllegalStateException when there is none (routes/beans.camel.yaml not loaded)
      */
     public static ElasticsearchStore in(org.apache.camel.CamelContext context) {
         ElasticsearchStore store = context == null ? null
                 : context.getRegistry().findSingleByType(ElasticsearchStore.class);
         if (store == null) {
-            throw new IllegalStateException("no ElasticsearchStore bean: is routes/message-store.camel.yaml loaded?");
+            throw new IllegalStateException("no ElasticsearchStore bean: is routes/beans.camel.yaml loaded?");
         }
         return store;
     }
@@ -506,7 +461,7 @@ public class ElasticsearchStore {
             for (int pass = 0; pass < 5; pass++) {
                 long generation = indicesGeneration.get();
                 for (Map.Entry<String, String> index : List.copyOf(requiredIndices.entrySet())) {
-                    createIndex(index.getKey(), index.getValue());
+                    indexTemplates.createIndex(index.getKey(), index.getValue());
                 }
                 if (generation == indicesGeneration.get()) {
                     break;
@@ -587,137 +542,7 @@ public class ElasticsearchStore {
     public void ensureIndex(String alias, String mappingResource) {
         start();
         requiredIndices.put(alias, mappingResource);
-        createIndex(alias, mappingResource);
-    }
-
-    private void createIndex(String alias, String mappingResource) {
-        String mapping = readResource(mappingResource);
-        ElasticsearchClient client = client();
-        String writeIndex = alias + "-000001";
-        try {
-            client.indices().putIndexTemplate(t -> t.name(alias)
-                    .indexPatterns(alias + "-*")
-                    .priority(100L)
-                    .template(tt -> tt
-                            .settings(s -> s.numberOfShards("1").autoExpandReplicas("0-1"))
-                            .mappings(m -> m.withJson(new StringReader(mapping)))));
-            boolean exists = client.indices().existsAlias(a -> a.name(alias)).value();
-            boolean created = false;
-            if (!exists) {
-                if (client.indices().exists(e -> e.index(alias)).value()) {
-                    throw squatted(alias);
-                }
-                try {
-                    client.indices().create(c -> c.index(writeIndex).aliases(alias, a -> a.isWriteIndex(true)));
-                    LOG.info("Created Elasticsearch index {} with alias {}", writeIndex, alias);
-                    created = true;
-                } catch (ElasticsearchException e) {
-                    String type = e.error().type();
-                    if ("invalid_alias_name_exception".equals(type)) {
-                        throw squatted(alias);
-                    }
-                    if (!"resource_already_exists_exception".equals(type)) {
-                        throw e;
-                    }
-                    // created by another thread or instance, or left without its alias: (re)attach it
-                    client.indices().putAlias(p -> p.index(writeIndex).name(alias).isWriteIndex(true));
-                }
-            }
-            // created just now, maybe by another thread or instance: reads fail until its primary shard is active
-            // (yellow is not enough: a brand-new index reports yellow while its primary is still initialising)
-            client.cluster().health(h -> h.index(alias).waitForActiveShards(w -> w.count(1))
-                    .timeout(tm -> tm.time("30s")));
-            // the template applies to new indices only: bring the fields of the current mapping file to the indices
-            // that already stand behind the alias (created by an earlier version); one created just now from the
-            // template put above has them already
-            if (!created) {
-                updateMapping(client, alias, mappingResource, mapping);
-            }
-        } catch (IOException e) {
-            repairIfBroken(e);
-            throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
-        } catch (ElasticsearchException e) {
-            throw new StoreUnavailableException("Elasticsearch answered " + e.status() + " while preparing alias "
-                    + alias + ": " + e.error().type() + ": " + e.error().reason(), e);
-        } catch (RuntimeException e) {
-            if (e instanceof StoreUnavailableException) {
-                throw e;
-            }
-            repairIfBroken(e);
-            throw new StoreUnavailableException("Elasticsearch client failed while preparing alias " + alias + ": "
-                    + e, e);
-        }
-    }
-
-    /**
-     * Adds every field of the mapping file to the indices behind {@code alias} ({@code PUT <alias>/_mapping}); adding a
-     * field is allowed on an existing index and putting the same mapping again changes nothing, so this is idempotent.
-     * When Elasticsearch refuses the mapping as a whole (a field whose type or parameters conflict with what the index
-     * has), the fields are put one at a time (descending into an object field refused as a whole): every field that
-     * can be added is, and each one refused is reported by its dotted path ({@link #mappingConflicts()}, an ERROR line)
-     * without making the store unready.
-     */
-    private void updateMapping(ElasticsearchClient client, String alias, String mappingResource, String mapping)
-            throws IOException {
-        try {
-            client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(mapping)));
-            mappingConflicts.remove(alias);
-            return;
-        } catch (ElasticsearchException e) {
-            if (e.status() != 400) {
-                throw e;
-            }
-            LOG.debug("mapping of {} refused as a whole ({}), putting its fields one at a time", alias, e.getMessage());
-        }
-        Map<String, String> conflicts = new java.util.TreeMap<>();
-        putFields(client, alias, java.util.List.of(), objectMapper.readTree(mapping).path("properties"), conflicts);
-        if (conflicts.isEmpty()) {
-            mappingConflicts.remove(alias);
-            return;
-        }
-        mappingConflicts.put(alias, conflicts);
-        LOG.error("Elasticsearch alias {}: {} field(s) of {} conflict with the existing index and were not added (the"
-                + " other fields were; documents are still written, these fields are not searchable as mapped): {}."
-                + " Reindex into a new index to change them (docs/operations-store.md, 'Mapping updates')",
-                alias, conflicts.size(), mappingResource, conflicts);
-    }
-
-    /**
-     * Puts each field of {@code properties} (the fields under the object field {@code parents}) on its own; an object
-     * field refused as a whole is descended into, so a conflict deep inside it costs only that leaf.
-     *
-     * @param conflicts collects each refused field's dotted path → Elasticsearch's reason
-     */
-    private void putFields(ElasticsearchClient client, String alias, List<String> parents,
-            com.fasterxml.jackson.databind.JsonNode properties, Map<String, String> conflicts) throws IOException {
-        for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> field : properties.properties()) {
-            ObjectNode body = objectMapper.createObjectNode();
-            ObjectNode level = body;
-            for (String parent : parents) {
-                level = level.putObject("properties").putObject(parent);
-            }
-            level.putObject("properties").set(field.getKey(), field.getValue());
-            try {
-                client.indices().putMapping(p -> p.index(alias).withJson(new StringReader(body.toString())));
-            } catch (ElasticsearchException e) {
-                if (e.status() != 400) {
-                    throw e;
-                }
-                com.fasterxml.jackson.databind.JsonNode children = field.getValue().path("properties");
-                if (children.isObject() && !children.isEmpty()) {
-                    List<String> path = new ArrayList<>(parents);
-                    path.add(field.getKey());
-                    int before = conflicts.size();
-                    putFields(client, alias, path, children, conflicts);
-                    if (conflicts.size() > before) {
-                        continue;
-                    }
-                }
-                String dotted = parents.isEmpty() ? field.getKey()
-                        : String.join(".", parents) + "." + field.getKey();
-                conflicts.put(dotted, e.error().reason());
-            }
-        }
+        indexTemplates.createIndex(alias, mappingResource);
     }
 
     /**
@@ -727,26 +552,8 @@ public class ElasticsearchStore {
      * @return alias → (dotted field path → Elasticsearch's reason); empty when every field is mapped as the files say
      */
     public Map<String, Map<String, String>> mappingConflicts() {
-        return Map.copyOf(mappingConflicts);
-    }
-
-    private StoreUnavailableException squatted(String alias) {
-        String message = "a concrete index named '" + alias + "' exists where the gateway needs an alias of that"
-                + " name (created by a write that reached Elasticsearch before the alias existed, or restored);"
-                + " writes are refused until it is repaired (docs/operations-store.md, 'An index squats an alias')";
-        io.wagateway.ops.RateLimitedLog.error(LOG, "squatted:" + alias, "Elasticsearch store not ready: {}", message);
-        return new StoreUnavailableException(message, null);
-    }
-
-    private static String readResource(String name) {
-        try (InputStream in = ElasticsearchStore.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing classpath resource " + name);
-            }
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + name, e);
-        }
+        ElasticsearchIndexTemplates t = indexTemplates;
+        return t == null ? Map.of() : t.mappingConflicts();
     }
 
     /**
@@ -765,9 +572,7 @@ public class ElasticsearchStore {
             // no document can have it, and it would fail the whole _mget for its neighbours
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        PendingLookup pending = new PendingLookup(index, id, new CompletableFuture<>());
-        lookups.add(pending);
-        return pending.result();
+        return lookupBatcher.lookup(index, id);
     }
 
     /** @return the executor that runs what follows a confirmed write or lookup */
@@ -784,143 +589,13 @@ public class ElasticsearchStore {
      */
     public Map<String, Long> groupCommitStats() {
         Map<String, Long> stats = new LinkedHashMap<>();
-        stats.put("bulk_requests", bulkRequests.get());
-        stats.put("bulk_operations", bulkOperations.get());
-        stats.put("largest_bulk", largestBulk.get());
-        stats.put("lookup_requests", lookupRequests.get());
-        stats.put("lookup_documents", lookupDocuments.get());
+        ElasticsearchBulkWriter w = bulkWriter;
+        stats.put("bulk_requests", w == null ? 0 : w.requests());
+        stats.put("bulk_operations", w == null ? 0 : w.operations());
+        stats.put("largest_bulk", w == null ? 0 : w.largest());
+        stats.put("lookup_requests", lookupBatcher == null ? 0 : lookupBatcher.requests());
+        stats.put("lookup_documents", lookupBatcher == null ? 0 : lookupBatcher.documents());
         return stats;
-    }
-
-    private record PendingLookup(String index, String id, CompletableFuture<Optional<ObjectNode>> result) {
-    }
-
-    /** The batching reader's loop: take what is waiting, one {@code _mget} for all of it, complete each caller. */
-    private void runLookups() {
-        List<PendingLookup> batch = new ArrayList<>();
-        while (!Thread.currentThread().isInterrupted()) {
-            try {
-                batch.add(lookups.take());
-            } catch (InterruptedException e) {
-                return;
-            }
-            lookups.drainTo(batch, Math.max(0, lookupBatchMax - 1));
-            try {
-                long sent = System.nanoTime();
-                MgetResponse<ObjectNode> response = client().mget(m -> {
-                    for (PendingLookup p : batch) {
-                        m.docs(d -> d.index(p.index()).id(p.id()));
-                    }
-                    return m;
-                }, ObjectNode.class);
-                io.wagateway.ops.GatewayMetrics.mgetDone(System.nanoTime() - sent, batch.size());
-                lookupRequests.incrementAndGet();
-                lookupDocuments.addAndGet(batch.size());
-                List<MultiGetResponseItem<ObjectNode>> docs = response.docs();
-                for (int i = 0; i < batch.size(); i++) {
-                    PendingLookup p = batch.get(i);
-                    MultiGetResponseItem<ObjectNode> doc = i < docs.size() ? docs.get(i) : null;
-                    if (doc == null || doc.isFailure()) {
-                        String reason = doc == null ? "no item" : doc.failure().error().type() + ": " + doc.failure().error().reason();
-                        complete(p.result(), null, new StoreUnavailableException("cannot read " + p.index() + "/" + p.id() + ": " + reason, null));
-                    } else {
-                        var result = doc.result();
-                        complete(p.result(), result.found() ? Optional.ofNullable(result.source()) : Optional.empty(), null);
-                    }
-                }
-            } catch (Exception e) {
-                repairIfBroken(e);
-                for (PendingLookup p : batch) {
-                    complete(p.result(), null, new StoreUnavailableException("Elasticsearch lookup failed: " + e.getMessage(), e));
-                }
-            }
-            batch.clear();
-        }
-    }
-
-    private <T> void complete(CompletableFuture<T> future, T value, Throwable failure) {
-        try {
-            completion.execute(() -> {
-                if (failure == null) {
-                    future.complete(value);
-                } else {
-                    future.completeExceptionally(failure);
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException stopped) {
-            future.completeExceptionally(new StoreUnavailableException("the store is stopping", stopped));
-        }
-    }
-
-    /**
-     * Completes each caller's future from its own bulk item, so one bad document never fails its neighbours. The
-     * futures complete on the completion executor: the rest of each webhook's route runs there, never on the
-     * ingester's scheduler (which also times the next flush).
-     */
-    private final class FutureCompletingListener implements BulkListener<CompletableFuture<WriteOutcome>> {
-
-        private final DistributionSummary bulkSize = DistributionSummary.builder("gateway.elasticsearch.bulk.operations")
-                .baseUnit("operations").register(Metrics.globalRegistry);
-
-        @Override
-        public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
-            io.wagateway.ops.GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
-        }
-
-        private void measure(long executionId, int operations, boolean ok) {
-            io.wagateway.ops.GatewayMetrics.bulkDone(executionId, ok);
-            bulkSize.record(operations);
-            bulkRequests.incrementAndGet();
-            bulkOperations.addAndGet(operations);
-            largestBulk.accumulateAndGet(operations, Math::max);
-        }
-
-        @Override
-        public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
-                BulkResponse response) {
-            measure(executionId, contexts.size(), true);
-            io.wagateway.ops.GatewayMetrics.bulkTook(response.took());
-            List<BulkResponseItem> items = response.items();
-            for (int i = 0; i < contexts.size(); i++) {
-                CompletableFuture<WriteOutcome> future = contexts.get(i);
-                if (future == null) {
-                    continue;
-                }
-                BulkResponseItem item = i < items.size() ? items.get(i) : null;
-                if (item == null) {
-                    complete(future, null, new StoreUnavailableException("bulk response has no item " + i, null));
-                } else if (item.error() == null) {
-                    complete(future, WriteOutcome.STORED, null);
-                } else if (item.status() == 409) {
-                    complete(future, WriteOutcome.DUPLICATE, null);
-                } else if (item.status() == 404 || "index_not_found_exception".equals(item.error().type())) {
-                    resetIndices(); // deleted under us: recreated by the next write, which the provider's retry makes
-                    complete(future, null, new StoreUnavailableException("index missing for " + item.id()
-                            + ": " + item.error().reason(), null));
-                } else if (item.status() == 429 || item.status() >= 500) {
-                    complete(future, null, new StoreUnavailableException("Elasticsearch answered " + item.status()
-                            + " for " + item.id() + ": " + item.error().reason(), null));
-                } else {
-                    complete(future, null, new DocumentRejectedException(item.id(),
-                            item.error().type() + ": " + item.error().reason()));
-                }
-            }
-        }
-
-        @Override
-        public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
-                Throwable failure) {
-            measure(executionId, contexts.size(), false);
-            repairIfBroken(failure);
-            io.wagateway.ops.RateLimitedLog.warn(LOG, "bulk-failed:" + failure.getClass().getName(),
-                    "Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
-            for (CompletableFuture<WriteOutcome> future : contexts) {
-                if (future != null) {
-                    complete(future, null, new StoreUnavailableException(
-                            "Elasticsearch bulk request failed: " + failure.getMessage(), failure));
-                }
-            }
-        }
     }
 
     // --- bean properties (set from placeholders in the route files) ---

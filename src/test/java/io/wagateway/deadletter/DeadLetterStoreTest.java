@@ -42,7 +42,7 @@ class DeadLetterStoreTest {
         camel.getRegistry().bind("elasticsearchStore", store);
         camel.start();
         deadLetters = new DeadLetterStore();
-        deadLetters.setCamelContext(camel);
+        deadLetters.setStore(store);
         deadLetters.setJournalDir(journal.toString());
     }
 

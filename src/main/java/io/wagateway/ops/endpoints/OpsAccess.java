@@ -1,7 +1,7 @@
-package io.wagateway.ops;
+package io.wagateway.ops.endpoints;
 
+import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BearerAuth;
-import io.wagateway.deadletter.AdminAccessException;
 import java.util.Map;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -64,7 +64,7 @@ public class OpsAccess {
     /**
      * Removes the counters from a {@code /health} answer unless the request may read them.
      *
-     * @param health   what {@link GatewayMetrics#health} answered
+     * @param health   what {@link GatewayHealth#health} answered
      * @param exchange the request
      * @return {@code health}, without {@code stats} when not allowed
      */

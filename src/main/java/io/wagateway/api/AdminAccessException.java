@@ -1,4 +1,4 @@
-package io.wagateway.deadletter;
+package io.wagateway.api;
 
 /** An admin request refused: 404 when admin endpoints are off (no token configured), 401 for a wrong token. */
 public class AdminAccessException extends RuntimeException {

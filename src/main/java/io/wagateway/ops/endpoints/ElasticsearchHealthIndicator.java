@@ -1,4 +1,4 @@
-package io.wagateway.ops;
+package io.wagateway.ops.endpoints;
 
 import io.wagateway.store.ElasticsearchStore;
 import org.apache.camel.CamelContext;

@@ -1,4 +1,4 @@
-package io.wagateway.ops;
+package io.wagateway.ops.endpoints;
 
 import io.wagateway.api.BearerAuth;
 import jakarta.servlet.DispatcherType;

@@ -1,4 +1,4 @@
-package io.wagateway.ops;
+package io.wagateway.ops.endpoints;
 
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch._types.HealthStatus;

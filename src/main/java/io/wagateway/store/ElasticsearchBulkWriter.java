@@ -1,0 +1,215 @@
+package io.wagateway.store;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._helpers.bulk.BulkIngester;
+import co.elastic.clients.elasticsearch._helpers.bulk.BulkListener;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Metrics;
+import io.wagateway.ops.GatewayMetrics;
+import io.wagateway.ops.RateLimitedLog;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The group commit: documents are written create-if-absent ({@code op_type=create}) through the Elasticsearch
+ * client's {@link BulkIngester}, so concurrent webhooks share {@code _bulk} requests (up to {@code maxOperations}
+ * operations or {@code maxBytes} bytes, after at most {@code flushIntervalMs} ms, {@code maxConcurrentRequests} in
+ * flight) while each caller gets its own item's result: one bad document never fails its neighbours. Every request
+ * sets {@code require_alias}. The callers' futures complete on the completion executor, never on the ingester's
+ * scheduler (which also times the next flush). Connections (and their ingesters) belong to {@link ElasticsearchStore},
+ * which rebuilds a broken client.
+ */
+final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<WriteOutcome>> {
+
+    /** The store's logger: operators find these lines under its name. */
+    private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchStore.class);
+
+    private final int maxOperations;
+    private final long maxBytes;
+    private final int maxConcurrentRequests;
+    private final long flushIntervalMs;
+    private final long writeTimeoutMs;
+    private final Executor completion;
+    private final Consumer<Throwable> onRequestFailure;
+    private final Runnable onIndexMissing;
+    private final DistributionSummary bulkSize = DistributionSummary.builder("gateway.elasticsearch.bulk.operations")
+            .baseUnit("operations").register(Metrics.globalRegistry);
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong operations = new AtomicLong();
+    private final AtomicLong largest = new AtomicLong();
+
+    /**
+     * @param maxOperations         most operations in one {@code _bulk}
+     * @param maxBytes              most bytes in one {@code _bulk}
+     * @param maxConcurrentRequests most {@code _bulk} requests in flight
+     * @param flushIntervalMs       longest wait before a partial {@code _bulk} is sent, ms
+     * @param writeTimeoutMs        how long a caller waits for its item's result, ms
+     * @param completion            where the callers' futures complete
+     * @param onRequestFailure      told of a failed request (the store repairs a broken client)
+     * @param onIndexMissing        told when an item found its index deleted (the store re-checks its indices)
+     */
+    ElasticsearchBulkWriter(int maxOperations, long maxBytes, int maxConcurrentRequests, long flushIntervalMs,
+            long writeTimeoutMs, Executor completion, Consumer<Throwable> onRequestFailure, Runnable onIndexMissing) {
+        this.maxOperations = maxOperations;
+        this.maxBytes = maxBytes;
+        this.maxConcurrentRequests = maxConcurrentRequests;
+        this.flushIntervalMs = flushIntervalMs;
+        this.writeTimeoutMs = writeTimeoutMs;
+        this.completion = completion;
+        this.onRequestFailure = onRequestFailure;
+        this.onIndexMissing = onIndexMissing;
+    }
+
+    /**
+     * @param client the client to write through
+     * @return a bulk ingester on it that reports to this writer
+     */
+    BulkIngester<CompletableFuture<WriteOutcome>> ingester(ElasticsearchClient client) {
+        return BulkIngester.of(b -> b.client(client)
+                .maxOperations(maxOperations)
+                .maxSize(maxBytes)
+                .maxConcurrentRequests(maxConcurrentRequests)
+                .flushInterval(flushIntervalMs, TimeUnit.MILLISECONDS)
+                // a write to a missing alias fails instead of auto-creating a concrete index of that name
+                .globalSettings(g -> g.requireAlias(true))
+                .listener(this));
+    }
+
+    /**
+     * Adds one create-if-absent operation to the next {@code _bulk}.
+     *
+     * @param ingester    the current connection's ingester
+     * @param outstanding the current connection's unanswered futures (failed if the connection is retired)
+     * @param index       index or alias
+     * @param id          document id, or null for an auto-generated one
+     * @param document    the document (Jackson-serialisable)
+     * @return completes with STORED or DUPLICATE once Elasticsearch confirmed the item; fails with
+     *         {@link StoreUnavailableException} (not sent, not confirmed within {@code writeTimeoutMs}, 429/5xx) or
+     *         {@link DocumentRejectedException} (refused, or an {@code _id} over 512 bytes)
+     */
+    CompletableFuture<WriteOutcome> write(BulkIngester<CompletableFuture<WriteOutcome>> ingester,
+            Set<CompletableFuture<WriteOutcome>> outstanding, String index, String id, Object document) {
+        if (id != null && id.getBytes(StandardCharsets.UTF_8).length > ElasticsearchStore.MAX_ID_BYTES) {
+            // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
+            return CompletableFuture.failedFuture(new DocumentRejectedException(id.substring(0, 64) + "...",
+                    "_id is longer than " + ElasticsearchStore.MAX_ID_BYTES + " bytes"));
+        }
+        CompletableFuture<WriteOutcome> result = new CompletableFuture<>();
+        BulkOperation op = BulkOperation.of(o -> o.create(cr -> {
+            cr.index(index).document(document);
+            if (id != null) {
+                cr.id(id);
+            }
+            return cr;
+        }));
+        outstanding.add(result);
+        result.whenComplete((r, e) -> outstanding.remove(result));
+        try {
+            ingester.add(op, result);
+        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
+            onRequestFailure.accept(e);
+            result.completeExceptionally(new StoreUnavailableException("Elasticsearch write not sent: " + e, e));
+        }
+        return result.orTimeout(writeTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException) {
+                return CompletableFuture.failedFuture(new StoreUnavailableException(
+                        "Elasticsearch did not confirm " + id + " within " + writeTimeoutMs + " ms", cause));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    /** @return {@code _bulk} requests sent since start */
+    long requests() {
+        return requests.get();
+    }
+
+    /** @return operations sent in them */
+    long operations() {
+        return operations.get();
+    }
+
+    /** @return the most operations one of them carried */
+    long largest() {
+        return largest.get();
+    }
+
+    @Override
+    public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
+        GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
+    }
+
+    private void measure(long executionId, int n, boolean ok) {
+        GatewayMetrics.bulkDone(executionId, ok);
+        bulkSize.record(n);
+        requests.incrementAndGet();
+        operations.addAndGet(n);
+        largest.accumulateAndGet(n, Math::max);
+    }
+
+    @Override
+    public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
+            BulkResponse response) {
+        measure(executionId, contexts.size(), true);
+        GatewayMetrics.bulkTook(response.took());
+        List<BulkResponseItem> items = response.items();
+        for (int i = 0; i < contexts.size(); i++) {
+            CompletableFuture<WriteOutcome> future = contexts.get(i);
+            if (future == null) {
+                continue;
+            }
+            BulkResponseItem item = i < items.size() ? items.get(i) : null;
+            if (item == null) {
+                complete(future, null, new StoreUnavailableException("bulk response has no item " + i, null));
+            } else if (item.error() == null) {
+                complete(future, WriteOutcome.STORED, null);
+            } else if (item.status() == 409) {
+                complete(future, WriteOutcome.DUPLICATE, null);
+            } else if (item.status() == 404 || "index_not_found_exception".equals(item.error().type())) {
+                onIndexMissing.run(); // deleted under us: recreated by the next write, which the provider's retry makes
+                complete(future, null, new StoreUnavailableException("index missing for " + item.id()
+                        + ": " + item.error().reason(), null));
+            } else if (item.status() == 429 || item.status() >= 500) {
+                complete(future, null, new StoreUnavailableException("Elasticsearch answered " + item.status()
+                        + " for " + item.id() + ": " + item.error().reason(), null));
+            } else {
+                complete(future, null, new DocumentRejectedException(item.id(),
+                        item.error().type() + ": " + item.error().reason()));
+            }
+        }
+    }
+
+    @Override
+    public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
+            Throwable failure) {
+        measure(executionId, contexts.size(), false);
+        onRequestFailure.accept(failure);
+        RateLimitedLog.warn(LOG, "bulk-failed:" + failure.getClass().getName(),
+                "Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
+        for (CompletableFuture<WriteOutcome> future : contexts) {
+            if (future != null) {
+                complete(future, null, new StoreUnavailableException(
+                        "Elasticsearch bulk request failed: " + failure.getMessage(), failure));
+            }
+        }
+    }
+
+    private <T> void complete(CompletableFuture<T> future, T value, Throwable failure) {
+        ElasticsearchLookupBatcher.complete(completion, future, value, failure);
+    }
+}
