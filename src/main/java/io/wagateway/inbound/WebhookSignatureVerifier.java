@@ -57,7 +57,7 @@ public class WebhookSignatureVerifier {
 
     /**
      * Exchange property that may hold a {@link Runnable} run once the webhook is authentic (the Spring Boot runtime's
-     * {@code io.wagateway.runtime.springboot.WebhookServlet} then gives the body's bytes back to its unverified budget).
+     * servlet, WebhookServlet, then gives the body's bytes back to its unverified budget).
      */
     public static final String ON_VERIFIED_PROPERTY = "gateway.onVerified";
 

@@ -43,6 +43,9 @@ class DeadLetterChannelTest {
         context = new DefaultCamelContext();
         // webhook-pipeline.camel.yaml's routes refer to the events store; never called here
         context.getRegistry().bind("eventStore", new io.wagateway.events.EventStore());
+        // declared in routes/beans.camel.yaml: the durable write is replaced by mock:dead-letter-store below
+        context.getRegistry().bind("deadLetterStore", new DeadLetterStore());
+        context.getRegistry().bind("gatewayMetrics", new io.wagateway.ops.GatewayMetrics());
         var loader = PluginHelper.getRoutesLoader(context);
         loader.loadRoutes(ResourceHelper.resolveMandatoryResource(context, "file:routes/dead-letter.camel.yaml"));
         loader.loadRoutes(ResourceHelper.resolveMandatoryResource(context, "file:routes/webhook-pipeline.camel.yaml"));

@@ -13,7 +13,7 @@ import org.springframework.test.context.TestPropertySource;
  * rule), plus one opted-out chat: one test per filter and choice branch.
  */
 @TestPropertySource(properties = {
-        "camel.main.routes-include-pattern=classpath:routes/auto-reply.camel.yaml",
+        "camel.main.routes-include-pattern=classpath:routes/beans.camel.yaml,classpath:routes/auto-reply.camel.yaml",
         "gateway.auto-reply.enabled=true",
         "gateway.auto-reply.opt-out-chats=15550100099@c.us",
         "gateway.auto-reply.recovery-delay-ms=3600000"})

@@ -20,7 +20,7 @@ import org.springframework.test.context.TestPropertySource;
  * The pipeline (direct:webhook-items) is mock:direct:webhook-items; the HTTP paths are off (gateway.evolution.enabled=false).
  */
 @TestPropertySource(properties = {
-        "camel.main.routes-include-pattern=classpath:routes/evolution-api.camel.yaml,"
+        "camel.main.routes-include-pattern=classpath:routes/beans.camel.yaml,classpath:routes/evolution-api.camel.yaml,"
                 + "classpath:routes/signed-webhook.camel.yaml,classpath:routes/webhook-pipeline.camel.yaml",
         "gateway.evolution.enabled=false"})
 class EvolutionMappingRouteTest extends RouteTestSupport {

@@ -15,7 +15,7 @@ import org.springframework.test.context.TestPropertySource;
  * message is still stored.
  */
 @TestPropertySource(properties = {
-        "camel.main.routes-include-pattern=classpath:routes/webhook-pipeline.camel.yaml",
+        "camel.main.routes-include-pattern=classpath:routes/beans.camel.yaml,classpath:routes/webhook-pipeline.camel.yaml",
         "gateway.ignore-groups=true"})
 class IgnoreGroupsRouteTest extends RouteTestSupport {
 

@@ -18,7 +18,7 @@ import org.springframework.test.context.TestPropertySource;
  * ignored-event), alone: every item kind reaches its stage - the stages' routes (other files) are mock endpoints - and
  * the webhook's answer counts the outcomes they leave. The events store is a mock endpoint too.
  */
-@TestPropertySource(properties = "camel.main.routes-include-pattern=classpath:routes/webhook-pipeline.camel.yaml")
+@TestPropertySource(properties = "camel.main.routes-include-pattern=classpath:routes/beans.camel.yaml,classpath:routes/webhook-pipeline.camel.yaml")
 class WebhookPipelineRouteTest extends RouteTestSupport {
 
     static final String[] STAGES = {"direct:canonical-message", "direct:lifecycle-update", "direct:chat-owner-change",
