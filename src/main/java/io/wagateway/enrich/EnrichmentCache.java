@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,10 +65,18 @@ public class EnrichmentCache {
      * The memory tier's step: remembers the names the payload carries (Meta profile name, WAHA push name, Unipile
      * attendee name) and claims the names no one is loading yet.
      *
-     * @param message the canonical message
-     * @return the names to write back (source {@code payload}) and to load (source null), or null when there are none
+     * @param exchange its body the canonical message (kept); gets the header {@code nameLoads}, a list of
+     *                 {@link NameLoad} to write back (source {@code payload}) and to load (source null), when there are
+     *                 any (a bean step, not an expression: no exchange copy per message)
      */
-    public List<NameLoad> claim(CanonicalMessage message) {
+    public void claim(Exchange exchange) {
+        List<NameLoad> loads = loads(exchange.getMessage().getBody(CanonicalMessage.class));
+        if (loads != null) {
+            exchange.getMessage().setHeader("nameLoads", loads);
+        }
+    }
+
+    private List<NameLoad> loads(CanonicalMessage message) {
         if (memory == null) {
             start();
         }
