@@ -1,6 +1,5 @@
 package io.wagateway.enrich;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
@@ -8,301 +7,253 @@ import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.ops.GatewayMetrics;
 import io.wagateway.ops.LogMask;
-import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.ops.RateLimitedLog;
+import io.wagateway.store.StoreUnavailableException;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cache-first names for chats and senders ({@code chat_name}, {@code sender_name}), three tiers:
+ * The memory tier of the names enrichment ({@code routes/enrichment.camel.yaml}): a bounded Caffeine cache of
+ * {@code chat_name} / {@code sender_name} ({@code maximumSize} entries, {@code ttlSeconds} after write) whose entries
+ * may still be loading. The route asks it three things:
  * <ol>
- *   <li>a bounded in-memory Caffeine cache ({@code maximumSize} entries, {@code ttlSeconds} after write);</li>
- *   <li>the Elasticsearch index {@code whatsapp-names}, shared by every instance and kept across restarts;</li>
- *   <li>the provider's API, through the route {@code direct:name-lookup} ({@code routes/enrichment.camel.yaml}),
- *       which says per provider which endpoint answers.</li>
+ *   <li>{@link #claim}: learn the names the payload carries, and list the names this message is the first to miss
+ *       (concurrent misses for one key share that one pending entry, so a chat costs one load);</li>
+ *   <li>the route {@code names-load} loads them off the message's thread (names index, then the provider's API) and
+ *       hands each result back through {@link #loaded} or {@link #failed};</li>
+ *   <li>{@link #enrich}: the message's names, waiting at most {@code lookupTimeoutMs} without parking a thread.</li>
  * </ol>
- * Names found in payloads (Meta {@code contacts[].profile.name}, WAHA push name, Unipile attendee name) are learned
- * without any call. Concurrent misses for one key share one load (Caffeine's {@link AsyncCache}), so a chat costs at
- * most one API call until its entry expires. A failing or slow lookup never blocks or loses the message: after
- * {@code lookupTimeoutMs} the message goes on without the name (counted), the failed load is not cached and is
- * retried on a later message.
+ * A failed load is not cached, so a later message retries it.
  *
  * <p>Cache key: {@code {provider}:{account_id}:{chat|contact}:{id}}; it is also the names document's {@code _id}.
  */
-public class EnrichmentCache implements CamelContextAware {
-
-    /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
-    private ElasticsearchStore store;
-    private CamelContext camelContext;
-
-    /** @param store the Elasticsearch store this bean reads and writes through */
-    public void setStore(ElasticsearchStore store) {
-        this.store = store;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
-    }
+public class EnrichmentCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnrichmentCache.class);
+    /** A load the route never answered (a bug, a rejected task) is dropped after this, so the key is asked again. */
+    private static final long LOAD_BOUND_MS = 60_000;
 
     private long maximumSize = 100_000;
     private long ttlSeconds = 86_400;
     private long lookupTimeoutMs = 1_500;
-    private int lookupThreads = 8;
     private boolean enabled = true;
+    private NamesIndex namesIndex;
 
     private AsyncCache<String, Optional<String>> memory;
-    private ExecutorService executor;
-    private ProducerTemplate producer;
 
-    /** Creates the in-memory tier and the lookup executor; idempotent (also called lazily on first use). */
+    /** Creates the memory tier; idempotent (also called lazily on first use). */
     public synchronized void start() {
         if (memory != null) {
             return;
         }
-        executor = Executors.newFixedThreadPool(lookupThreads, r -> {
-            Thread t = new Thread(r, "names-lookup");
-            t.setDaemon(true);
-            return t;
-        });
-        memory = Caffeine.newBuilder()
-                .maximumSize(maximumSize)
-                .expireAfterWrite(Duration.ofSeconds(ttlSeconds))
-                .executor(executor)
-                .recordStats()
-                .buildAsync();
-        producer = getCamelContext().createProducerTemplate();
-        LOG.info("Names enrichment {}: memory {} entries / {} s, then Elasticsearch index {}, then provider APIs"
-                + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, store.getNamesIndex(),
-                lookupTimeoutMs);
-    }
-
-    /** Stops the lookup executor. */
-    public void stop() {
-        if (executor != null) {
-            executor.shutdownNow();
-        }
+        memory = Caffeine.newBuilder().maximumSize(maximumSize).expireAfterWrite(Duration.ofSeconds(ttlSeconds))
+                .recordStats().buildAsync();
+        LOG.info("Names enrichment {}: memory {} entries / {} s, then the names index, then provider APIs"
+                + " (lookup timeout {} ms)", enabled ? "on" : "OFF", maximumSize, ttlSeconds, lookupTimeoutMs);
     }
 
     /**
-     * Fills {@code chat_name} and {@code sender_name} of a message, learning names the payload carries first.
+     * The memory tier's step: remembers the names the payload carries (Meta profile name, WAHA push name, Unipile
+     * attendee name) and claims the names no one is loading yet.
      *
-     * @param message the canonical message
-     * @return completes, within {@code lookupTimeoutMs}, with the message carrying the names that could be found
-     *         (possibly none); never completes exceptionally
+     * @param exchange its body the canonical message (kept); gets the header {@code nameLoads}, a list of
+     *                 {@link NameLoad} to write back (source {@code payload}) and to load (source null), when there are
+     *                 any (a bean step, not an expression: no exchange copy per message)
      */
-    public CompletableFuture<CanonicalMessage> enrich(CanonicalMessage message) {
+    public void claim(Exchange exchange) {
+        List<NameLoad> loads = loads(exchange.getMessage().getBody(CanonicalMessage.class));
+        if (loads != null) {
+            exchange.getMessage().setHeader("nameLoads", loads);
+        }
+    }
+
+    private List<NameLoad> loads(CanonicalMessage message) {
         if (memory == null) {
             start();
         }
         if (!enabled) {
-            return CompletableFuture.completedFuture(message);
+            return null;
         }
-        boolean group = !"direct".equals(message.chatType());
-        // in a direct chat an inbound message's sender is the other party: its name is the chat's name
-        boolean senderIsChat = !group && !message.fromMe();
-        String chatKey = key(message, "chat", message.chatId());
-        String senderKey = key(message, "contact", message.senderId());
+        List<NameLoad> loads = null;
+        boolean senderIsChat = senderIsChat(message);
         if (message.senderName() != null && !message.fromMe() && message.senderId() != null) {
-            learn(senderKey, message, "contact", message.senderId(), message.senderName());
+            loads = learn(loads, message, "contact", message.senderId(), message.senderName());
             if (senderIsChat && message.chatId() != null) {
-                learn(chatKey, message, "chat", message.chatId(), message.senderName());
+                loads = learn(loads, message, "chat", message.chatId(), message.senderName());
             }
         }
         if (message.chatName() != null && message.chatId() != null) {
-            learn(chatKey, message, "chat", message.chatId(), message.chatName());
+            loads = learn(loads, message, "chat", message.chatId(), message.chatName());
         }
+        if (needsChat(message)) {
+            loads = miss(loads, message, "chat", message.chatId());
+        }
+        if (needsSender(message, senderIsChat)) {
+            loads = miss(loads, message, "contact", message.senderId());
+        }
+        return loads;
+    }
 
-        CompletableFuture<Optional<String>> chat = message.chatName() != null || message.chatId() == null
-                ? CompletableFuture.completedFuture(Optional.empty())
-                : lookup(chatKey, message, "chat", message.chatId());
-        CompletableFuture<Optional<String>> sender = message.senderName() != null || message.fromMe()
-                || message.senderId() == null || senderIsChat
-                ? CompletableFuture.completedFuture(Optional.empty())
-                : lookup(senderKey, message, "contact", message.senderId());
-
-        CompletableFuture<CanonicalMessage> enriched = chat.thenCombine(sender, (c, s) -> {
+    /**
+     * Fills {@code chat_name} and {@code sender_name} from the memory tier, once its entries have loaded.
+     *
+     * @param message the canonical message (after {@link #claim})
+     * @return completes, within {@code lookupTimeoutMs}, with the message carrying the names that could be found
+     *         (possibly none); never completes exceptionally
+     */
+    public CompletableFuture<CanonicalMessage> enrich(CanonicalMessage message) {
+        if (!enabled || memory == null) {
+            return CompletableFuture.completedFuture(message);
+        }
+        boolean senderIsChat = senderIsChat(message);
+        CompletableFuture<Optional<String>> chat = needsChat(message) ? entry(message, "chat", message.chatId()) : NONE;
+        CompletableFuture<Optional<String>> sender = needsSender(message, senderIsChat)
+                ? entry(message, "contact", message.senderId()) : NONE;
+        if (chat == NONE && sender == NONE) {
+            return CompletableFuture.completedFuture(message);
+        }
+        return chat.thenCombine(sender, (c, s) -> {
             String chatName = c.orElse(null);
             String senderName = s.orElse(null);
-            if (senderName == null && senderIsChat) {
-                senderName = chatName;
+            return message.withNames(chatName, senderName == null && senderIsChat ? chatName : senderName);
+        }).completeOnTimeout(null, lookupTimeoutMs, TimeUnit.MILLISECONDS).exceptionally(e -> null).thenApply(m -> {
+            if (m == null) {
+                Metrics.counter("gateway.enrichment.incomplete", "provider", message.provider()).increment();
+                return message;
             }
-            return message.withNames(chatName, senderName);
+            return m;
         });
-        return enriched.completeOnTimeout(null, lookupTimeoutMs, TimeUnit.MILLISECONDS)
-                .exceptionally(e -> null)
-                .thenApply(m -> {
-                    if (m == null) {
-                        Metrics.counter("gateway.enrichment.incomplete", "provider", message.provider()).increment();
-                        return message;
-                    }
-                    return m;
-                });
-    }
-
-    private CompletableFuture<Optional<String>> lookup(String key, CanonicalMessage m, String kind, String id) {
-        if (memory.getIfPresent(key) != null) {
-            GatewayMetrics.cache(m.provider(), true);
-        }
-        return memory.get(key, (k, ex) -> fromIndex(k, m).thenCompose(known -> known != null
-                        ? CompletableFuture.completedFuture(known)
-                        : CompletableFuture.supplyAsync(() -> fromApi(k, m, kind, id), ex)))
-                .exceptionally(e -> Optional.empty());
     }
 
     /**
-     * The Elasticsearch tier: a batched real-time read (concurrent misses share one {@code _mget}; no thread waits).
+     * Completes a claimed load with what the names index or the provider's API answered (no name is remembered as
+     * none, until the TTL).
      *
-     * @return the name (maybe empty: known to have none), or null when the index does not know the key
+     * @param load the load, {@code source} {@code elasticsearch} or {@code api}
      */
-    private CompletableFuture<Optional<String>> fromIndex(String key, CanonicalMessage m) {
-        return store.lookup(store.getNamesIndex(), key).handle((doc, failure) -> {
-            if (failure != null) {
-                LOG.debug("names index read failed for {}: {}", key, failure.toString());
-                return null;
+    public void loaded(NameLoad load) {
+        if ("elasticsearch".equals(load.source())) {
+            Metrics.counter("gateway.enrichment.lookups", "provider", load.provider(), "tier", "elasticsearch")
+                    .increment();
+            GatewayMetrics.cache(load.provider(), true);
+        } else {
+            GatewayMetrics.cache(load.provider(), false);
+            if (load.name() != null) {
+                Metrics.counter("gateway.enrichment.lookups", "provider", load.provider(), "tier", "api").increment();
             }
-            if (doc.isEmpty()) {
-                return null;
-            }
-            Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "elasticsearch").increment();
-            GatewayMetrics.cache(m.provider(), true);
-            JsonNode name = doc.get().get("name");
-            return Optional.ofNullable(name == null || name.isNull() ? null : name.asText());
-        });
+        }
+        if (load.result() != null) {
+            load.result().complete(Optional.ofNullable(load.name()));
+        }
     }
 
-    /** The provider API tier (a blocking HTTP call, on the lookup threads); runs once per key at a time. */
-    private Optional<String> fromApi(String key, CanonicalMessage m, String kind, String id) {
-        GatewayMetrics.cache(m.provider(), false);
-        Map<String, Object> headers = new HashMap<>();
-        headers.put("provider", m.provider());
-        headers.put("accountId", m.accountId());
-        headers.put("lookupKind", kind);
-        headers.put("lookupId", id);
-        headers.put("chatType", m.chatType());
-        Object answer;
-        try {
-            answer = producer.requestBodyAndHeaders("direct:name-lookup", null, headers);
-        } catch (Exception e) {
-            Metrics.counter("gateway.enrichment.failures", "provider", m.provider(), "kind", kind).increment();
-            io.wagateway.ops.RateLimitedLog.warn(LOG, "names-lookup:" + m.provider() + ":" + kind,
-                    "Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", kind,
-                    LogMask.id(id), m.provider(), rootMessage(e));
-            throw e;
-        }
-        String name = answer == null ? null : answer.toString().strip();
-        if (name == null || name.isEmpty()) {
-            return Optional.empty(); // the provider knows no name: remembered in memory only, until the TTL
-        }
-        Metrics.counter("gateway.enrichment.lookups", "provider", m.provider(), "tier", "api").increment();
-        save(key, m, kind, id, name, "api");
-        return Optional.of(name);
-    }
-
-    private void learn(String key, CanonicalMessage m, String kind, String id, String name) {
-        Optional<String> known = memory.synchronous().policy().getIfPresentQuietly(key);
-        if (known != null && name.equals(known.orElse(null))) {
+    /**
+     * Fails a claimed load: counted, logged (rate-limited), not cached; a later message asks again.
+     *
+     * @param load  the load
+     * @param cause what failed
+     */
+    public void failed(NameLoad load, Exception cause) {
+        if (load.result() == null) {
             return;
         }
-        memory.put(key, CompletableFuture.completedFuture(Optional.of(name)));
-        executor.execute(() -> save(key, m, kind, id, name, "payload"));
-    }
-
-    private void save(String key, CanonicalMessage m, String kind, String id, String name, String source) {
-        try {
-            write(key, m.provider(), m.accountId(), kind, id, name, source);
-        } catch (Exception e) {
-            // not kept: forget it in memory too, so a later message that carries the name writes it again
-            memory.synchronous().invalidate(key);
-            LOG.debug("names index write failed for {}: {}", key, e.toString());
-        }
+        GatewayMetrics.cache(load.provider(), false);
+        Metrics.counter("gateway.enrichment.failures", "provider", load.provider(), "kind", load.kind()).increment();
+        RateLimitedLog.warn(LOG, "names-lookup:" + load.provider() + ":" + load.kind(),
+                "Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", load.kind(),
+                LogMask.id(load.id()), load.provider(), rootMessage(cause));
+        load.result().completeExceptionally(cause == null ? new IllegalStateException("name load failed") : cause);
     }
 
     /**
-     * Writes a name document: a partial update (upsert), so the fields others keep in it ({@code linked_ids} of
-     * {@link IdentityLinks}) stay.
+     * Forgets a name in memory after its write-back failed, so a later message that carries it writes it again.
      *
-     * @throws Exception when Elasticsearch does not take it (after one re-creation of a missing alias)
+     * @param load the name not written
      */
-    private void write(String key, String provider, String accountId, String kind, String id, String name,
-            String source) throws Exception {
-        com.fasterxml.jackson.databind.node.ObjectNode doc =
-                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        doc.put("provider", provider);
-        doc.put("account_id", accountId);
-        doc.put("kind", kind);
-        doc.put("id", id);
-        if (name == null) {
-            doc.putNull("name");
-        } else {
-            doc.put("name", name);
-        }
-        doc.put("source", source);
-        doc.put("updated_at", Instant.now().toString());
-        for (int attempt = 1; ; attempt++) {
-            try {
-                // requireAlias: before start-up created the alias (or after it was deleted) the write fails instead
-                // of auto-creating a concrete index named like the alias, which would block the alias for good
-                store.client().update(u -> u.index(store.getNamesIndex()).id(key).doc(doc).docAsUpsert(true)
-                        .requireAlias(true).retryOnConflict(3), com.fasterxml.jackson.databind.node.ObjectNode.class);
-                return;
-            } catch (Exception e) {
-                if (attempt == 1 && e instanceof co.elastic.clients.elasticsearch._types.ElasticsearchException ee
-                        && ee.status() == 404) {
-                    store.resetIndices(); // the alias is gone: the store re-creates its aliases, then once more
-                    if (store.notReady() == null) {
-                        continue;
-                    }
-                }
-                throw e;
-            }
-        }
+    public void forget(NameLoad load) {
+        memory.synchronous().invalidate(load.key());
+        LOG.debug("names index write failed for {}", load.key());
     }
 
     /**
-     * Names (or forgets the name of) a person's chat and contact, in memory and in the index, before returning: used
+     * Names (or forgets the name of) a person's chat and contact, in the index and in memory, before returning: used
      * for the names a provider's address-book events carry (Meta {@code smb_app_state_sync}).
      *
      * @param provider  provider id
      * @param accountId our account
      * @param id        the chat / contact id
      * @param name      the name, or null to forget it (the document stays, with its links)
-     * @throws io.wagateway.store.StoreUnavailableException when Elasticsearch does not take it
+     * @throws StoreUnavailableException when Elasticsearch does not take it
      */
     public void rename(String provider, String accountId, String id, String name) {
         start();
         for (String kind : new String[] {"chat", "contact"}) {
             String key = key(provider, accountId, kind, id);
             try {
-                write(key, provider, accountId, kind, id, name, name == null ? "removed" : "address_book");
+                namesIndex.upsert(key, provider, accountId, kind, id, name, name == null ? "removed" : "address_book");
             } catch (Exception e) {
                 memory.synchronous().invalidate(key);
-                throw new io.wagateway.store.StoreUnavailableException("cannot write the name of " + LogMask.id(id), e);
+                throw new StoreUnavailableException("cannot write the name of " + LogMask.id(id), e);
             }
             memory.put(key, CompletableFuture.completedFuture(Optional.ofNullable(name)));
         }
     }
 
-    private static String key(CanonicalMessage m, String kind, String id) {
-        return key(m.provider(), m.accountId(), kind, id);
+    private static final CompletableFuture<Optional<String>> NONE = CompletableFuture.completedFuture(Optional.empty());
+
+    // in a direct chat an inbound message's sender is the other party: its name is the chat's name
+    private static boolean senderIsChat(CanonicalMessage m) {
+        return "direct".equals(m.chatType()) && !m.fromMe();
+    }
+
+    private static boolean needsChat(CanonicalMessage m) {
+        return m.chatName() == null && m.chatId() != null;
+    }
+
+    private static boolean needsSender(CanonicalMessage m, boolean senderIsChat) {
+        return m.senderName() == null && !m.fromMe() && m.senderId() != null && !senderIsChat;
+    }
+
+    private List<NameLoad> learn(List<NameLoad> loads, CanonicalMessage m, String kind, String id, String name) {
+        String key = key(m.provider(), m.accountId(), kind, id);
+        Optional<String> known = memory.synchronous().policy().getIfPresentQuietly(key);
+        if (known != null && name.equals(known.orElse(null))) {
+            return loads;
+        }
+        memory.put(key, CompletableFuture.completedFuture(Optional.of(name)));
+        return add(loads, new NameLoad(key, m.provider(), m.accountId(), kind, id, m.chatType(), name, "payload", null));
+    }
+
+    private List<NameLoad> miss(List<NameLoad> loads, CanonicalMessage m, String kind, String id) {
+        String key = key(m.provider(), m.accountId(), kind, id);
+        CompletableFuture<Optional<String>> mine = new CompletableFuture<>();
+        CompletableFuture<Optional<String>> entry = memory.get(key, (k, executor) -> mine);
+        if (entry != mine) {
+            GatewayMetrics.cache(m.provider(), true); // known, or being loaded for an earlier message
+            return loads;
+        }
+        mine.orTimeout(LOAD_BOUND_MS, TimeUnit.MILLISECONDS);
+        return add(loads, new NameLoad(key, m.provider(), m.accountId(), kind, id, m.chatType(), null, null, mine));
+    }
+
+    private CompletableFuture<Optional<String>> entry(CanonicalMessage m, String kind, String id) {
+        CompletableFuture<Optional<String>> entry = memory.asMap().get(key(m.provider(), m.accountId(), kind, id));
+        return entry == null ? NONE : entry.exceptionally(e -> Optional.empty());
+    }
+
+    private static List<NameLoad> add(List<NameLoad> loads, NameLoad load) {
+        List<NameLoad> list = loads == null ? new ArrayList<>(2) : loads;
+        list.add(load);
+        return list;
     }
 
     /**
@@ -314,15 +265,30 @@ public class EnrichmentCache implements CamelContextAware {
 
     private static String rootMessage(Throwable e) {
         Throwable t = e;
-        while (t.getCause() != null) {
+        while (t != null && t.getCause() != null) {
             t = t.getCause();
         }
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
+        return t == null ? "unknown" : t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+
+    /**
+     * Threads of the route {@code names-load} (the wire tap's executor): they wait for the names index and the
+     * provider APIs, never a message's thread.
+     *
+     * @param threads pool size
+     * @return a fixed pool of daemon threads named {@code names-lookup}
+     */
+    public static ExecutorService lookupPool(int threads) {
+        return Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "names-lookup");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /**
      * Memory-tier statistics: every chat or sender name a message needed counts one request; a hit was answered from
-     * memory, a miss went to Elasticsearch and, failing that, to the provider API.
+     * memory (or joined a load in flight), a miss was loaded from Elasticsearch or the provider API.
      *
      * @return Caffeine's statistics of the memory tier
      */
@@ -336,10 +302,6 @@ public class EnrichmentCache implements CamelContextAware {
         start();
         memory.synchronous().invalidateAll();
     }
-
-
-
-
 
     /** @param maximumSize bound of the memory tier, in entries */
     public void setMaximumSize(long maximumSize) {
@@ -356,13 +318,13 @@ public class EnrichmentCache implements CamelContextAware {
         this.lookupTimeoutMs = lookupTimeoutMs;
     }
 
-    /** @param lookupThreads threads that load names from Elasticsearch and provider APIs */
-    public void setLookupThreads(int lookupThreads) {
-        this.lookupThreads = lookupThreads;
-    }
-
     /** @param enabled false to store messages without looking names up */
     public void setEnabled(boolean enabled) {
         this.enabled = enabled;
+    }
+
+    /** @param namesIndex the Elasticsearch tier, written by {@link #rename} */
+    public void setNamesIndex(NamesIndex namesIndex) {
+        this.namesIndex = namesIndex;
     }
 }
