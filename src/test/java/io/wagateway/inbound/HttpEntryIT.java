@@ -1,6 +1,7 @@
 package io.wagateway.inbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Counter;
@@ -91,6 +92,11 @@ class HttpEntryIT extends GatewayIntegrationTest {
                 s.getOutputStream().flush();
                 held.add(s);
             }
+            // the server reads the held bytes on its own time: only once it has counted them is the budget full
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                io.micrometer.core.instrument.Gauge g = meters.find("gateway.webhooks.unverified.bytes").gauge();
+                return g != null && g.value() >= 2 * 399_999;
+            });
             // a third declaring 400 kB is refused once its bytes no longer fit (a declared length is reserved as its bytes
             // arrive, not up front: idle connections declaring large bodies must not hold the budget)
             for (int i = 0; i < 3; i++) {
