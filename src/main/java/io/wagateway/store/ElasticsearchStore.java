@@ -226,9 +226,31 @@ public class ElasticsearchStore {
     }
 
     /** @return false when the client's HTTP I/O reactor no longer runs (it can never send a request again) */
-    private static boolean running(Connection c) {
-        return !(c.client()._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t)
-                || t.restClient().isRunning();
+    private boolean running(Connection c) {
+        if (!(c.client()._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t)) {
+            return true;
+        }
+        if (!(t.restClient().getHttpClient()
+                instanceof org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient http)) {
+            return t.restClient().isRunning();
+        }
+        return reactorUsable(http.getStatus(), System.nanoTime() - connectedAtNanos,
+                TimeUnit.MILLISECONDS.toNanos(Math.max(clientRebuildIntervalMs, 1000)));
+    }
+
+    /**
+     * Whether a client's I/O reactor can send requests. {@code CloseableHttpAsyncClient.start()} hands the reactor to a
+     * thread of its own, so a client just built is {@code INACTIVE} for a moment: that is starting, not broken (taking
+     * it for broken rebuilt the client in a loop and answered the first webhooks of a new gateway 503).
+     *
+     * @param status    the reactor's state
+     * @param ageNanos  how long ago the client was built (ns)
+     * @param graceNanos how long a client may stay {@code INACTIVE} after it was built (ns)
+     * @return true when {@code ACTIVE}, or {@code INACTIVE} within the grace after it was built
+     */
+    static boolean reactorUsable(org.apache.hc.core5.reactor.IOReactorStatus status, long ageNanos, long graceNanos) {
+        return status == org.apache.hc.core5.reactor.IOReactorStatus.ACTIVE
+                || (status == org.apache.hc.core5.reactor.IOReactorStatus.INACTIVE && ageNanos < graceNanos);
     }
 
     /** True when a failure says the client's I/O reactor is gone ("I/O reactor has been shut down", ...). */
