@@ -26,8 +26,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,25 +46,22 @@ import org.slf4j.LoggerFactory;
  * Elasticsearch here has no scripts: a link is read-modify-write with {@code if_seq_no}/{@code if_primary_term} (or
  * create-if-absent), retried on a conflict, so concurrent writers never lose an id.
  */
-public class IdentityLinks implements CamelContextAware {
+public class IdentityLinks {
 
     /** The store, set by reference ({@code store: "#bean:elasticsearchStore"}, routes/beans.camel.yaml). */
     private ElasticsearchStore store;
-    private CamelContext camelContext;
 
     /** @param store the Elasticsearch store this bean reads and writes through */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
     }
 
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
+    /**
+     * @param names the names cache whose memory is renamed when ids are linked (optional: without it only the index
+     *              is updated); set by reference ({@code names: "#bean:enrichmentCache"}, routes/beans.camel.yaml)
+     */
+    public void setNames(EnrichmentCache names) {
+        this.names = names;
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(IdentityLinks.class);
@@ -271,9 +266,6 @@ public class IdentityLinks implements CamelContextAware {
     }
 
     private EnrichmentCache names() {
-        if (names == null && getCamelContext() != null) {
-            names = getCamelContext().getRegistry().lookupByNameAndType("enrichmentCache", EnrichmentCache.class);
-        }
         return names;
     }
 
@@ -295,10 +287,5 @@ public class IdentityLinks implements CamelContextAware {
     /** @param maxDepth how many links deep a chat id is expanded */
     public void setMaxDepth(int maxDepth) {
         this.maxDepth = maxDepth;
-    }
-
-    /** @param names the names cache a contact's name is written through (found in the registry otherwise) */
-    public void setNames(EnrichmentCache names) {
-        this.names = names;
     }
 }
