@@ -113,7 +113,7 @@ public class IdentityLinks {
         if (!ContactUpdate.FORGET.equals(update.action())) {
             link(update.provider(), update.accountId(), update.ids());
         }
-        EnrichmentCache cache = names();
+        EnrichmentCache cache = names;
         if (cache != null && ContactUpdate.NAME.equals(update.action()) && update.name() != null) {
             for (String id : update.ids()) {
                 cache.rename(update.provider(), update.accountId(), id, update.name());
@@ -263,10 +263,6 @@ public class IdentityLinks {
             }
         }
         return docs;
-    }
-
-    private EnrichmentCache names() {
-        return names;
     }
 
     /** Forgets which links this instance wrote (a restart's state); the index keeps them. */

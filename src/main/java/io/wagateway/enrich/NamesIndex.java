@@ -28,10 +28,6 @@ public class NamesIndex {
         this.store = store;
     }
 
-    private ElasticsearchStore store() {
-        return store;
-    }
-
     /**
      * Looks a name up in the index; waits (on the caller's thread, a names-lookup thread) for the batched read.
      *
@@ -42,7 +38,7 @@ public class NamesIndex {
     public NameLoad read(NameLoad load) {
         Optional<ObjectNode> doc;
         try {
-            doc = store().lookup(store().getNamesIndex(), load.key()).join();
+            doc = store.lookup(store.getNamesIndex(), load.key()).join();
         } catch (RuntimeException e) {
             LOG.debug("names index read failed for {}: {}", load.key(), e.toString());
             return load;
@@ -87,13 +83,13 @@ public class NamesIndex {
             try {
                 // requireAlias: before start-up created the alias (or after it was deleted) the write fails instead
                 // of auto-creating a concrete index named like the alias, which would block the alias for good
-                store().client().update(u -> u.index(store().getNamesIndex()).id(key).doc(doc).docAsUpsert(true)
+                store.client().update(u -> u.index(store.getNamesIndex()).id(key).doc(doc).docAsUpsert(true)
                         .requireAlias(true).retryOnConflict(3), ObjectNode.class);
                 return;
             } catch (ElasticsearchException e) {
                 if (attempt == 1 && e.status() == 404) {
-                    store().resetIndices(); // the alias is gone: the store re-creates its aliases, then once more
-                    if (store().notReady() == null) {
+                    store.resetIndices(); // the alias is gone: the store re-creates its aliases, then once more
+                    if (store.notReady() == null) {
                         continue;
                     }
                 }
