@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * scheduler (which also times the next flush). Connections (and their ingesters) belong to {@link ElasticsearchStore},
  * which rebuilds a broken client.
  */
-final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<WriteOutcome>> {
+final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<BulkResponseItem>> {
 
     /** The store's logger: operators find these lines under its name. */
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchStore.class);
@@ -78,7 +78,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Wr
      * @param client the client to write through
      * @return a bulk ingester on it that reports to this writer
      */
-    BulkIngester<CompletableFuture<WriteOutcome>> ingester(ElasticsearchClient client) {
+    BulkIngester<CompletableFuture<BulkResponseItem>> ingester(ElasticsearchClient client) {
         return BulkIngester.of(b -> b.client(client)
                 .maxOperations(maxOperations)
                 .maxSize(maxBytes)
@@ -101,14 +101,13 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Wr
      *         {@link StoreUnavailableException} (not sent, not confirmed within {@code writeTimeoutMs}, 429/5xx) or
      *         {@link DocumentRejectedException} (refused, or an {@code _id} over 512 bytes)
      */
-    CompletableFuture<WriteOutcome> write(BulkIngester<CompletableFuture<WriteOutcome>> ingester,
-            Set<CompletableFuture<WriteOutcome>> outstanding, String index, String id, Object document) {
+    CompletableFuture<WriteOutcome> write(BulkIngester<CompletableFuture<BulkResponseItem>> ingester,
+            Set<CompletableFuture<BulkResponseItem>> outstanding, String index, String id, Object document) {
         if (id != null && id.getBytes(StandardCharsets.UTF_8).length > ElasticsearchStore.MAX_ID_BYTES) {
             // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
             return CompletableFuture.failedFuture(new DocumentRejectedException(id.substring(0, 64) + "...",
                     "_id is longer than " + ElasticsearchStore.MAX_ID_BYTES + " bytes"));
         }
-        CompletableFuture<WriteOutcome> result = new CompletableFuture<>();
         BulkOperation op = BulkOperation.of(o -> o.create(cr -> {
             cr.index(index).document(document);
             if (id != null) {
@@ -116,6 +115,33 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Wr
             }
             return cr;
         }));
+        return submit(ingester, outstanding, op, id).thenCompose(item -> {
+            if (item.error() == null) {
+                return CompletableFuture.completedFuture(WriteOutcome.STORED);
+            }
+            if (item.status() == 409) {
+                return CompletableFuture.completedFuture(WriteOutcome.DUPLICATE);
+            }
+            return CompletableFuture.failedFuture(new DocumentRejectedException(item.id(),
+                    item.error().type() + ": " + item.error().reason()));
+        });
+    }
+
+    /**
+     * Adds any operation (create, index with {@code if_seq_no}, ...) to the next {@code _bulk}.
+     *
+     * @param ingester    the current connection's ingester
+     * @param outstanding the current connection's unanswered futures (failed if the connection is retired)
+     * @param op          the operation; its {@code _id}, if any, must be at most 512 bytes
+     * @param id          its {@code _id} for error messages, or null
+     * @return completes with the operation's own item once Elasticsearch answered it: a success, a 409 conflict or
+     *         another refusal (4xx), which the caller reads; fails with {@link StoreUnavailableException} when the
+     *         request was not sent or not answered within {@code writeTimeoutMs}, the item is 429/5xx, or its index
+     *         is missing
+     */
+    CompletableFuture<BulkResponseItem> submit(BulkIngester<CompletableFuture<BulkResponseItem>> ingester,
+            Set<CompletableFuture<BulkResponseItem>> outstanding, BulkOperation op, String id) {
+        CompletableFuture<BulkResponseItem> result = new CompletableFuture<>();
         outstanding.add(result);
         result.whenComplete((r, e) -> outstanding.remove(result));
         try {
@@ -150,7 +176,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Wr
     }
 
     @Override
-    public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts) {
+    public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts) {
         GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
     }
 
@@ -163,23 +189,21 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Wr
     }
 
     @Override
-    public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
+    public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts,
             BulkResponse response) {
         measure(executionId, contexts.size(), true);
         GatewayMetrics.bulkTook(response.took());
         List<BulkResponseItem> items = response.items();
         for (int i = 0; i < contexts.size(); i++) {
-            CompletableFuture<WriteOutcome> future = contexts.get(i);
+            CompletableFuture<BulkResponseItem> future = contexts.get(i);
             if (future == null) {
                 continue;
             }
             BulkResponseItem item = i < items.size() ? items.get(i) : null;
             if (item == null) {
                 complete(future, null, new StoreUnavailableException("bulk response has no item " + i, null));
-            } else if (item.error() == null) {
-                complete(future, WriteOutcome.STORED, null);
-            } else if (item.status() == 409) {
-                complete(future, WriteOutcome.DUPLICATE, null);
+            } else if (item.error() == null || item.status() == 409) {
+                complete(future, item, null);
             } else if (item.status() == 404 || "index_not_found_exception".equals(item.error().type())) {
                 onIndexMissing.run(); // deleted under us: recreated by the next write, which the provider's retry makes
                 complete(future, null, new StoreUnavailableException("index missing for " + item.id()
@@ -188,20 +212,19 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Wr
                 complete(future, null, new StoreUnavailableException("Elasticsearch answered " + item.status()
                         + " for " + item.id() + ": " + item.error().reason(), null));
             } else {
-                complete(future, null, new DocumentRejectedException(item.id(),
-                        item.error().type() + ": " + item.error().reason()));
+                complete(future, item, null); // refused: the caller says why (DocumentRejectedException for a write)
             }
         }
     }
 
     @Override
-    public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<WriteOutcome>> contexts,
+    public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts,
             Throwable failure) {
         measure(executionId, contexts.size(), false);
         onRequestFailure.accept(failure);
         RateLimitedLog.warn(LOG, "bulk-failed:" + failure.getClass().getName(),
                 "Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
-        for (CompletableFuture<WriteOutcome> future : contexts) {
+        for (CompletableFuture<BulkResponseItem> future : contexts) {
             if (future != null) {
                 complete(future, null, new StoreUnavailableException(
                         "Elasticsearch bulk request failed: " + failure.getMessage(), failure));

@@ -2,6 +2,8 @@ package io.wagateway.store;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._helpers.bulk.BulkIngester;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -101,8 +103,8 @@ public class ElasticsearchStore {
      * @param outstanding the futures of operations added and not completed yet (failed when the connection is
      *                    retired without answering them)
      */
-    private record Connection(ElasticsearchClient client, BulkIngester<CompletableFuture<WriteOutcome>> ingester,
-            java.util.Set<CompletableFuture<WriteOutcome>> outstanding) {
+    private record Connection(ElasticsearchClient client, BulkIngester<CompletableFuture<BulkResponseItem>> ingester,
+            java.util.Set<CompletableFuture<BulkResponseItem>> outstanding) {
     }
 
     /**
@@ -204,7 +206,7 @@ public class ElasticsearchStore {
             LOG.warn("Elasticsearch bulk ingester did not close within {} ms ({}): {} pending writes failed, transport"
                     + " closed", closeTimeoutMs, why, c.outstanding().size());
         }
-        for (CompletableFuture<WriteOutcome> f : List.copyOf(c.outstanding())) {
+        for (CompletableFuture<BulkResponseItem> f : List.copyOf(c.outstanding())) {
             f.completeExceptionally(new StoreUnavailableException("Elasticsearch write abandoned: " + why, null));
         }
         closeTransport(c.client());
@@ -404,6 +406,28 @@ public class ElasticsearchStore {
             return CompletableFuture.failedFuture(e);
         }
         return bulkWriter.write(c.ingester(), c.outstanding(), index, id, document);
+    }
+
+    /**
+     * Sends any bulk operation (an {@code index} with {@code if_seq_no}/{@code if_primary_term}, a {@code create},
+     * ...) in the shared group commit, so that it shares a {@code _bulk} with its neighbours. The operation must
+     * name an alias (every request sets {@code require_alias}) and an {@code _id} of at most 512 bytes.
+     *
+     * @param operation the operation
+     * @return completes with the operation's own item: a success, a 409 conflict or another refusal (4xx), which
+     *         the caller reads; fails with {@link StoreUnavailableException} when Elasticsearch cannot be reached,
+     *         did not answer within the write timeout, answered 429/5xx for the item, or its index is missing
+     */
+    public CompletableFuture<BulkResponseItem> bulk(BulkOperation operation) {
+        start();
+        Connection c;
+        try {
+            c = usableConnection();
+            ensureIndicesForWrite();
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return bulkWriter.submit(c.ingester(), c.outstanding(), operation, null);
     }
 
     /** @return the current connection, rebuilt first if its I/O reactor died; fails when it cannot be */
