@@ -1,9 +1,6 @@
 package io.wagateway.lifecycle;
 
-import co.elastic.clients.elasticsearch._types.ElasticsearchException;
-import co.elastic.clients.elasticsearch.core.GetResponse;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Metrics;
@@ -11,13 +8,13 @@ import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,14 +22,17 @@ import org.slf4j.LoggerFactory;
  * Applies status, edit, delete and reaction updates to stored messages, whatever order they and the message arrive
  * in, without scripted updates (the Elasticsearch we run has no painless).
  *
- * <p>Every update is first merged into the message's <b>lifecycle document</b> ({@code whatsapp-message-lifecycle},
+ * <p>Every update is merged into the message's <b>lifecycle document</b> ({@code whatsapp-message-lifecycle},
  * {@code _id} = the message's document id) with read-modify-write under optimistic concurrency; the merge is
  * commutative and idempotent (statuses keyed by name keeping the earliest time, edits keyed by event, reactions
  * keyed by actor keeping the latest, the earliest delete). The message document is then <b>projected</b> from its
- * original content and that lifecycle document, again with optimistic concurrency. The update path writes the
- * lifecycle and then reads the message; the message path writes the message and then reads the lifecycle — so
- * whichever comes second applies the update, and an update that arrives before its message is kept until it
- * does.
+ * original content and that lifecycle document, again with optimistic concurrency. Updates are written in batches
+ * ({@link LifecycleBatcher}: one {@code _mget} and one {@code _bulk} per batch, the audit documents included).
+ *
+ * <p>An update whose message is not stored yet leaves its lifecycle document {@code pending}. The update path writes
+ * the lifecycle and then reads the message again; the message path, once the message is stored, reads the lifecycle
+ * (off the acknowledgement, batched, within a quarter of {@code pendingVisibleMs}); so whichever comes second applies
+ * the update, on any instance. A sweep of pending lifecycle documents covers an instance stopped in between.
  *
  * <p>Projection onto the message: {@code status} only moves forward (pending &lt; sent &lt; delivered &lt; read
  * &lt; played; {@code failed} unless delivered/read/played was seen) with {@code status_history} and
@@ -53,81 +53,112 @@ public class MessageLifecycle {
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageLifecycle.class);
     private static final List<String> ORDER = List.of("pending", "sent", "delivered", "read", "played");
-    private static final int MAX_ATTEMPTS = 20;
     /** Fixed-width UTC times, so that string order is time order. */
     private static final java.time.format.DateTimeFormatter FIXED = java.time.format.DateTimeFormatter
             .ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS'Z'").withZone(java.time.ZoneOffset.UTC);
 
     private String lifecycleIndex = "whatsapp-message-lifecycle";
     private volatile boolean indexReady;
+    private int batchMax = 500;
+    private long pendingVisibleMs = 2000;
+    private long sweepIntervalMs = 60_000;
+    private int sweepSize = 1000;
+    private volatile LifecycleBatcher batcher;
 
     /**
-     * Merges an update into its message's lifecycle and applies it to the message if the message is stored.
+     * Keeps an update: its audit document (create-if-absent under {@link LifecycleUpdate#documentId()}, so a
+     * redelivery is recorded once), its merge into the lifecycle of the message it targets, and the projection onto
+     * that message if it is stored, all in the next batch.
      *
      * @param update the update
-     * @return {@code applied} (the message changed), {@code pending} (the message is not stored yet: the update waits
-     *         for it), {@code unchanged} (already applied: a redelivery) or {@code untargeted} (the update names no
-     *         message: kept, never applied)
-     * @throws StoreUnavailableException when Elasticsearch cannot be reached (the webhook answers 503 and is redelivered)
+     * @return completes with {@code update_STORED} or {@code update_DUPLICATE} (the audit document's outcome) once
+     *         the batch is confirmed; fails with {@link StoreUnavailableException} (503: the provider redelivers) or
+     *         {@link io.wagateway.store.DocumentRejectedException}
      */
-    public String apply(LifecycleUpdate update) {
+    public CompletableFuture<String> keep(LifecycleUpdate update) {
         if (!update.hasTarget()) {
-            // kept in the updates index under its content hash by the route; there is no message to apply it to
+            // kept in the updates index under its content hash; there is no message to apply it to
             Metrics.counter("gateway.lifecycle.updates", "provider", String.valueOf(update.provider()), "update",
                     String.valueOf(update.update()), "outcome", "untargeted").increment();
-            return "untargeted";
+            return store.storeUpdate(update).thenApply(o -> "update_" + o.name());
         }
-        ensureIndex();
-        String target = update.targetDocumentId();
-        boolean merged = mergeIntoLifecycle(target, update);
-        String outcome = project(target);
-        Metrics.counter("gateway.lifecycle.updates", "provider", update.provider(), "update", update.update(),
-                "outcome", outcome == null ? (merged ? "pending" : "unchanged") : outcome).increment();
-        return outcome != null ? outcome : merged ? "pending" : "unchanged";
+        try {
+            ensureIndex();
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return batcher().add(update);
     }
 
     /**
-     * Called once a message is stored: applies the updates that arrived before it. The check for such updates is a
-     * batched real-time read ({@link ElasticsearchStore#lookup}), so concurrent webhooks share one {@code _mget} and
-     * no thread waits for it; only a message that has earlier updates (rare) pays for the projection.
+     * Called once a message is stored: the updates that arrived before it are applied off its acknowledgement,
+     * batched with the other checks and updates, within a quarter of {@code pendingVisibleMs}. Returns at once.
      *
      * @param message the stored message
-     * @return completes with {@code applied} when earlier updates changed it, else {@code none}; fails with
-     *         {@link StoreUnavailableException} when Elasticsearch cannot be read
      */
-    public java.util.concurrent.CompletableFuture<String> messageStored(CanonicalMessage message) {
-        ensureIndex();
-        String target = message.documentId();
-        return store.lookup(lifecycleIndex, target).handle((lifecycle, failure) -> {
-            if (failure == null && lifecycle.isEmpty()) {
-                return java.util.concurrent.CompletableFuture.completedFuture("none");
-            }
-            // earlier updates exist (rare), or the batched read failed (e.g. a shard still recovering): the
-            // blocking path with its retries
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                String outcome = project(target);
-                return outcome == null || "unchanged".equals(outcome) ? "none" : outcome;
-            }, store.completionExecutor());
-        }).thenCompose(f -> f);
+    public void messageStored(CanonicalMessage message) {
+        batcher().check(message.documentId());
     }
 
-    private boolean mergeIntoLifecycle(String target, LifecycleUpdate u) {
-        ObjectMapper mapper = store.objectMapper();
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            GetResponse<ObjectNode> current = get(lifecycleIndex, target);
-            ObjectNode doc = current.found() && current.source() != null ? current.source().deepCopy()
-                    : mapper.createObjectNode().put("target", target);
-            ObjectNode before = doc.deepCopy();
-            merge(doc, u);
-            if (doc.equals(before)) {
-                return false;
-            }
-            doc.put("updated_at", Instant.now().toString());
-            if (write(lifecycleIndex, target, doc, current)) {
-                return true;
-            }
+    /**
+     * Re-checks the most recent pending lifecycle documents (those whose message was not stored when their update
+     * was written): each is applied if its message is stored now. Runs every {@code sweepIntervalMs}; a search, so
+     * it sees lifecycle documents once refreshed.
+     *
+     * @return how many pending lifecycle documents it queued for a check
+     */
+    public int sweep() {
+        try {
+            ensureIndex();
+            var found = store.client().search(s -> s.index(lifecycleIndex).size(sweepSize)
+                    .query(q -> q.term(t -> t.field("pending").value(true)))
+                    .sort(o -> o.field(f -> f.field("updated_at").order(co.elastic.clients.elasticsearch._types
+                            .SortOrder.Desc).unmappedType(co.elastic.clients.elasticsearch._types.mapping
+                            .FieldType.Date)))
+                    .source(src -> src.fetch(false)), ObjectNode.class);
+            LifecycleBatcher b = batcher();
+            found.hits().hits().forEach(h -> b.checkNow(h.id()));
+            return found.hits().hits().size();
+        } catch (Exception e) {
+            store.repairIfBroken(e);
+            LOG.debug("pending lifecycle sweep failed: {}", e.toString());
+            return 0;
         }
-        throw new StoreUnavailableException("lifecycle of " + target + " kept changing; update not applied", null);
+    }
+
+    private LifecycleBatcher batcher() {
+        LifecycleBatcher b = batcher;
+        return b != null ? b : startBatcher();
+    }
+
+    private synchronized LifecycleBatcher startBatcher() {
+        if (batcher == null) {
+            LifecycleBatcher b = new LifecycleBatcher(store, lifecycleIndex, batchMax,
+                    Math.max(1, pendingVisibleMs / 4), this::resetIndex);
+            if (sweepIntervalMs > 0) {
+                b.scheduleEvery(this::sweep, sweepIntervalMs);
+            }
+            batcher = b;
+        }
+        return batcher;
+    }
+
+    /** Stops the batcher; updates still waiting fail with {@link StoreUnavailableException} (503, redelivered). */
+    public synchronized void stop() {
+        if (batcher != null) {
+            batcher.stop();
+            batcher = null;
+        }
+    }
+
+    /** @return the batcher's counters: {@code batches}, {@code conflicts}, {@code retried_targets} */
+    public Map<String, Long> batchStats() {
+        return batcher().stats();
+    }
+
+    /** @param hook called with each batch's targets between its read and its write (tests make conflicts there) */
+    void afterRead(java.util.function.Consumer<java.util.Collection<String>> hook) {
+        batcher().afterRead(hook);
     }
 
     /** The commutative, idempotent merge of one update into a lifecycle document. */
@@ -193,31 +224,6 @@ public class MessageLifecycle {
             }
             default -> doc.with("other").put(u.update() + ":" + at, u.text());
         }
-    }
-
-    /**
-     * Projects the lifecycle onto the stored message; null when the message is not stored (yet). The lifecycle is
-     * read first: most stored messages have none, so the message path costs one read, not two.
-     */
-    private String project(String target) {
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            GetResponse<ObjectNode> lifecycle = get(lifecycleIndex, target);
-            if (!lifecycle.found() || lifecycle.source() == null) {
-                return "unchanged";
-            }
-            GetResponse<ObjectNode> message = get(store.getMessagesIndex(), target);
-            if (!message.found() || message.source() == null) {
-                return null;
-            }
-            ObjectNode projected = projection(message.source(), lifecycle.source());
-            if (projected.equals(message.source())) {
-                return "unchanged";
-            }
-            if (write(store.getMessagesIndex(), target, projected, message)) {
-                return "applied";
-            }
-        }
-        throw new StoreUnavailableException("message " + target + " kept changing; update not applied", null);
     }
 
     /** The message as its original content plus the lifecycle say it is now. Deterministic. */
@@ -310,90 +316,6 @@ public class MessageLifecycle {
         return i < 0 ? -1 : i;
     }
 
-    /** Shard not active yet (index just created, node restarting): worth a short wait, not a 503. */
-    private static boolean transientShardState(Exception e) {
-        String text = e.toString();
-        return text.contains("no_shard_available_action_exception") || text.contains("unavailable_shards_exception")
-                || text.contains("illegal_index_shard_state_exception");
-    }
-
-    private static void pause(int attempt, Exception cause) {
-        if (attempt >= 50) {
-            throw new StoreUnavailableException("shard still unavailable after 5 s: " + cause, cause);
-        }
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw new StoreUnavailableException("interrupted", ie);
-        }
-    }
-
-    private GetResponse<ObjectNode> get(String index, String id) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return getOnce(index, id);
-            } catch (StoreUnavailableException e) {
-                if (!transientShardState(e)) {
-                    throw e;
-                }
-                pause(attempt, e);
-            }
-        }
-    }
-
-    private GetResponse<ObjectNode> getOnce(String index, String id) {
-        try {
-            return store.client().get(g -> g.index(index).id(id), ObjectNode.class);
-        } catch (ElasticsearchException e) {
-            if ("index_not_found_exception".equals(e.error().type())) {
-                indexReady = false;
-                store.resetIndices();
-            }
-            throw new StoreUnavailableException("cannot read " + index + "/" + id + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot read " + index + "/" + id + ": " + e, e);
-        }
-    }
-
-    /** Writes {@code doc} if {@code base} is still current (create when it did not exist); false on a conflict. */
-    private boolean write(String index, String id, ObjectNode doc, GetResponse<ObjectNode> base) {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return writeOnce(index, id, doc, base);
-            } catch (StoreUnavailableException e) {
-                if (!transientShardState(e)) {
-                    throw e;
-                }
-                pause(attempt, e);
-            }
-        }
-    }
-
-    private boolean writeOnce(String index, String id, ObjectNode doc, GetResponse<ObjectNode> base) {
-        try {
-            if (base.found()) {
-                store.client().index(i -> i.index(index).id(id).document(doc).requireAlias(true)
-                        .ifSeqNo(base.seqNo()).ifPrimaryTerm(base.primaryTerm()));
-            } else {
-                store.client().create(c -> c.index(index).id(id).document(doc).requireAlias(true));
-            }
-            return true;
-        } catch (ElasticsearchException e) {
-            if (e.status() == 409) {
-                LOG.debug("concurrent change of {}/{}, retrying", index, id);
-                return false;
-            }
-            if (e.status() == 404) { // the alias is missing (require_alias): re-created before the next write
-                indexReady = false;
-                store.resetIndices();
-            }
-            throw new StoreUnavailableException("cannot write " + index + "/" + id + ": " + e.getMessage(), e);
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot write " + index + "/" + id + ": " + e, e);
-        }
-    }
-
     private void ensureIndex() {
         if (indexReady) {
             return;
@@ -408,20 +330,40 @@ public class MessageLifecycle {
         }
     }
 
-    /** Creates the lifecycle index if missing (at start, so no webhook waits for it). */
+    /** Creates the lifecycle index if missing (at start, so no webhook waits for it) and starts the batcher. */
     public void start() {
+        batcher();
         ensureIndex();
     }
 
-    /** Forgets that the index exists (after it was deleted). */
+    /** Forgets that the index exists (after it was deleted): it is created again before the next update. */
     public void resetIndex() {
         indexReady = false;
+        store.resetIndices();
     }
 
+    /** @param batchMax most messages (targets) read and written together by one batch */
+    public void setBatchMax(int batchMax) {
+        this.batchMax = batchMax;
+    }
 
+    /**
+     * @param pendingVisibleMs an update that arrived before its message is visible on it at most this long after the
+     *                         message is stored, ms (the stored message is checked within a quarter of it)
+     */
+    public void setPendingVisibleMs(long pendingVisibleMs) {
+        this.pendingVisibleMs = pendingVisibleMs;
+    }
 
+    /** @param sweepIntervalMs how often pending lifecycle documents are re-checked, ms (0: never) */
+    public void setSweepIntervalMs(long sweepIntervalMs) {
+        this.sweepIntervalMs = sweepIntervalMs;
+    }
 
-
+    /** @param sweepSize most pending lifecycle documents one sweep re-checks (the most recent) */
+    public void setSweepSize(int sweepSize) {
+        this.sweepSize = sweepSize;
+    }
     /** @param lifecycleIndex alias of the lifecycle index */
     public void setLifecycleIndex(String lifecycleIndex) {
         this.lifecycleIndex = lifecycleIndex;

@@ -430,6 +430,21 @@ public class ElasticsearchStore {
         return bulkWriter.submit(c.ingester(), c.outstanding(), operation, null);
     }
 
+    /**
+     * Sends several operations in the shared group commit at once, so that they travel in the same {@code _bulk}
+     * (unless the byte or operation bound splits them): one batch's writes, one request.
+     *
+     * @param operations the operations, as for {@link #bulk(BulkOperation)}
+     * @return one future per operation, in order, each as {@link #bulk(BulkOperation)} says
+     */
+    public List<CompletableFuture<BulkResponseItem>> bulk(List<BulkOperation> operations) {
+        List<CompletableFuture<BulkResponseItem>> results = new java.util.ArrayList<>(operations.size());
+        for (BulkOperation op : operations) {
+            results.add(bulk(op));
+        }
+        return results;
+    }
+
     /** @return the current connection, rebuilt first if its I/O reactor died; fails when it cannot be */
     private Connection usableConnection() {
         Connection c = connection;

@@ -1,12 +1,14 @@
 package io.wagateway.lifecycle;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.support.Fixtures;
 import io.wagateway.support.GatewayIntegrationTest;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -60,7 +62,20 @@ class LifecycleIT extends GatewayIntegrationTest {
                 status(wamid, "delivered", 1767607410, null), status(wamid, "read", 1767607420, null));
     }
 
-    private void assertRead(String wamid, String order) throws Exception {
+    /**
+     * An update that came before its message shows on it within gateway.lifecycle.pending-visible-ms (2 s) of the
+     * message being stored; the wait allows the test machine's load on top.
+     */
+    private static void eventually(org.assertj.core.api.ThrowingConsumer<Void> assertion) {
+        await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(50))
+                .untilAsserted(() -> assertion.accept(null));
+    }
+
+    private void assertRead(String wamid, String order) {
+        eventually(x -> assertReadNow(wamid, order));
+    }
+
+    private void assertReadNow(String wamid, String order) throws Exception {
         JsonNode m = message("meta:" + ACCOUNT + ":" + wamid);
         assertThat(m).as("message %s (%s)", wamid, order).isNotNull();
         assertThat(m.path("status").asText()).as(order).isEqualTo("read");
@@ -113,9 +128,11 @@ class LifecycleIT extends GatewayIntegrationTest {
         assertThat(postMeta(status("wamid.FAILED", "failed", 1767607410, errors)).statusCode()).isEqualTo(200);
         assertThat(postMeta(ownMessage("wamid.FAILED")).statusCode()).isEqualTo(200);
         assertThat(postMeta(status("wamid.FAILED", "sent", 1767607400, null)).statusCode()).isEqualTo(200);
-        JsonNode m = message("meta:" + ACCOUNT + ":wamid.FAILED");
-        assertThat(m.path("status").asText()).isEqualTo("failed");
-        assertThat(m.path("status_errors").get(0).path("code").asInt()).isEqualTo(131047);
+        eventually(x -> {
+            JsonNode m = message("meta:" + ACCOUNT + ":wamid.FAILED");
+            assertThat(m.path("status").asText()).isEqualTo("failed");
+            assertThat(m.path("status_errors").get(0).path("code").asInt()).isEqualTo(131047);
+        });
 
         // delivered then a late, older "sent": stays delivered
         assertThat(postMeta(ownMessage("wamid.BACK")).statusCode()).isEqualTo(200);
@@ -138,10 +155,15 @@ class LifecycleIT extends GatewayIntegrationTest {
                 + "\"timestamp\":1767610900}")).statusCode()).isEqualTo(200);
         assertThat(message(target)).isNull();
         assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_inbound_text.json")).statusCode()).isEqualTo(200);
-        JsonNode m = message(target);
-        assertThat(m.path("text").asText()).isEqualTo("Do you have it in size 43?");
-        assertThat(m.path("original_text").asText()).isEqualTo("Hello! Do you have the blue model in size 42?");
-        assertThat(m.path("edit_history").get(0).asText()).isEqualTo("Hello! Do you have the blue model in size 42?");
+        eventually(x -> {
+            JsonNode edited = message(target);
+            assertThat(edited.path("text").asText()).isEqualTo("Do you have it in size 43?");
+            assertThat(edited.path("original_text").asText())
+                    .isEqualTo("Hello! Do you have the blue model in size 42?");
+            assertThat(edited.path("edit_history").get(0).asText())
+                    .isEqualTo("Hello! Do you have the blue model in size 42?");
+        });
+        JsonNode m;
 
         assertThat(postWaha(waha("message.reaction", "{\"id\":\"true_15550100001@c.us_3EB0REACT001\",\"fromMe\":true,"
                 + "\"from\":\"15550100001@c.us\",\"timestamp\":1767610950,\"reaction\":{\"text\":\"\\ud83d\\udc4d\","
@@ -171,8 +193,8 @@ class LifecycleIT extends GatewayIntegrationTest {
                 .isEqualTo(200);
         assertThat(postPeriskope(Fixtures.bytes("webhooks/periskope/message_created_outbound_from_me.json"))
                 .statusCode()).isEqualTo(200);
-        assertThat(message("periskope:15550100100@c.us:true_15550100001@c.us_3EB0FAKE00000000000302")
-                .path("status").asText()).isEqualTo("delivered");
+        eventually(x -> assertThat(message("periskope:15550100100@c.us:true_15550100001@c.us_3EB0FAKE00000000000302")
+                .path("status").asText()).isEqualTo("delivered"));
 
         assertThat(postUnipile(Fixtures.bytes("webhooks/unipile/message_received_outbound_is_sender.json")).statusCode())
                 .isEqualTo(200);

@@ -1,0 +1,542 @@
+package io.wagateway.lifecycle;
+
+import co.elastic.clients.elasticsearch.core.MgetResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.elasticsearch.core.get.GetResult;
+import co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Metrics;
+import io.wagateway.message.LifecycleUpdate;
+import io.wagateway.ops.RateLimitedLog;
+import io.wagateway.store.DocumentRejectedException;
+import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreUnavailableException;
+import io.wagateway.store.WriteOutcome;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes lifecycle updates in batches: the updates waiting when a batch starts are grouped by the message they
+ * target; one real-time {@code _mget} reads each target's lifecycle document and message together, the updates are
+ * merged ({@link MessageLifecycle#merge}, commutative and idempotent), and one {@code _bulk} (through the store's
+ * group commit) carries, for the whole batch, the audit documents ({@code whatsapp-message-updates}, create-if-absent:
+ * a redelivery is kept once), the lifecycle documents (under {@code if_seq_no}/{@code if_primary_term}, or created)
+ * and the message projections (under {@code if_seq_no}). A 409 on one target's lifecycle or message re-reads and
+ * re-merges only that target in the next batch; a refused item fails only the updates of its own target.
+ *
+ * <p>One batch is in flight at a time, on one thread ({@code lifecycle-batcher}) parked on its queue while idle:
+ * batches grow with load and a lone update costs one {@code _mget} and one {@code _bulk}. A target whose message
+ * is not stored yet is written {@code pending: true} and checked again after {@code checkDelayMs} (the message may
+ * have been stored meanwhile); a stored message is checked the same way, off its acknowledgement. A sweep every
+ * {@code sweepIntervalMs} re-checks the most recent pending lifecycle documents, so an update whose message was
+ * stored by an instance that stopped before its check is applied too.
+ */
+final class LifecycleBatcher {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LifecycleBatcher.class);
+    /** Elasticsearch's limit on {@code _id}, in bytes: a longer one would fail the whole {@code _bulk}. */
+    private static final int MAX_ID_BYTES = 512;
+    /** Attempts per target (conflicts, shards not active yet) before its updates fail with a 503. */
+    static final int MAX_ATTEMPTS = 20;
+
+    /** One update waiting for its batch, and what its webhook waits for. */
+    static final class Pending {
+        final LifecycleUpdate update;
+        final CompletableFuture<String> result = new CompletableFuture<>();
+        /** The audit document's outcome once written (a retried target does not write it again). */
+        WriteOutcome audit;
+
+        Pending(LifecycleUpdate update) {
+            this.update = update;
+        }
+    }
+
+    /** A target's work in a batch: its waiting updates (none for a check). */
+    static final class Work {
+        final String target;
+        final List<Pending> updates = new ArrayList<>();
+        int attempts;
+
+        Work(String target) {
+            this.target = target;
+        }
+    }
+
+    private final ElasticsearchStore store;
+    private final String lifecycleIndex;
+    private final int batchMax;
+    private final long checkDelayMs;
+    private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
+    private final Set<String> checks = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean checkScheduled = new AtomicBoolean();
+    private final ScheduledExecutorService timer;
+    private final Thread thread;
+    private final DistributionSummary batchSize = DistributionSummary.builder("gateway.lifecycle.batch.targets")
+            .description("Messages (targets) read and written together by one lifecycle batch")
+            .baseUnit("targets").register(Metrics.globalRegistry);
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong conflicts = new AtomicLong();
+    private final AtomicLong retriedTargets = new AtomicLong();
+    private final Runnable onIndexMissing;
+    private volatile boolean stopped;
+    /** Called between a batch's read and its write (tests make a concurrent change there). */
+    private volatile Consumer<Collection<String>> afterRead = targets -> { };
+
+    /**
+     * Starts the batcher's thread.
+     *
+     * @param store          the store to read and write through
+     * @param lifecycleIndex alias of the lifecycle index
+     * @param batchMax       most targets in one batch
+     * @param checkDelayMs   how long a check of a stored message (or of a pending target) may wait to be batched, ms
+     * @param onIndexMissing told when a read found the lifecycle or messages index missing (created again)
+     */
+    LifecycleBatcher(ElasticsearchStore store, String lifecycleIndex, int batchMax, long checkDelayMs,
+            Runnable onIndexMissing) {
+        this.onIndexMissing = onIndexMissing;
+        this.store = store;
+        this.lifecycleIndex = lifecycleIndex;
+        this.batchMax = batchMax;
+        this.checkDelayMs = checkDelayMs;
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread th = new Thread(r, "lifecycle-timer");
+            th.setDaemon(true);
+            return th;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+        this.thread = new Thread(this::run, "lifecycle-batcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /**
+     * Queues an update for the next batch.
+     *
+     * @param update a targeted update
+     * @return completes with the audit document's outcome once the update is merged into its lifecycle (and applied
+     *         to its message, when stored); fails with {@link StoreUnavailableException} (503, redelivered) or
+     *         {@link DocumentRejectedException}
+     */
+    CompletableFuture<String> add(LifecycleUpdate update) {
+        Pending p = new Pending(update);
+        String target = update.targetDocumentId();
+        if (bytes(target) > MAX_ID_BYTES || bytes(update.documentId()) > MAX_ID_BYTES) {
+            // it would fail its neighbours' _bulk: refused alone
+            p.result.completeExceptionally(new DocumentRejectedException(target.substring(0, 64) + "...",
+                    "_id is longer than " + MAX_ID_BYTES + " bytes"));
+            return p.result;
+        }
+        if (stopped) {
+            p.result.completeExceptionally(new StoreUnavailableException("the gateway is stopping", null));
+            return p.result;
+        }
+        Work w = new Work(target);
+        w.updates.add(p);
+        queue.add(w);
+        return p.result;
+    }
+
+    /**
+     * Checks a target within {@code checkDelayMs}: applies its lifecycle to its message if both are stored. Checks
+     * made meanwhile share one batch; the timer runs only while checks wait.
+     *
+     * @param target the message's document id
+     */
+    void check(String target) {
+        if (stopped || bytes(target) > MAX_ID_BYTES) {
+            return;
+        }
+        checks.add(target);
+        if (checkScheduled.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::releaseChecks, checkDelayMs, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                checkScheduled.set(false);
+            }
+        }
+    }
+
+    /**
+     * Checks a target in the next batch (the sweep's found pending documents: they waited long enough).
+     *
+     * @param target the message's document id
+     */
+    void checkNow(String target) {
+        if (!stopped && bytes(target) <= MAX_ID_BYTES) {
+            queue.add(new Work(target));
+        }
+    }
+
+    private void releaseChecks() {
+        checkScheduled.set(false);
+        for (String target : List.copyOf(checks)) {
+            checks.remove(target);
+            queue.add(new Work(target));
+        }
+    }
+
+    /**
+     * Schedules a task on the batcher's timer.
+     *
+     * @param task    the task
+     * @param delayMs its delay, ms
+     */
+    void schedule(Runnable task, long delayMs) {
+        if (!stopped) {
+            timer.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Runs a task every {@code periodMs} on the batcher's timer, first at once.
+     *
+     * @param task     the task
+     * @param periodMs its period, ms
+     */
+    void scheduleEvery(Runnable task, long periodMs) {
+        timer.scheduleWithFixedDelay(task, 0, periodMs, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops the thread and the timer; updates still queued fail with {@link StoreUnavailableException}. */
+    void stop() {
+        stopped = true;
+        thread.interrupt();
+        timer.shutdownNow();
+        List<Work> left = new ArrayList<>();
+        queue.drainTo(left);
+        for (Work w : left) {
+            fail(w, new StoreUnavailableException("the gateway is stopping", null));
+        }
+    }
+
+    /** @return batches, conflicts (409 items) and targets retried since start */
+    Map<String, Long> stats() {
+        return Map.of("batches", batches.get(), "conflicts", conflicts.get(), "retried_targets", retriedTargets.get());
+    }
+
+    /** @param hook called with a batch's targets between its read and its write (tests) */
+    void afterRead(Consumer<Collection<String>> hook) {
+        this.afterRead = hook;
+    }
+
+    private void run() {
+        List<Work> taken = new ArrayList<>();
+        while (!stopped) {
+            try {
+                taken.add(queue.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            queue.drainTo(taken);
+            // one Work per target: updates to the same message merge in one read-modify-write
+            Map<String, Work> batch = new LinkedHashMap<>();
+            List<Work> overflow = new ArrayList<>();
+            for (Work w : taken) {
+                Work same = batch.get(w.target);
+                if (same != null) {
+                    same.updates.addAll(w.updates);
+                    same.attempts = Math.max(same.attempts, w.attempts);
+                } else if (batch.size() < batchMax) {
+                    batch.put(w.target, w);
+                } else {
+                    overflow.add(w);
+                }
+            }
+            taken.clear();
+            queue.addAll(overflow);
+            try {
+                process(batch.values());
+            } catch (RuntimeException e) {
+                RateLimitedLog.warn(LOG, "lifecycle-batch:" + e.getClass().getName(),
+                        "lifecycle batch of {} targets failed: {}", batch.size(), e.toString());
+                for (Work w : batch.values()) {
+                    fail(w, e instanceof StoreUnavailableException ? e
+                            : new StoreUnavailableException("lifecycle batch failed: " + e, e));
+                }
+            }
+        }
+    }
+
+    /** What one target's read found and what its write sends. */
+    private static final class Plan {
+        final Work work;
+        GetResult<ObjectNode> lifecycle;
+        GetResult<ObjectNode> message;
+        /** The audit operations, one per update not audited yet, and which update each is for. */
+        final List<BulkOperation> auditOps = new ArrayList<>();
+        final List<Pending> audited = new ArrayList<>();
+        BulkOperation lifecycleOp;
+        BulkOperation messageOp;
+        final List<CompletableFuture<BulkResponseItem>> audits = new ArrayList<>();
+        CompletableFuture<BulkResponseItem> lifecycleWrite;
+        CompletableFuture<BulkResponseItem> messageWrite;
+        boolean pending;
+        boolean applied;
+        boolean merged;
+
+        Plan(Work work) {
+            this.work = work;
+        }
+    }
+
+    private void process(Collection<Work> works) {
+        batches.incrementAndGet();
+        batchSize.record(works.size());
+        List<Plan> plans = new ArrayList<>(works.size());
+        works.forEach(w -> plans.add(new Plan(w)));
+        if (!read(plans)) {
+            return;
+        }
+        afterRead.accept(plans.stream().map(p -> p.work.target).toList());
+        List<BulkOperation> ops = new ArrayList<>();
+        for (Plan plan : plans) {
+            plan(plan);
+            ops.addAll(plan.auditOps);
+            if (plan.lifecycleOp != null) {
+                ops.add(plan.lifecycleOp);
+            }
+            if (plan.messageOp != null) {
+                ops.add(plan.messageOp);
+            }
+        }
+        // every operation of the batch at once: they share one _bulk
+        List<CompletableFuture<BulkResponseItem>> results = ops.isEmpty() ? List.of() : store.bulk(ops);
+        int k = 0;
+        for (Plan plan : plans) {
+            for (int i = 0; i < plan.auditOps.size(); i++) {
+                plan.audits.add(results.get(k++));
+            }
+            if (plan.lifecycleOp != null) {
+                plan.lifecycleWrite = results.get(k++);
+            }
+            if (plan.messageOp != null) {
+                plan.messageWrite = results.get(k++);
+            }
+        }
+        for (Plan plan : plans) {
+            settle(plan);
+        }
+    }
+
+    /** One {@code _mget} for every target's lifecycle and message; false when the batch was failed or re-queued. */
+    private boolean read(List<Plan> plans) {
+        MgetResponse<ObjectNode> response;
+        try {
+            response = store.client().mget(m -> {
+                for (Plan p : plans) {
+                    m.docs(d -> d.index(lifecycleIndex).id(p.work.target));
+                    m.docs(d -> d.index(store.getMessagesIndex()).id(p.work.target));
+                }
+                return m;
+            }, ObjectNode.class);
+        } catch (Exception e) {
+            store.repairIfBroken(e);
+            if (e.toString().contains("index_not_found_exception")) {
+                onIndexMissing.run();
+            }
+            for (Plan p : plans) {
+                retryLater(p.work, e);
+            }
+            return false;
+        }
+        List<MultiGetResponseItem<ObjectNode>> docs = response.docs();
+        List<Plan> unread = new ArrayList<>();
+        for (int i = 0; i < plans.size(); i++) {
+            Plan p = plans.get(i);
+            MultiGetResponseItem<ObjectNode> l = 2 * i < docs.size() ? docs.get(2 * i) : null;
+            MultiGetResponseItem<ObjectNode> m = 2 * i + 1 < docs.size() ? docs.get(2 * i + 1) : null;
+            if (l == null || m == null || l.isFailure() || m.isFailure()) {
+                unread.add(p); // a shard not active yet (index just created, node restarting): read again shortly
+                var error = l == null || m == null ? null : (l.isFailure() ? l : m).failure().error();
+                if (error != null && "index_not_found_exception".equals(error.type())) {
+                    onIndexMissing.run();
+                }
+                String why = error == null ? "no item" : error.type() + ": " + error.reason();
+                retryLater(p.work, new StoreUnavailableException("cannot read " + p.work.target + ": " + why, null));
+            } else {
+                p.lifecycle = l.result();
+                p.message = m.result();
+            }
+        }
+        plans.removeAll(unread);
+        return !plans.isEmpty();
+    }
+
+    /** Adds the target's operations: audit documents, lifecycle, message projection. */
+    private void plan(Plan plan) {
+        Work w = plan.work;
+        for (Pending p : w.updates) {
+            if (p.audit == null) {
+                LifecycleUpdate u = p.update;
+                plan.auditOps.add(BulkOperation.of(o -> o.create(c -> c.index(store.getUpdatesIndex())
+                        .id(u.documentId()).document(u))));
+                plan.audited.add(p);
+            }
+        }
+        boolean lifecycleFound = plan.lifecycle.found() && plan.lifecycle.source() != null;
+        boolean messageFound = plan.message.found() && plan.message.source() != null;
+        if (!lifecycleFound && w.updates.isEmpty()) {
+            return; // a check of a message no update targets: nothing to do (the common case)
+        }
+        ObjectNode base = lifecycleFound ? plan.lifecycle.source()
+                : store.objectMapper().createObjectNode().put("target", w.target);
+        ObjectNode doc = base.deepCopy();
+        for (Pending p : w.updates) {
+            MessageLifecycle.merge(doc, p.update);
+        }
+        plan.merged = !doc.equals(base);
+        boolean pendingBefore = base.path("pending").asBoolean(false);
+        plan.pending = !messageFound;
+        if (plan.merged || pendingBefore != plan.pending) {
+            doc.put("pending", plan.pending);
+            doc.put("updated_at", Instant.now().toString());
+            if (lifecycleFound) {
+                long seqNo = plan.lifecycle.seqNo();
+                long term = plan.lifecycle.primaryTerm();
+                plan.lifecycleOp = BulkOperation.of(o -> o.index(i -> i.index(lifecycleIndex).id(w.target)
+                        .document(doc).ifSeqNo(seqNo).ifPrimaryTerm(term)));
+            } else {
+                plan.lifecycleOp = BulkOperation.of(o -> o.create(c -> c.index(lifecycleIndex).id(w.target)
+                        .document(doc)));
+            }
+        }
+        if (messageFound) {
+            ObjectNode projected = MessageLifecycle.projection(plan.message.source(), doc);
+            if (!projected.equals(plan.message.source())) {
+                long seqNo = plan.message.seqNo();
+                long term = plan.message.primaryTerm();
+                plan.messageOp = BulkOperation.of(o -> o.index(i -> i.index(store.getMessagesIndex())
+                        .id(w.target).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
+                plan.applied = true;
+            }
+        }
+    }
+
+    /** Reads the target's results: completes its updates, or re-queues the target, or fails it. */
+    private void settle(Plan plan) {
+        Work w = plan.work;
+        Throwable failure = null;
+        boolean conflict = false;
+        for (int i = 0; i < plan.audits.size(); i++) {
+            CompletableFuture<BulkResponseItem> f = plan.audits.get(i);
+            Pending p = plan.audited.get(i);
+            try {
+                BulkResponseItem item = f.join();
+                if (item.error() == null) {
+                    p.audit = WriteOutcome.STORED;
+                } else if (item.status() == 409) {
+                    p.audit = WriteOutcome.DUPLICATE;
+                } else {
+                    // this update alone is refused; its target's other updates go on
+                    complete(p, null, new DocumentRejectedException(item.id(),
+                            item.error().type() + ": " + item.error().reason()));
+                }
+            } catch (CompletionException e) {
+                complete(p, null, e.getCause());
+            }
+        }
+        for (CompletableFuture<BulkResponseItem> f : new CompletableFuture[] {plan.lifecycleWrite,
+                plan.messageWrite}) {
+            if (f == null) {
+                continue;
+            }
+            try {
+                BulkResponseItem item = f.join();
+                if (item.status() == 409) {
+                    conflict = true;
+                } else if (item.error() != null) {
+                    failure = new DocumentRejectedException(item.id(), item.error().type() + ": "
+                            + item.error().reason());
+                }
+            } catch (CompletionException e) {
+                failure = e.getCause();
+            }
+        }
+        w.updates.removeIf(p -> p.result.isDone());
+        if (failure != null) {
+            fail(w, failure);
+            return;
+        }
+        if (conflict) {
+            conflicts.incrementAndGet();
+            if (w.attempts + 1 >= MAX_ATTEMPTS) {
+                fail(w, new StoreUnavailableException("lifecycle of " + w.target + " kept changing after "
+                        + MAX_ATTEMPTS + " attempts; update not applied", null));
+                return;
+            }
+            w.attempts++;
+            retriedTargets.incrementAndGet();
+            queue.add(w); // only this target: re-read and re-merged in the next batch
+            return;
+        }
+        if (plan.pending && plan.lifecycleWrite != null) {
+            check(w.target); // its message may have been stored while this batch ran: looked at again shortly
+        }
+        String outcome = plan.applied ? "applied" : plan.pending && plan.merged ? "pending" : "unchanged";
+        for (Pending p : w.updates) {
+            Metrics.counter("gateway.lifecycle.updates", "provider", String.valueOf(p.update.provider()), "update",
+                    String.valueOf(p.update.update()), "outcome", outcome).increment();
+            complete(p, "update_" + p.audit.name(), null);
+        }
+    }
+
+    /** Re-queues a target whose read failed (a shard not active yet), after 100 ms; fails it after 50 tries. */
+    private void retryLater(Work w, Throwable cause) {
+        if (w.attempts + 1 >= 50) {
+            fail(w, cause instanceof StoreUnavailableException ? cause
+                    : new StoreUnavailableException("cannot read lifecycle of " + w.target + ": " + cause, cause));
+            return;
+        }
+        w.attempts++;
+        try {
+            schedule(() -> queue.add(w), 100);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            fail(w, new StoreUnavailableException("the gateway is stopping", stopping));
+        }
+    }
+
+    private void fail(Work w, Throwable failure) {
+        for (Pending p : w.updates) {
+            complete(p, null, failure);
+        }
+    }
+
+    private void complete(Pending p, String value, Throwable failure) {
+        try {
+            store.completionExecutor().execute(() -> {
+                if (failure == null) {
+                    p.result.complete(value);
+                } else {
+                    p.result.completeExceptionally(failure);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            p.result.completeExceptionally(new StoreUnavailableException("the store is stopping", stopped));
+        }
+    }
+
+    private static int bytes(String id) {
+        return id == null ? 0 : id.getBytes(StandardCharsets.UTF_8).length;
+    }
+}
