@@ -339,14 +339,67 @@ final class LifecycleBatcher {
         }
     }
 
-    /** One {@code _mget} for every target's lifecycle and message; false when the batch was failed or re-queued. */
+    /**
+     * Reads every target's lifecycle, and the message of every target with updates, in one {@code _mget}. A check
+     * (no updates) reads its message only when it has a lifecycle, in a second {@code _mget}: most stored messages
+     * have none, and a real-time read of a document just written makes Elasticsearch refresh its shard.
+     *
+     * @return false when no target is left to write (each failed read is re-queued or failed)
+     */
     private boolean read(List<Plan> plans) {
+        List<GetResult<ObjectNode>> first = mget(plans, p -> true, p -> !p.work.updates.isEmpty());
+        if (first == null) {
+            return false;
+        }
+        List<Plan> failed = new ArrayList<>();
+        int k = 0;
+        for (Plan p : plans) {
+            p.lifecycle = first.get(k++);
+            if (!p.work.updates.isEmpty()) {
+                p.message = first.get(k++);
+            }
+            if (p.lifecycle == null || (!p.work.updates.isEmpty() && p.message == null)) {
+                failed.add(p);
+            }
+        }
+        plans.removeAll(failed);
+        List<Plan> checks = plans.stream().filter(p -> p.message == null && p.lifecycle.found()).toList();
+        if (!checks.isEmpty()) {
+            List<GetResult<ObjectNode>> second = mget(checks, p -> false, p -> true);
+            if (second == null) {
+                plans.removeAll(checks);
+            } else {
+                for (int i = 0; i < checks.size(); i++) {
+                    checks.get(i).message = second.get(i);
+                    if (second.get(i) == null) {
+                        plans.remove(checks.get(i));
+                    }
+                }
+            }
+        }
+        // a check whose message has no lifecycle: nothing to read further, nothing to write
+        plans.removeIf(p -> p.message == null && p.work.updates.isEmpty());
+        return !plans.isEmpty();
+    }
+
+    /**
+     * One real-time {@code _mget}: for each plan its lifecycle and/or its message, as the predicates say.
+     *
+     * @return the results in request order, null for an item that failed (its target is re-queued shortly); null
+     *         when the whole request failed (every target re-queued)
+     */
+    private List<GetResult<ObjectNode>> mget(List<Plan> plans, java.util.function.Predicate<Plan> lifecycle,
+            java.util.function.Predicate<Plan> message) {
         MgetResponse<ObjectNode> response;
         try {
             response = store.client().mget(m -> {
                 for (Plan p : plans) {
-                    m.docs(d -> d.index(lifecycleIndex).id(p.work.target));
-                    m.docs(d -> d.index(store.getMessagesIndex()).id(p.work.target));
+                    if (lifecycle.test(p)) {
+                        m.docs(d -> d.index(lifecycleIndex).id(p.work.target));
+                    }
+                    if (message.test(p)) {
+                        m.docs(d -> d.index(store.getMessagesIndex()).id(p.work.target));
+                    }
                 }
                 return m;
             }, ObjectNode.class);
@@ -358,29 +411,34 @@ final class LifecycleBatcher {
             for (Plan p : plans) {
                 retryLater(p.work, e);
             }
-            return false;
+            return null;
         }
         List<MultiGetResponseItem<ObjectNode>> docs = response.docs();
-        List<Plan> unread = new ArrayList<>();
-        for (int i = 0; i < plans.size(); i++) {
-            Plan p = plans.get(i);
-            MultiGetResponseItem<ObjectNode> l = 2 * i < docs.size() ? docs.get(2 * i) : null;
-            MultiGetResponseItem<ObjectNode> m = 2 * i + 1 < docs.size() ? docs.get(2 * i + 1) : null;
-            if (l == null || m == null || l.isFailure() || m.isFailure()) {
-                unread.add(p); // a shard not active yet (index just created, node restarting): read again shortly
-                var error = l == null || m == null ? null : (l.isFailure() ? l : m).failure().error();
-                if (error != null && "index_not_found_exception".equals(error.type())) {
-                    onIndexMissing.run();
+        List<GetResult<ObjectNode>> results = new ArrayList<>(docs.size());
+        int k = 0;
+        for (Plan p : plans) {
+            boolean failed = false;
+            int n = (lifecycle.test(p) ? 1 : 0) + (message.test(p) ? 1 : 0);
+            for (int j = 0; j < n; j++, k++) {
+                MultiGetResponseItem<ObjectNode> item = k < docs.size() ? docs.get(k) : null;
+                if (item == null || item.isFailure()) {
+                    results.add(null);
+                    if (!failed) { // a shard not active yet (index just created, node restarting): read again shortly
+                        failed = true;
+                        var error = item == null ? null : item.failure().error();
+                        if (error != null && "index_not_found_exception".equals(error.type())) {
+                            onIndexMissing.run();
+                        }
+                        String why = error == null ? "no item" : error.type() + ": " + error.reason();
+                        retryLater(p.work, new StoreUnavailableException("cannot read " + p.work.target + ": " + why,
+                                null));
+                    }
+                } else {
+                    results.add(item.result());
                 }
-                String why = error == null ? "no item" : error.type() + ": " + error.reason();
-                retryLater(p.work, new StoreUnavailableException("cannot read " + p.work.target + ": " + why, null));
-            } else {
-                p.lifecycle = l.result();
-                p.message = m.result();
             }
         }
-        plans.removeAll(unread);
-        return !plans.isEmpty();
+        return results;
     }
 
     /** Adds the target's operations: audit documents, lifecycle, message projection. */
