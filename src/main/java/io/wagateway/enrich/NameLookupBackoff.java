@@ -22,8 +22,8 @@ public class NameLookupBackoff {
 
     private static final Logger LOG = LoggerFactory.getLogger(NameLookupBackoff.class);
 
-    // a name's consecutive failures, and when its next call may go (Ticker ns)
-    private record Failures(int failures, long retryAt) {
+    // a name's consecutive failures, when the last one was and when its next call may go (Ticker ns)
+    private record Failures(int failures, long failedAt, long retryAt) {
     }
 
     private long firstMs = 30_000;
@@ -38,9 +38,10 @@ public class NameLookupBackoff {
         if (failures != null) {
             return;
         }
-        failures = Caffeine.newBuilder().maximumSize(maximumSize)
-                .expireAfterWrite(Duration.ofMillis(Math.multiplyExact(2, Math.max(firstMs, maxMs)))).ticker(ticker)
-                .build();
+        // Caffeine does not move an entry's write time by less than a second, so it could drop a name that failed
+        // again within a second up to that much early: it keeps each a minute longer, failed() forgets exactly
+        failures = Caffeine.newBuilder().maximumSize(maximumSize).expireAfterWrite(forget().plusMinutes(1))
+                .ticker(ticker).build();
         LOG.info("Name lookups that fail back off per name: {} ms, doubling up to {} ms ({} names at most)", firstMs,
                 maxMs, maximumSize);
     }
@@ -69,14 +70,20 @@ public class NameLookupBackoff {
      */
     public void failed(NameLoad load) {
         long now = ticker.read();
+        long forget = forget().toNanos();
         failures().asMap().compute(load.key(), (key, before) -> {
-            int n = before == null ? 1 : before.failures() + 1;
+            int n = before == null || now - before.failedAt() >= forget ? 1 : before.failures() + 1;
             long periodMs = firstMs;
-            for (int i = 1; i < n && periodMs < maxMs; i++) {
+            for (int i = 1; i < n && periodMs > 0 && periodMs < maxMs; i++) {
                 periodMs *= 2;
             }
-            return new Failures(n, now + Duration.ofMillis(Math.min(periodMs, maxMs)).toNanos());
+            return new Failures(n, now, now + Duration.ofMillis(Math.min(periodMs, maxMs)).toNanos());
         });
+    }
+
+    // a name's failures are forgotten this long after the last one
+    private Duration forget() {
+        return Duration.ofMillis(Math.multiplyExact(2, Math.max(firstMs, maxMs)));
     }
 
     /**

@@ -7,6 +7,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.serviceUnavailable;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
 import com.github.tomakehurst.wiremock.core.WireMockConfiguration;
@@ -20,6 +21,7 @@ import io.wagateway.enrich.NameLookupBackoff;
 import io.wagateway.enrich.NamesIndex;
 import io.wagateway.message.CanonicalMessage;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -116,6 +118,11 @@ class NameLookupBackoffRouteTest {
         return waha.findAll(getRequestedFor(urlPathEqualTo(groupPath(chat)))).size();
     }
 
+    /** The requests WireMock recorded for that chat reach (and stay at) n: a load may still be on its way. */
+    private void assertCalls(String chat, int n, String what) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls(chat)).as(what).isEqualTo(n));
+    }
+
     /** A WAHA group message of our own (fromMe: no sender lookup) in that chat, without the chat's name. */
     private CanonicalMessage enrich(int i, String chat) {
         return template.requestBody("direct:enrich-names", new CanonicalMessage("waha", "default", "m" + i, chat,
@@ -139,54 +146,54 @@ class NameLookupBackoffRouteTest {
         for (int i = 0; i < 20; i++) {
             assertThat(enrich(i, "g1@g.us").chatName()).isNull();
         }
-        assertThat(calls("g1@g.us")).as("20 messages within the first period").isEqualTo(1);
-        assertThat(count("gateway.enrichment.failures")).isEqualTo(1);
+        assertCalls("g1@g.us", 1, "20 messages within the first period");
+        await().atMost(Duration.ofSeconds(5)).until(() -> count("gateway.enrichment.failures") == 1);
         // the others were skipped in back-off (counted), or found the failed load still in memory (no load at all)
         assertThat(count("gateway.enrichment.backoff")).isPositive().isLessThanOrEqualTo(19);
         assertThat(enrich(100, "g2@g.us").chatName()).as("another chat is not affected").isEqualTo("Other");
-        assertThat(calls("g2@g.us")).isEqualTo(1);
+        assertCalls("g2@g.us", 1, "calls");
 
         after(FIRST_MS - 1);
         assertThat(enrich(20, "g1@g.us").chatName()).isNull();
-        assertThat(calls("g1@g.us")).as("1 ms before the period ends").isEqualTo(1);
+        assertCalls("g1@g.us", 1, "1 ms before the period ends");
         after(1);
         assertThat(enrich(21, "g1@g.us").chatName()).isNull();
-        assertThat(calls("g1@g.us")).as("the period has ended: one more call").isEqualTo(2);
+        assertCalls("g1@g.us", 2, "the period has ended: one more call");
 
         after(FIRST_MS);
         enrich(22, "g1@g.us");
-        assertThat(calls("g1@g.us")).as("the second failure doubled the period").isEqualTo(2);
+        assertCalls("g1@g.us", 2, "the second failure doubled the period");
         after(FIRST_MS);
         for (int i = 23; i < 43; i++) {
             enrich(i, "g1@g.us");
         }
-        assertThat(calls("g1@g.us")).as("after 2 x the first period: one call for 20 messages").isEqualTo(3);
+        assertCalls("g1@g.us", 3, "after 2 x the first period: one call for 20 messages");
 
         after(MAX_MS - 1);  // 4 x FIRST_MS = MAX_MS after three failures, not 8 x
         enrich(43, "g1@g.us");
-        assertThat(calls("g1@g.us")).isEqualTo(3);
+        assertCalls("g1@g.us", 3, "calls");
         after(1);
         enrich(44, "g1@g.us");
-        assertThat(calls("g1@g.us")).as("the period is capped at the max").isEqualTo(4);
+        assertCalls("g1@g.us", 4, "the period is capped at the max");
         after(MAX_MS);
         enrich(45, "g1@g.us");
-        assertThat(calls("g1@g.us")).as("still capped at the max").isEqualTo(5);
+        assertCalls("g1@g.us", 5, "still capped at the max");
 
         // the API recovers: the call after the period answers, which clears the back-off
         waha.stubFor(get(urlPathEqualTo(groupPath("g1@g.us"))).willReturn(okJson("{\"subject\":\"Team\"}")));
         after(MAX_MS);
         assertThat(enrich(46, "g1@g.us").chatName()).isEqualTo("Team");
-        assertThat(calls("g1@g.us")).isEqualTo(6);
+        assertCalls("g1@g.us", 6, "calls");
         assertThat(backoff.size()).isZero();
 
         // cleared: after a restart (memory forgotten) the next failure backs off from the first period again
         cache.invalidateMemory();
         waha.stubFor(get(urlPathEqualTo(groupPath("g1@g.us"))).willReturn(serviceUnavailable()));
         assertThat(enrich(47, "g1@g.us").chatName()).isNull();
-        assertThat(calls("g1@g.us")).as("no back-off after the success").isEqualTo(7);
+        assertCalls("g1@g.us", 7, "no back-off after the success");
         after(FIRST_MS);
         enrich(48, "g1@g.us");
-        assertThat(calls("g1@g.us")).as("first period again, not the max").isEqualTo(8);
+        assertCalls("g1@g.us", 8, "first period again, not the max");
     }
 
     @Test
@@ -198,8 +205,9 @@ class NameLookupBackoffRouteTest {
             assertThat(enrich(i, "g3@g.us").chatName()).isNull();
         }
 
-        // one lookup: Apache HttpClient (camel-http) sends an idempotent GET again once on a reset connection
-        assertThat(calls("g3@g.us")).isEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).until(() -> count("gateway.enrichment.failures") == 1);
+        // one lookup: Apache HttpClient (camel-http) may send an idempotent GET once more on a reset connection
+        assertThat(calls("g3@g.us")).isBetween(1, 2);
         assertThat(count("gateway.enrichment.failures")).isEqualTo(1);
         assertThat(count("gateway.enrichment.backoff")).isPositive();
     }
@@ -223,7 +231,7 @@ class NameLookupBackoffRouteTest {
         assertThat(firstMs).as("the first message waits for the one call").isBetween(API_TIMEOUT_MS - 50,
                 LOOKUP_TIMEOUT_MS + 1_000);
         assertThat(nextMs).as("19 messages in back-off do not wait for the API").isLessThan(API_TIMEOUT_MS);
-        assertThat(calls("g4@g.us")).isEqualTo(1);
+        assertCalls("g4@g.us", 1, "calls");
     }
 
     @Test
@@ -232,7 +240,7 @@ class NameLookupBackoffRouteTest {
 
         assertThat(enrich(0, "g5@g.us").chatName()).isNull();
 
-        assertThat(calls("g5@g.us")).isEqualTo(1);
+        assertCalls("g5@g.us", 1, "calls");
         assertThat(backoff.size()).isZero();
         assertThat(backoff.waiting(new NameLoad("waha:default:chat:g5@g.us", "waha", "default", "chat", "g5@g.us",
                 "group", null, null, null))).isFalse();
