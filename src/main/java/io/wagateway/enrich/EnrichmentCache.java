@@ -171,7 +171,7 @@ public class EnrichmentCache {
         GatewayMetrics.cache(load.provider(), false);
         Metrics.counter("gateway.enrichment.failures", "provider", load.provider(), "kind", load.kind()).increment();
         RateLimitedLog.warn(LOG, "names-lookup:" + load.provider() + ":" + load.kind(),
-                "Name lookup for {} {} of {} failed; stored without it, retried after a back-off: {}", load.kind(),
+                "Name lookup for {} {} of {} failed; stored without it, retried later: {}", load.kind(),
                 LogMask.id(load.id()), load.provider(), rootMessage(cause));
         load.result().completeExceptionally(cause == null ? new IllegalStateException("name load failed") : cause);
     }
