@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  *       hands each result back through {@link #loaded} or {@link #failed};</li>
  *   <li>{@link #enrich}: the message's names, waiting at most {@code lookupTimeoutMs} without parking a thread.</li>
  * </ol>
- * A failed load is not cached, so a later message retries it.
+ * A failed load is not cached, so a later message retries it; after a provider API failure, only once that name's
+ * back-off ({@link NameLookupBackoff}) has ended (the route asks; {@link #skipped} ends a load it did not ask for).
  *
  * <p>Cache key: {@code {provider}:{account_id}:{chat|contact}:{id}}; it is also the names document's {@code _id}.
  */
@@ -157,7 +158,8 @@ public class EnrichmentCache {
     }
 
     /**
-     * Fails a claimed load: counted, logged (rate-limited), not cached; a later message asks again.
+     * Fails a claimed load: counted, logged (rate-limited), not cached; a later message asks again (once the name's
+     * back-off, {@link NameLookupBackoff}, has ended when the provider's API failed).
      *
      * @param load  the load
      * @param cause what failed
@@ -169,9 +171,25 @@ public class EnrichmentCache {
         GatewayMetrics.cache(load.provider(), false);
         Metrics.counter("gateway.enrichment.failures", "provider", load.provider(), "kind", load.kind()).increment();
         RateLimitedLog.warn(LOG, "names-lookup:" + load.provider() + ":" + load.kind(),
-                "Name lookup for {} {} of {} failed; stored without it, retried on a later message: {}", load.kind(),
+                "Name lookup for {} {} of {} failed; stored without it, retried later: {}", load.kind(),
                 LogMask.id(load.id()), load.provider(), rootMessage(cause));
         load.result().completeExceptionally(cause == null ? new IllegalStateException("name load failed") : cause);
+    }
+
+    /**
+     * Ends a claimed load without asking the provider's API, because that name's lookups are backing off
+     * ({@link NameLookupBackoff}): counted ({@code gateway.enrichment.backoff}), not cached, so the waiting messages go
+     * on at once without the name and a message after the back-off asks again.
+     *
+     * @param load the load, not in the names index
+     */
+    public void skipped(NameLoad load) {
+        if (load.result() == null) {
+            return;
+        }
+        GatewayMetrics.cache(load.provider(), false);
+        Metrics.counter("gateway.enrichment.backoff", "provider", load.provider(), "kind", load.kind()).increment();
+        load.result().completeExceptionally(new IllegalStateException("name lookups backing off"));
     }
 
     /**

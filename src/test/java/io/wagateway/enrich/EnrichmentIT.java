@@ -3,6 +3,7 @@ package io.wagateway.enrich;
 import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathMatching;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,11 +13,13 @@ import io.wagateway.support.GatewayIntegrationTest;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -118,8 +121,12 @@ class EnrichmentIT extends GatewayIntegrationTest {
                 .allSatisfy(d -> assertThat(d.path("chat_name").asText()).startsWith("Chat "));
     }
 
+    private static String loadId(int i) {
+        return "periskope:15550100100@c.us:false_" + chat(1) + "_LOAD" + i + "_15550200001@c.us";
+    }
+
     @Test
-    void aFailingProviderApiNeverLosesTheMessageAndIsRetriedLater() throws Exception {
+    void aFailingProviderApiNeverLosesTheMessageAndIsRetriedAfterItsBackoff() throws Exception {
         PEERS.resetAll();
         PEERS.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathMatching("/v1/.*"))
                 .willReturn(com.github.tomakehurst.wiremock.client.WireMock.serverError()));
@@ -130,11 +137,20 @@ class EnrichmentIT extends GatewayIntegrationTest {
         assertThat(stored.path("chat_name").isNull() || stored.path("chat_name").isMissingNode()).isTrue();
         assertThat(chatLookups()).isEqualTo(1);
 
-        stubProviderApis(); // the API recovers: the next message of that chat looks the name up again
+        stubProviderApis(); // the API recovers, but the chat backs off (gateway-test.properties: 3 s): no call yet
         assertThat(postPeriskope(periskopeMessage(template, 2, 1, 1)).statusCode()).isEqualTo(200);
+        assertThat(chatLookups()).as("a message within the back-off").isZero();
+        JsonNode second = message(loadId(2));
+        assertThat(second.path("chat_name").isNull() || second.path("chat_name").isMissingNode()).isTrue();
+
+        // after the back-off the next message of that chat looks the name up again
+        AtomicInteger next = new AtomicInteger(3);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            int i = next.getAndIncrement();
+            assertThat(postPeriskope(periskopeMessage(template, i, 1, 1)).statusCode()).isEqualTo(200);
+            return ("Chat " + chat(1)).equals(message(loadId(i)).path("chat_name").asText());
+        });
         assertThat(chatLookups()).isEqualTo(1);
-        assertThat(message("periskope:15550100100@c.us:false_" + chat(1) + "_LOAD2_15550200001@c.us")
-                .path("chat_name").asText()).isEqualTo("Chat " + chat(1));
     }
 
     @Test

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.Test;
 class NamesEnrichmentRouteTest {
 
     private static final long LOOKUP_TIMEOUT_MS = 300;
+    private static final long BACKOFF_MS = 200;
 
     private CamelContext context;
     private ProducerTemplate template;
@@ -62,6 +63,8 @@ class NamesEnrichmentRouteTest {
         context = new DefaultCamelContext();
         Properties properties = new Properties();
         properties.setProperty("gateway.enrichment.lookup-timeout-ms", Long.toString(LOOKUP_TIMEOUT_MS));
+        // a failed API lookup is asked again after this back-off (NameLookupBackoffRouteTest tests the back-off)
+        properties.setProperty("gateway.enrichment.lookup-failure-backoff-ms", Long.toString(BACKOFF_MS));
         context.getPropertiesComponent().setInitialProperties(properties);
         context.getRegistry().bind("gatewayMetrics", new MetricsStub());
         // the memory tier, as routes/beans.camel.yaml declares it (its index tier is replaced below)

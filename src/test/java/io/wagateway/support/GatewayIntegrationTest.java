@@ -118,6 +118,8 @@ public abstract class GatewayIntegrationTest {
         camelContext.getRegistry().lookupByNameAndType("messageIdempotentRepository", IdempotentRepository.class)
                 .clear();
         camelContext.getRegistry().lookupByNameAndType("enrichmentCache", EnrichmentCache.class).invalidateMemory();
+        camelContext.getRegistry().findByType(io.wagateway.enrich.NameLookupBackoff.class)
+                .forEach(io.wagateway.enrich.NameLookupBackoff::invalidateAll);
         camelContext.getRegistry().findByType(io.wagateway.enrich.IdentityLinks.class)
                 .forEach(io.wagateway.enrich.IdentityLinks::invalidateMemory);
     }
