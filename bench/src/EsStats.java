@@ -38,8 +38,7 @@ final class EsStats {
             long total = 0;
             for (Iterator<JsonNode> n = nodes.elements(); n.hasNext(); ) {
                 JsonNode routes = n.next().path("http").path("routes");
-                for (Iterator<Map.Entry<String, JsonNode>> it = routes.fields(); it.hasNext(); ) {
-                    Map.Entry<String, JsonNode> route = it.next();
+                for (Map.Entry<String, JsonNode> route : routes.properties()) {
                     long count = route.getValue().path("requests").path("count").asLong();
                     out.merge(route.getKey(), count, Long::sum);
                     total += count;
