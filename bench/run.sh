@@ -27,6 +27,7 @@
 # Every run: --light-webhooks 3000 --light-connections 2 (light load, closed loop; 0 = skip), --idle-seconds 30
 #   (gateway CPU with no traffic after the load; 0 = skip), --soak-seconds N (the mix, or messages, at --rate; heap
 #   after a full GC before and after). Elasticsearch's received requests per phase come from _nodes/stats/http.
+#   --drain-seconds 120: how long an open-loop phase waits for answers once its schedule has been sent.
 # --provider-api down: the WAHA API refuses connections (WAHA_BASE_URL at a closed port): name lookups fail.
 # --gateway-jar PATH [--gateway-routes DIR]: run another checkout's build (its routes: PATH/../../routes), e.g.
 #   BENCH_SKIP_BUILD=true bench/run.sh --gateway-jar /work/main/target/whatsapp-gateway-0.1.0-SNAPSHOT.jar
