@@ -19,7 +19,7 @@
 #   --mix-early-ack-fraction 0.1   share of acks sent before their own message
 #   --mix-ack-distance N           requests between an ack and its message (default max(200, 2 x --concurrency))
 #   --mix-warmup 20000             mix webhooks after the messages-only warm-up
-#   --mix-webhooks N               webhooks in the mix's maximum-rate phase (default --messages)
+#   --mix-webhooks N               webhooks in the mix's maximum-rate phase (default --messages / 2, at least 5,000)
 #   --converge-wait-seconds 10     how long the convergence check polls Elasticsearch
 #   --providers waha,meta,...      providers of the messages-only phases (default all four; with --mix, the mix's)
 #   With --mix the run is: (a), warm-up, messages only at maximum rate, the mix at maximum rate + convergence check,

@@ -266,7 +266,7 @@ public final class GatewayBenchmark {
         if (mix != null) {
             load = mix::next;
             gatewayBefore = scrapeGateway();
-            Phase mixMax = closedLoop(mix.next(intOpt("mix-webhooks", messages)), concurrency);
+            Phase mixMax = closedLoop(mix.next(intOpt("mix-webhooks", Math.max(5000, messages / 2))), concurrency);
             report.put("mix_max_rate", mixMax.summary());
             report.put("mix_max_rate_gateway_side_ms", timerSummary(gatewayBefore, scrapeGateway()));
             targets.put("mix_webhooks_per_s", Math.round(mixMax.throughput()));
@@ -693,7 +693,7 @@ public final class GatewayBenchmark {
                 closedLoop(mix.next(intOpt("mix-warmup", 10000)), 64);
                 Phase max = closedLoop(generate(messages), concurrency);
                 result.put("max_rate", max.summary());
-                Phase mixMax = closedLoop(mix.next(intOpt("mix-webhooks", messages)), concurrency);
+                Phase mixMax = closedLoop(mix.next(intOpt("mix-webhooks", Math.max(5000, messages / 2))), concurrency);
                 result.put("mix_max_rate", mixMax.summary());
                 Phase light = closedLoop(mix.next(intOpt("light-webhooks", 3000)), intOpt("light-connections", 2));
                 result.put("light_load", light.summary());
