@@ -388,45 +388,60 @@ public final class GatewayBenchmark {
      */
     double phaseA(String esUrl, ElasticsearchStore store, ElasticsearchClient es) throws Exception {
         int size = intOpt("es-bulk-size", 1000);
-        int clients = intOpt("es-bulk-clients", intOpt("es-bulk-concurrency", 4));
+        String clientCounts = opt.getOrDefault("es-bulk-clients", opt.getOrDefault("es-bulk-concurrency", "2,4"));
         int warmDocs = intOpt("es-bulk-warmup-docs", 20000);
         int docsWanted = intOpt("es-bulk-docs", Math.max(100000, intOpt("messages", 40000)));
         ObjectMapper mapper = store.objectMapper();
         if (warmDocs > 0) {
             store.ensureIndex("bench-warm", "elasticsearch/messages-mapping.json");
-            LeanBulk.send(esUrl, LeanBulk.prepare(mapper, "bench-warm", documents(warmDocs), size), clients);
+            LeanBulk.send(esUrl, LeanBulk.prepare(mapper, "bench-warm", documents(warmDocs), size), 4);
             es.indices().delete(d -> d.index("bench-warm-000001"));
         }
-        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
         LeanBulk.Prepared prepared = LeanBulk.prepare(mapper, "bench-bulk", documents(docsWanted), size);
-        System.gc();
-        Map<String, Long> esBefore = esStats.requests();
-        long[] cpuBefore = cpuNow();
-        LeanBulk.Result r = LeanBulk.send(esUrl, prepared, clients);
-        long[] cpuAfter = cpuNow();
-        Map<String, Long> esAfter = esStats.requests();
-        System.out.printf("(a) lean _bulk: %d documents in %.2f s = %.0f docs/s, %d item errors, %d requests%n",
-                r.documents(), r.seconds(), r.docsPerSecond(), r.itemErrors(), r.requests());
-        es.indices().refresh(x -> x.index("bench-bulk"));
-        long stored = es.count(c -> c.index("bench-bulk")).count();
-        double esMs = cpuAfter[1] - cpuBefore[1];
-        report.put("es_bulk_limit_docs_per_s", Math.round(r.docsPerSecond()));
-        report.put("es_bulk_cpu_ms_per_doc", round3(esMs / r.documents()));
-        Map<String, Object> a = new LinkedHashMap<>();
-        a.put("documents", r.documents());
-        a.put("stored", stored);
-        a.put("item_errors", r.itemErrors());
-        a.put("seconds", round2(r.seconds()));
-        a.put("docs_per_bulk", size);
-        a.put("clients", clients);
-        a.put("ndjson_bytes_per_doc", prepared.bytes() / Math.max(1, r.documents()));
-        a.put("es_cores", round2(esMs / 1000.0 / r.seconds()));
-        a.put("benchmark_cores", round2((cpuAfter[2] - cpuBefore[2]) / 1000.0 / r.seconds()));
-        a.put("machine_idle_cores", round2((cpuAfter[3] - cpuBefore[3]) / 1000.0 / r.seconds()));
-        a.put("es_requests", EsStats.delta(esBefore, esAfter, r.documents()));
-        report.put("es_bulk", a);
-        es.indices().delete(d -> d.index("bench-bulk-000001"));
-        return r.docsPerSecond();
+        List<Map<String, Object>> passes = new ArrayList<>();
+        Map<String, Object> best = null;
+        double bestRate = 0;
+        // one pass per client count, each into a fresh index (the same documents and _ids): the limit is the best
+        for (String count : clientCounts.split(",")) {
+            int clients = Integer.parseInt(count.trim());
+            store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+            System.gc();
+            Map<String, Long> esBefore = esStats.requests();
+            long[] cpuBefore = cpuNow();
+            LeanBulk.Result r = LeanBulk.send(esUrl, prepared, clients);
+            long[] cpuAfter = cpuNow();
+            Map<String, Long> esAfter = esStats.requests();
+            System.out.printf("(a) lean _bulk, %d clients: %d documents in %.2f s = %.0f docs/s, %d item errors, %d"
+                    + " requests%n", clients, r.documents(), r.seconds(), r.docsPerSecond(), r.itemErrors(), r.requests());
+            es.indices().refresh(x -> x.index("bench-bulk"));
+            long stored = es.count(c -> c.index("bench-bulk")).count();
+            double esMs = cpuAfter[1] - cpuBefore[1];
+            Map<String, Object> pass = new LinkedHashMap<>();
+            pass.put("clients", clients);
+            pass.put("docs_per_s", Math.round(r.docsPerSecond()));
+            pass.put("es_cpu_ms_per_doc", round3(esMs / r.documents()));
+            pass.put("documents", r.documents());
+            pass.put("stored", stored);
+            pass.put("item_errors", r.itemErrors());
+            pass.put("seconds", round2(r.seconds()));
+            pass.put("docs_per_bulk", size);
+            pass.put("ndjson_bytes_per_doc", prepared.bytes() / Math.max(1, r.documents()));
+            pass.put("es_cores", round2(esMs / 1000.0 / r.seconds()));
+            pass.put("benchmark_cores", round2((cpuAfter[2] - cpuBefore[2]) / 1000.0 / r.seconds()));
+            pass.put("machine_idle_cores", round2((cpuAfter[3] - cpuBefore[3]) / 1000.0 / r.seconds()));
+            pass.put("es_requests", EsStats.delta(esBefore, esAfter, r.documents()));
+            passes.add(pass);
+            if (r.docsPerSecond() > bestRate) {
+                bestRate = r.docsPerSecond();
+                best = pass;
+            }
+            es.indices().delete(d -> d.index("bench-bulk-000001"));
+        }
+        report.put("es_bulk_limit_docs_per_s", Math.round(bestRate));
+        report.put("es_bulk_cpu_ms_per_doc", best.get("es_cpu_ms_per_doc"));
+        report.put("es_bulk_best_clients", best.get("clients"));
+        report.put("es_bulk", passes);
+        return bestRate;
     }
 
     /** {@code n} message documents as the gateway normalises them (not sent to the gateway: not counted). */
