@@ -12,7 +12,7 @@ import java.util.TreeMap;
  * Requests Elasticsearch received, counted by Elasticsearch itself: {@code GET _nodes/stats/http}, whose
  * {@code http.routes} (Elasticsearch 8.9+) gives per REST route {@code requests.count}; every request counts
  * ({@code _bulk}, {@code _mget}, get, index, search, health), whoever sent it, not only the gateway's own meters.
- * The two stats calls of a phase are themselves counted (two requests per phase).
+ * The benchmark's own stats calls ({@code /_nodes/stats/...}) are listed by route but left out of the total.
  */
 final class EsStats {
 
@@ -41,7 +41,9 @@ final class EsStats {
                 for (Map.Entry<String, JsonNode> route : routes.properties()) {
                     long count = route.getValue().path("requests").path("count").asLong();
                     out.merge(route.getKey(), count, Long::sum);
-                    total += count;
+                    if (!route.getKey().startsWith("/_nodes/stats")) {
+                        total += count;
+                    }
                 }
             }
             if (!out.isEmpty()) {

@@ -1,6 +1,4 @@
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
-import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -572,16 +570,9 @@ public final class GatewayBenchmark {
         if (spec.isBlank() || spec.equals("default") || spec.equals("true")) {
             spec = HTTP_ENTRIES;
         }
-        // Elasticsearch warms up first (its JIT, the first merges): else the first entry pays for it. The same
-        // documents as (a), into an index of their own, deleted afterwards.
-        List<CanonicalMessage> docs = new ArrayList<>();
-        for (Webhook w : generate(messages)) {
-            docs.add(w.document());
-        }
-        sequence.addAndGet(-messages);   // not sent to the gateway: not counted in the exactly-once check
-        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
-        report.put("es_bulk_limit_docs_per_s", Math.round(bulkLimit(es, store.objectMapper(), docs, 1000, 4)));
-        es.indices().delete(d -> d.index("bench-bulk-000001"));
+        // Elasticsearch warms up first (its JIT, the first merges): else the first entry pays for it. Phase (a),
+        // into indices of their own, deleted afterwards.
+        phaseA(esUrl, store, es);
         Map<String, Object> entries = new LinkedHashMap<>();
         List<Map<String, Object>> table = new ArrayList<>();
         int warmup = intOpt("warmup", 60000);
@@ -966,44 +957,6 @@ public final class GatewayBenchmark {
     }
 
     // ------------------------------------------------------------------ (a) Elasticsearch alone
-
-    double bulkLimit(ElasticsearchClient es, ObjectMapper mapper, List<CanonicalMessage> docs, int size, int parallel)
-            throws Exception {
-        List<List<CanonicalMessage>> batches = new ArrayList<>();
-        for (int i = 0; i < docs.size(); i += size) {
-            batches.add(docs.subList(i, Math.min(docs.size(), i + size)));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        CountDownLatch done = new CountDownLatch(parallel);
-        for (int t = 0; t < parallel; t++) {
-            pool.execute(() -> {
-                try {
-                    for (int b; (b = next.getAndIncrement()) < batches.size(); ) {
-                        List<BulkOperation> ops = new ArrayList<>();
-                        for (CanonicalMessage m : batches.get(b)) {
-                            ops.add(BulkOperation.of(o -> o.create(c -> c.index("bench-bulk").id(m.documentId()).document(m))));
-                        }
-                        BulkResponse r = es.bulk(x -> x.operations(ops));
-                        if (r.errors()) {
-                            errors.addAndGet(r.items().stream().filter(i -> i.error() != null).count());
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
-        done.await();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        System.out.printf("(a) _bulk: %d documents in %.1f s, %d item errors%n", docs.size(), seconds, errors.get());
-        return docs.size() / seconds;
-    }
 
     double singleLimit(ElasticsearchClient es, List<CanonicalMessage> docs, int parallel) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
