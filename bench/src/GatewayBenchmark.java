@@ -722,6 +722,10 @@ public final class GatewayBenchmark {
                     non200 += p.recorded.get() - p.statuses.getOrDefault(200, new AtomicInteger()).get() + p.failures.get();
                 }
                 row.put("non_200", non200);
+                // every mix webhook sent so far (this mode's and the earlier modes'), checked before the next mode
+                Map<String, Object> converged = convergence(es);
+                result.put("mix_convergence", converged);
+                row.put("converged", converged.get("converged"));
                 int idleSeconds = intOpt("idle-seconds", 15);
                 if (idleSeconds > 0) {
                     Map<String, Object> idle = idle(idleSeconds);
