@@ -255,7 +255,7 @@ public final class GatewayBenchmark {
             report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
         }
         targets.put("messages_only_webhooks_per_s", Math.round(max.throughput()));
-        targets.put("messages_only_vs_bulk_limit", round2(max.throughput() / bulkLimit));
+        targets.put("messages_only_vs_bulk_limit", round3(max.throughput() / bulkLimit));
         targets.put("messages_only_gateway_cpu_ms_per_webhook", max.gatewayCpuMsPerRequest());
         targets.put("messages_only_gateway_cpu_vs_es_cpu_per_doc", round1(max.gatewayCpuMsPerRequest() / esCpuPerDoc));
 
@@ -269,7 +269,11 @@ public final class GatewayBenchmark {
             report.put("mix_max_rate_gateway_side_ms", timerSummary(gatewayBefore, scrapeGateway()));
             targets.put("mix_webhooks_per_s", Math.round(mixMax.throughput()));
             targets.put("mix_vs_messages_only", round2(mixMax.throughput() / max.throughput()));
-            targets.put("mix_vs_bulk_limit", round2(mixMax.throughput() / bulkLimit));
+            targets.put("mix_vs_bulk_limit", round3(mixMax.throughput() / bulkLimit));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> mixBulk = (Map<String, Object>) report.get("es_bulk_mix");
+            targets.put("mix_vs_mix_documents_bulk_limit", round3(mixMax.throughput()
+                    / ((Number) mixBulk.get("docs_per_s")).doubleValue()));
             targets.put("mix_gateway_cpu_ms_per_webhook", mixMax.gatewayCpuMsPerRequest());
             targets.put("mix_gateway_cpu_vs_es_cpu_per_doc", round1(mixMax.gatewayCpuMsPerRequest() / esCpuPerDoc));
             Map<String, Object> converged = convergence(es);
@@ -439,7 +443,56 @@ public final class GatewayBenchmark {
         report.put("es_bulk_cpu_ms_per_doc", best.get("es_cpu_ms_per_doc"));
         report.put("es_bulk_best_clients", best.get("clients"));
         report.put("es_bulk", passes);
+        if (mix != null) {
+            report.put("es_bulk_mix", mixBulkLimit(esUrl, store, es, (int) best.get("clients"), size));
+        }
         return bestRate;
+    }
+
+    /**
+     * (a) for the mix's own documents: units of a mix of their own (not sent to the gateway), normalised by the
+     * gateway's normalisers: the 2 message documents per unit into {@code bench-bulk} (messages mapping), the 3 update
+     * documents into {@code bench-updates} (updates mapping), in the same {@code _bulk}s, as many documents as (a)'s
+     * passes. Elasticsearch's limit for storing what the mix brings, once each (the lifecycle documents and
+     * projections the gateway also writes are not in it).
+     *
+     * @return docs/s, Elasticsearch's CPU per document, documents
+     */
+    Map<String, Object> mixBulkLimit(String esUrl, ElasticsearchStore store, ElasticsearchClient es, int clients,
+            int size) throws Exception {
+        TrafficMix own = new TrafficMix(project, mix.provider, runId + "a", mix.earlyFraction, mix.ackDistance);
+        int docsWanted = intOpt("es-bulk-docs", Math.max(100000, intOpt("messages", 40000)));
+        List<LeanBulk.Doc> docs = new ArrayList<>(docsWanted + 5);
+        while (docs.size() < docsWanted) {
+            for (Webhook w : own.next(1000)) {
+                JsonNode node = JSON.readTree(w.body());
+                WebhookItem item = (w.provider().equals("waha") ? new WahaNormalizer().normalize(node)
+                        : new MetaNormalizer().normalize(node)).get(0);
+                if (item instanceof CanonicalMessage m) {
+                    docs.add(new LeanBulk.Doc("bench-bulk", m.documentId(), m));
+                } else if (item instanceof io.wagateway.message.LifecycleUpdate u) {
+                    docs.add(new LeanBulk.Doc("bench-updates", u.documentId(), u));
+                }
+            }
+        }
+        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+        store.ensureIndex("bench-updates", "elasticsearch/updates-mapping.json");
+        LeanBulk.Prepared prepared = LeanBulk.prepareDocs(store.objectMapper(), docs, size);
+        System.gc();
+        long[] cpuBefore = cpuNow();
+        LeanBulk.Result r = LeanBulk.send(esUrl, prepared, clients);
+        long[] cpuAfter = cpuNow();
+        System.out.printf("(a) lean _bulk of the mix's documents, %d clients: %d documents in %.2f s = %.0f docs/s, %d"
+                + " item errors%n", clients, r.documents(), r.seconds(), r.docsPerSecond(), r.itemErrors());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("docs_per_s", Math.round(r.docsPerSecond()));
+        out.put("es_cpu_ms_per_doc", round3((double) (cpuAfter[1] - cpuBefore[1]) / r.documents()));
+        out.put("documents", r.documents());
+        out.put("item_errors", r.itemErrors());
+        out.put("clients", clients);
+        out.put("ndjson_bytes_per_doc", prepared.bytes() / Math.max(1, r.documents()));
+        es.indices().delete(d -> d.index("bench-bulk-000001", "bench-updates-000001"));
+        return out;
     }
 
     /** {@code n} message documents as the gateway normalises them (not sent to the gateway: not counted). */
@@ -705,7 +758,7 @@ public final class GatewayBenchmark {
                 result.put("light_load", light.summary());
                 result.put("peak_heap_used_mb", heap.peakUsedMb());
                 row.put("messages_only_webhooks_per_s", Math.round(max.throughput()));
-                row.put("messages_only_vs_bulk_limit", round2(max.throughput() / bulkLimit));
+                row.put("messages_only_vs_bulk_limit", round3(max.throughput() / bulkLimit));
                 row.put("messages_only_gateway_cpu_ms", max.gatewayCpuMsPerRequest());
                 row.put("messages_only_p99_ms", Phase.pct(max.sortedLatencies(), 99));
                 row.put("mix_webhooks_per_s", Math.round(mixMax.throughput()));

@@ -61,6 +61,32 @@ final class LeanBulk {
         return new Prepared(bodies, docs.size(), bytes);
     }
 
+    /** One document of a {@code _bulk}: where, under which {@code _id}, what. */
+    record Doc(String index, String id, Object document) {
+    }
+
+    /**
+     * As {@link #prepare(ObjectMapper, String, List, int)}, for documents of several indices (the traffic mix's
+     * messages and updates).
+     */
+    static Prepared prepareDocs(ObjectMapper mapper, List<Doc> docs, int size) throws Exception {
+        List<byte[]> bodies = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < docs.size(); i += size) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(size * 2048);
+            for (Doc d : docs.subList(i, Math.min(docs.size(), i + size))) {
+                out.write(mapper.writeValueAsBytes(Map.of("create", Map.of("_index", d.index(), "_id", d.id()))));
+                out.write('\n');
+                out.write(mapper.writeValueAsBytes(d.document()));
+                out.write('\n');
+            }
+            byte[] body = out.toByteArray();
+            bytes += body.length;
+            bodies.add(body);
+        }
+        return new Prepared(bodies, docs.size(), bytes);
+    }
+
     /**
      * Sends every prepared body once, {@code clients} at a time.
      *
