@@ -13,8 +13,9 @@
 # Phase (a), Elasticsearch alone: --es-bulk-docs 100000 message documents (at least --messages) in the gateway's own
 #   index template, pre-serialised to NDJSON before the clock starts, --es-bulk-size 1000 per _bulk (op_type create,
 #   real _ids), one pass per --es-bulk-clients 2,4 lean clients (the limit: the best pass), after
-#   --es-bulk-warmup-docs 20000 into another index; Elasticsearch's CPU per document from its /proc/PID/stat. --single-docs 10000 (0 = skip; 0 by default
-#   with --mix) also measures one create request per message (64 clients).
+#   --es-bulk-warmup-docs 20000 into another index; Elasticsearch's CPU per document from its /proc/PID/stat.
+#   With --mix one more pass stores the mix's own documents (messages and updates: es_bulk_mix).
+#   --single-docs 10000 (0 = skip; 0 by default with --mix) also measures one create request per message (64 clients).
 # Mix (issue 18 item 1): --mix waha|meta (default none: messages only, four providers round-robin)
 #   --mix-early-ack-fraction 0.1   share of acks sent before their own message
 #   --mix-ack-distance N           requests between an ack and its message (default max(200, 2 x --concurrency))
