@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Throughput benchmark (issue 6): one command, on one machine.
+# Throughput benchmark (issues 6, 18): one command, on one machine. Options (all optional, "--name value"):
 #   bench/run.sh [--messages 40000] [--concurrency 128] [--rate 1000] [--rate-seconds 60] [--soak-seconds 0]
 #                [--warmup 150000] [--store-seconds 30] [--store-only true] [--es-url URL] [--es-refresh-interval 1s]
 #                [--store-flush-interval-ms 5] [--store-max-concurrent-requests 4] [--gateway-java JDK_HOME]
@@ -7,7 +7,38 @@
 # (options in capitals go to the gateway's environment; BENCH_JAVA_OPTS sets this benchmark JVM's own options)
 # Builds the jar (tests skipped), starts Elasticsearch 9.2.0 on port 9299 (fresh data under target/bench), WireMock
 # for the provider APIs, and the packaged gateway (-Xmx512m, port 18080), then runs GatewayBenchmark and prints
-# the result (also written to target/bench/result.json). The gateway's log is target/bench/gateway.log.
+# the result (also written to target/bench/result.json, the issue-18 figures under "targets"). The gateway's log is
+# target/bench/gateway.log. docs/benchmark.md says what each figure means.
+#
+# Phase (a), Elasticsearch alone: --es-bulk-docs 100000 message documents (at least --messages) in the gateway's own
+#   index template, pre-serialised to NDJSON before the clock starts, --es-bulk-size 1000 per _bulk (op_type create,
+#   real _ids), one pass per --es-bulk-clients 2,4 lean clients (the limit: the best pass), after
+#   --es-bulk-warmup-docs 20000 into another index; Elasticsearch's CPU per document from its /proc/PID/stat.
+#   With --mix one more pass stores the mix's own documents (messages and updates: es_bulk_mix).
+#   --single-docs 10000 (0 = skip; 0 by default with --mix) also measures one create request per message (64 clients).
+# Mix (issue 18 item 1): --mix waha|meta (default none: messages only, four providers round-robin)
+#   --mix-early-ack-fraction 0.1   share of acks sent before their own message
+#   --mix-ack-distance N           requests between an ack and its message (default max(200, 2 x --concurrency))
+#   --mix-warmup 20000             mix webhooks after the messages-only warm-up
+#   --mix-webhooks N               webhooks in the mix's maximum-rate phase (default --messages / 2, at least 5,000)
+#   --converge-wait-seconds 10     how long the convergence check polls Elasticsearch
+#   --providers waha,meta,...      providers of the messages-only phases (default all four; with --mix, the mix's)
+#   With --mix the run is: (a), warm-up, messages only at maximum rate, the mix at maximum rate + convergence check,
+#   the mix at light load, the mix at --rate req/s, idle, [soak of the mix], convergence check of everything.
+# Every run: --light-webhooks 3000 --light-connections 2 (light load, closed loop; 0 = skip), --idle-seconds 30
+#   (gateway CPU with no traffic after the load; 0 = skip), --soak-seconds N (the mix, or messages, at --rate; heap
+#   after a full GC before and after). Elasticsearch's received requests per phase come from _nodes/stats/http.
+#   --drain-seconds 120: how long an open-loop phase waits for answers once its schedule has been sent.
+# --provider-api down: the WAHA API refuses connections (WAHA_BASE_URL at a closed port): name lookups fail.
+# --gateway-jar PATH [--gateway-routes DIR]: run another checkout's build (its routes: PATH/../../routes), e.g.
+#   BENCH_SKIP_BUILD=true bench/run.sh --gateway-jar /work/main/target/whatsapp-gateway-0.1.0-SNAPSHOT.jar
+#   (this tree still needs target/classes and target/test-classes: build it once without BENCH_SKIP_BUILD).
+#
+#   bench/run.sh --compare-bulk default [--mix waha] [--warmup 30000] [--mix-warmup 10000] [--messages 40000]
+# runs (a) once, then per bulk writer (ES_BULK_MODE=group-commit, ES_BULK_MODE=bulk-ingester; the gateway property
+# gateway.elasticsearch.bulk.mode) a fresh gateway against the same Elasticsearch: warm-up, messages only at maximum
+# rate, the mix at maximum rate, the mix at light load, idle; one table (bulk_modes), then the convergence check.
+# "name:KEY=v,KEY=v;name2:..." gives other variants.
 #
 #   bench/run.sh --compare-http-entry default [--warmup 60000] [--messages 40000] [--rate 1000] [--rate-seconds 60]
 # runs (b) and (c) once per HTTP entry (issue 17 item 5: the async engine + servlet, Camel's stock platform-http

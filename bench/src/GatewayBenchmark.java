@@ -1,6 +1,4 @@
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
-import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -56,6 +54,12 @@ import javax.crypto.spec.SecretKeySpec;
  * </ol>
  * and prints throughput, p50/p99/max acknowledgement latency, the gateway/ES-limit ratio, provider-API calls, peak
  * heap (jstat), and checks that every message was stored exactly once.
+ *
+ * <p>Issue 18: (a) sends pre-serialised NDJSON through a lean client ({@link LeanBulk}) and reports Elasticsearch's
+ * CPU per stored document; {@code --mix waha|meta} adds a business number's traffic mix ({@link TrafficMix}: messages
+ * and their acks) at maximum rate, at light load and at the fixed rate, then checks that every update converged;
+ * every phase reports the requests Elasticsearch received ({@link EsStats}); the gateway's idle CPU and the figures
+ * of the issue's targets are under {@code targets}; {@code --compare-bulk} compares the bulk writers in one run.
  */
 public final class GatewayBenchmark {
 
@@ -74,6 +78,16 @@ public final class GatewayBenchmark {
     String gatewayLog = "gateway.log";
     Process gateway;
     HeapSampler heap;
+    /** The providers of the messages-only webhooks ({@code --providers}, default all four; in a mix run the mix's). */
+    String[] providers = PROVIDERS;
+    /** The traffic mix ({@code --mix waha|meta}), or null for messages only. */
+    TrafficMix mix;
+    /** Elasticsearch's own request counters (per phase). */
+    EsStats esStats;
+    /** The local Elasticsearch's pid file (its CPU is read from /proc; other helpers' nodes on the machine are not). */
+    static Path esPidFile;
+    Path project;
+    Path work;
 
     public static void main(String[] args) throws Exception {
         GatewayBenchmark bench = new GatewayBenchmark();
@@ -99,9 +113,10 @@ public final class GatewayBenchmark {
     }
 
     void run() throws Exception {
-        Path project = Path.of(opt.getOrDefault("project", ".")).toAbsolutePath().normalize();
-        Path work = project.resolve("target/bench");
+        project = Path.of(opt.getOrDefault("project", ".")).toAbsolutePath().normalize();
+        work = project.resolve("target/bench");
         Files.createDirectories(work);
+        long runStarted = System.nanoTime();
         int messages = intOpt("messages", 40000);
         int concurrency = intOpt("concurrency", 128);
         int rate = intOpt("rate", 1000);
@@ -116,13 +131,28 @@ public final class GatewayBenchmark {
                             "periskope", "message_created_inbound_text.json",
                             "unipile", "message_received_inbound_text.json").get(p))));
         }
+        String mixProvider = opt.getOrDefault("mix", opt.containsKey("compare-bulk") ? "waha" : "none");
+        if (!mixProvider.equals("none")) {
+            mix = new TrafficMix(project, mixProvider, runId, Double.parseDouble(opt.getOrDefault(
+                    "mix-early-ack-fraction", "0.1")), intOpt("mix-ack-distance", Math.max(200, concurrency * 2)));
+            // messages only, for the ratio, from the same provider
+            opt.putIfAbsent("providers", mixProvider);
+        }
+        if (opt.containsKey("providers")) {
+            providers = opt.get("providers").split(",");
+        }
+        report.put("options", new java.util.TreeMap<>(opt));
         machine();
 
         // --- Elasticsearch and the provider stand-ins
         // --es-url: an Elasticsearch elsewhere (its own cores, as in production); else a local one on this machine
+        if (!opt.containsKey("es-url")) {
+            esPidFile = work.resolve("es-logs/elasticsearch.pid");
+        }
         String esUrl = opt.containsKey("es-url") ? opt.get("es-url") : LocalElasticsearch.ensureRunning(new LocalElasticsearch.Settings(
                 project.resolve(".local/elasticsearch"), work.resolve("es-data"), work.resolve("es-logs"), esPort,
                 opt.getOrDefault("es-heap", "512m"), "elasticsearch", true, Duration.ofSeconds(120)));
+        esStats = new EsStats(esUrl);
         WireMockServer peers = startPeers();
         // the store's _bulk timers in this JVM, with buckets fine enough to read percentiles from (phase a')
         meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
@@ -172,56 +202,115 @@ public final class GatewayBenchmark {
             return;
         }
 
-        // --- (a) Elasticsearch's limit for the same documents
-        List<Webhook> webhooks = generate(messages);
-        List<CanonicalMessage> docs = new ArrayList<>();
-        for (Webhook w : webhooks) {
-            docs.add(w.document());
+        // --- (a) Elasticsearch's limit for the same documents: the gateway's template, pre-serialised NDJSON
+        double bulkLimit = phaseA(esUrl, store, es);
+        double esCpuPerDoc = (double) report.get("es_bulk_cpu_ms_per_doc");
+        double singleRate = 0;
+        int singles = intOpt("single-docs", mix != null ? 0 : 10000);
+        if (singles > 0) {
+            List<CanonicalMessage> docs = new ArrayList<>();
+            for (Webhook w : generate(singles)) {
+                docs.add(w.document());
+            }
+            sequence.addAndGet(-singles);   // not sent to the gateway
+            store.ensureIndex("bench-single", "elasticsearch/messages-mapping.json");
+            singleRate = singleLimit(es, docs, 64);
+            report.put("es_one_request_per_message_docs_per_s", Math.round(singleRate));
+            report.put("es_bulk_vs_single", round1(bulkLimit / singleRate));
+            es.indices().delete(d -> d.index("bench-single-000001"));
         }
-        ObjectMapper docMapper = store.objectMapper();
-        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
-        long[] cpuBeforeBulk = cpuNow();
-        double bulkLimit = bulkLimit(es, docMapper, docs, intOpt("es-bulk-size", 1000), intOpt("es-bulk-concurrency", 4));
-        report.put("es_bulk_cpu_ms_per_doc", round2((double) (cpuNow()[1] - cpuBeforeBulk[1]) / docs.size()));
-        store.ensureIndex("bench-single", "elasticsearch/messages-mapping.json");
-        int singles = Math.min(docs.size(), intOpt("single-docs", 10000));
-        double singleRate = singleLimit(es, docs.subList(0, singles), 64);
-        report.put("es_bulk_limit_docs_per_s", Math.round(bulkLimit));
-        report.put("es_one_request_per_message_docs_per_s", Math.round(singleRate));
-        report.put("es_bulk_vs_single", round1(bulkLimit / singleRate));
-        es.indices().delete(d -> d.index("bench-bulk-000001", "bench-single-000001"));
+
+        if (opt.containsKey("compare-bulk")) {
+            compareBulk(esUrl, peers.baseUrl(), es, messages, concurrency, bulkLimit, esCpuPerDoc);
+            peers.stop();
+            store.stop();
+            report.put("total_seconds", Math.round((System.nanoTime() - runStarted) / 1e9));
+            writeResult(work);
+            return;
+        }
 
         // --- the gateway
+        List<Webhook> webhooks = generate(messages);
         startGateway(project, work, esUrl, peers.baseUrl());
         heap = new HeapSampler(gateway.pid());
         heap.start();
         // the JIT needs a long time to settle on 2 cores: after 60,000 webhooks the gateway's C2 compiler thread still
         // took 0.3-0.4 cores in (b) (busiest_threads_cores), after 150,000 about 0.2
         warmUp(intOpt("warmup", 150000), 64);
+        if (mix != null) {
+            closedLoop(mix.next(intOpt("mix-warmup", 20000)), 64);
+            System.out.println("mix warm-up done");
+        }
         long apiCallsBefore = PEER_CALLS.get();
+        Map<String, Object> targets = new LinkedHashMap<>();
 
-        // --- (b) maximum rate
+        // --- (b) maximum rate, messages only
         Map<String, double[]> gatewayBefore = scrapeGateway();
         Phase max = closedLoop(webhooks, concurrency);
         Map<String, double[]> gatewayAfter = scrapeGateway();
         report.put("max_rate", max.summary());
         report.put("max_rate_gateway_side_ms", timerSummary(gatewayBefore, gatewayAfter));
         report.put("gateway_vs_es_bulk_limit", round1(100.0 * max.throughput() / bulkLimit) + " %");
-        report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
+        if (singleRate > 0) {
+            report.put("gateway_vs_one_request_per_message", round1(max.throughput() / singleRate) + " x");
+        }
+        targets.put("messages_only_webhooks_per_s", Math.round(max.throughput()));
+        targets.put("messages_only_vs_bulk_limit", round3(max.throughput() / bulkLimit));
+        targets.put("messages_only_gateway_cpu_ms_per_webhook", max.gatewayCpuMsPerRequest());
+        targets.put("messages_only_gateway_cpu_vs_es_cpu_per_doc", round1(max.gatewayCpuMsPerRequest() / esCpuPerDoc));
 
-        // --- (c) fixed rate
+        // --- (b) maximum rate, the mix
+        Source load = this::generate;
+        if (mix != null) {
+            load = mix::next;
+            gatewayBefore = scrapeGateway();
+            Phase mixMax = closedLoop(mix.next(intOpt("mix-webhooks", Math.max(5000, messages / 2))), concurrency);
+            report.put("mix_max_rate", mixMax.summary());
+            report.put("mix_max_rate_gateway_side_ms", timerSummary(gatewayBefore, scrapeGateway()));
+            targets.put("mix_webhooks_per_s", Math.round(mixMax.throughput()));
+            targets.put("mix_vs_messages_only", round2(mixMax.throughput() / max.throughput()));
+            targets.put("mix_vs_bulk_limit", round3(mixMax.throughput() / bulkLimit));
+            @SuppressWarnings("unchecked")
+            Map<String, Object> mixBulk = (Map<String, Object>) report.get("es_bulk_mix");
+            targets.put("mix_vs_mix_documents_bulk_limit", round3(mixMax.throughput()
+                    / ((Number) mixBulk.get("docs_per_s")).doubleValue()));
+            targets.put("mix_gateway_cpu_ms_per_webhook", mixMax.gatewayCpuMsPerRequest());
+            targets.put("mix_gateway_cpu_vs_es_cpu_per_doc", round1(mixMax.gatewayCpuMsPerRequest() / esCpuPerDoc));
+            Map<String, Object> converged = convergence(es);
+            report.put("mix_convergence_after_max_rate", converged);
+            targets.put("converged_after_max_rate", converged.get("converged"));
+        }
+
+        // --- light load: 2 connections, closed loop (the mix when there is one)
+        int lightWebhooks = intOpt("light-webhooks", 3000);
+        if (lightWebhooks > 0) {
+            gatewayBefore = scrapeGateway();
+            Phase light = closedLoop(load.next(lightWebhooks), intOpt("light-connections", 2));
+            report.put("light_load", light.summary());
+            report.put("light_load_gateway_side_ms", timerSummary(gatewayBefore, scrapeGateway()));
+            long[] sorted = light.sortedLatencies();
+            targets.put("light_load_p50_ms", Phase.pct(sorted, 50));
+            targets.put("light_load_p99_ms", Phase.pct(sorted, 99));
+        }
+
+        // --- (c) fixed rate (the mix when there is one)
         if (rateSeconds > 0) {
             gatewayBefore = scrapeGateway();
-            Phase fixed = openLoop(rate, rateSeconds);
+            Phase fixed = openLoop(rate, rateSeconds, load);
             gatewayAfter = scrapeGateway();
             report.put("fixed_rate", fixed.summary());
             // where the acknowledgement time goes, as the gateway measured it: the whole webhook, the _bulk round
             // trip and Elasticsearch's own part of it (took), the batched _mget
             report.put("fixed_rate_gateway_side_ms", timerSummary(gatewayBefore, gatewayAfter));
+            long[] sorted = fixed.sortedLatencies();
+            targets.put("fixed_rate_p50_ms", Phase.pct(sorted, 50));
+            targets.put("fixed_rate_p99_ms", Phase.pct(sorted, 99));
+            targets.put("fixed_rate_es_requests_per_1000_webhooks", fixed.esRequests.get("per_1000_webhooks"));
+            targets.put("fixed_rate_gateway_cpu_ms_per_webhook", fixed.gatewayCpuMsPerRequest());
             // (a') the floor under that latency: the gateway's own group commit (ElasticsearchStore with the
             // gateway's bulk defaults) at the same rate, with no HTTP and no Camel in front; run here, once
             // Elasticsearch is as warm as it was for (c), while the gateway idles
-            int storeSeconds = intOpt("store-seconds", 30);
+            int storeSeconds = intOpt("store-seconds", mix != null ? 0 : 30);
             if (storeSeconds > 0) {
                 Map<String, double[]> storeBefore = bulkHistograms();
                 Phase alone = storeAlone(store, rate, storeSeconds);
@@ -229,15 +318,24 @@ public final class GatewayBenchmark {
                 report.put("group_commit_alone_bulk_ms", timerSummary(storeBefore, bulkHistograms()));
             }
         }
+        // --- the gateway idle, after the load
+        int idleSeconds = intOpt("idle-seconds", 30);
+        if (idleSeconds > 0) {
+            Map<String, Object> idle = idle(idleSeconds);
+            report.put("idle", idle);
+            targets.put("idle_gateway_cores", idle.get("gateway_cores"));
+        }
         if (soakSeconds > 0) {
             report.put("heap_after_full_gc_before_soak_mb", heapAfterFullGc(work, "histogram-before-soak.txt"));
             heap.markSoak();
-            Phase soak = openLoop(rate, soakSeconds);
+            Phase soak = openLoop(rate, soakSeconds, load);
             report.put("soak", soak.summary());
             report.put("soak_old_gen_min_per_minute_mb", heap.soakTrend());
             // G1 reclaims the old generation late (after a concurrent mark), so a rising old gen is not yet a leak:
             // what a full GC leaves is. The histogram (which forces one) says what is left.
             report.put("heap_after_full_gc_after_soak_mb", heapAfterFullGc(work, "histogram-after-soak.txt"));
+            targets.put("soak_heap_after_full_gc_mb", report.get("heap_after_full_gc_before_soak_mb") + " -> "
+                    + report.get("heap_after_full_gc_after_soak_mb"));
         }
         long apiCalls = PEER_CALLS.get();
         // the gateway's own view (acknowledgement and _bulk histograms), kept for reading beside the client's figures
@@ -246,21 +344,257 @@ public final class GatewayBenchmark {
         Files.writeString(work.resolve("prometheus.txt"), metrics.body());
         report.put("provider_api_calls", Map.of("warm_up", apiCallsBefore, "measured_phases", apiCalls - apiCallsBefore));
 
-        // --- exactly once: every acknowledged message is stored once
+        // --- exactly once: every acknowledged message is stored once; the mix: every update converged
+        if (mix != null) {
+            Map<String, Object> converged = convergence(es);
+            report.put("mix_convergence", converged);
+            targets.put("converged", converged.get("converged"));
+        }
         es.indices().refresh(r -> r.index("whatsapp-messages"));
         long stored = es.count(c -> c.index("whatsapp-messages")).count();
-        long expected = sequence.get();
+        long expected = sequence.get() + (mix == null ? 0 : 2 * mix.units());
         report.put("messages_sent_unique", expected);
         report.put("messages_stored", stored);
         report.put("peak_heap_used_mb", heap.peakUsedMb());
         report.put("peak_heap_committed_mb", heap.peakCommittedMb());
+        targets.put("peak_heap_used_mb", heap.peakUsedMb());
         heap.stopSampling();
+        report.put("targets", targets);
+        report.put("total_seconds", Math.round((System.nanoTime() - runStarted) / 1e9));
         writeResult(work);
+        System.out.println("\n===== TARGETS (issue 18) =====");
+        targets.forEach((k, v) -> System.out.println(k + ": " + v));
+        System.out.println("total: " + report.get("total_seconds") + " s");
         peers.stop();
         store.stop();
         if (stored != expected) {
             System.out.println("MISMATCH: stored " + stored + " != sent " + expected);
         }
+    }
+
+    /** Where the webhooks of a phase come from: messages only ({@link #generate}) or the mix. */
+    interface Source {
+        List<Webhook> next(int n) throws Exception;
+    }
+
+    /**
+     * (a) Elasticsearch's own {@code _bulk} limit: {@code --es-bulk-docs} (default 100,000, at least
+     * {@code --messages}) message documents generated as the gateway normalises them, into an index made by the
+     * gateway's own template code ({@code ElasticsearchStore.ensureIndex}, the messages mapping), serialised to NDJSON
+     * before the clock starts, sent by {@code --es-bulk-clients} (4) lean clients, {@code --es-bulk-size} (1,000) per
+     * {@code _bulk}, op_type create with the real {@code _id}s. A first pass of {@code --es-bulk-warmup-docs}
+     * (20,000) into another index warms Elasticsearch up. Elasticsearch's CPU per stored document comes from its
+     * process's own CPU time (/proc/PID/stat) over the measured pass.
+     *
+     * @return documents per second
+     */
+    double phaseA(String esUrl, ElasticsearchStore store, ElasticsearchClient es) throws Exception {
+        int size = intOpt("es-bulk-size", 1000);
+        String clientCounts = opt.getOrDefault("es-bulk-clients", opt.getOrDefault("es-bulk-concurrency", "2,4"));
+        int warmDocs = intOpt("es-bulk-warmup-docs", 20000);
+        int docsWanted = intOpt("es-bulk-docs", Math.max(100000, intOpt("messages", 40000)));
+        ObjectMapper mapper = store.objectMapper();
+        if (warmDocs > 0) {
+            store.ensureIndex("bench-warm", "elasticsearch/messages-mapping.json");
+            LeanBulk.send(esUrl, LeanBulk.prepare(mapper, "bench-warm", documents(warmDocs), size), 4);
+            es.indices().delete(d -> d.index("bench-warm-000001"));
+        }
+        LeanBulk.Prepared prepared = LeanBulk.prepare(mapper, "bench-bulk", documents(docsWanted), size);
+        List<Map<String, Object>> passes = new ArrayList<>();
+        Map<String, Object> best = null;
+        double bestRate = 0;
+        // one pass per client count, each into a fresh index (the same documents and _ids): the limit is the best
+        for (String count : clientCounts.split(",")) {
+            int clients = Integer.parseInt(count.trim());
+            store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+            System.gc();
+            Map<String, Long> esBefore = esStats.requests();
+            long[] cpuBefore = cpuNow();
+            LeanBulk.Result r = LeanBulk.send(esUrl, prepared, clients);
+            long[] cpuAfter = cpuNow();
+            Map<String, Long> esAfter = esStats.requests();
+            System.out.printf("(a) lean _bulk, %d clients: %d documents in %.2f s = %.0f docs/s, %d item errors, %d"
+                    + " requests%n", clients, r.documents(), r.seconds(), r.docsPerSecond(), r.itemErrors(), r.requests());
+            es.indices().refresh(x -> x.index("bench-bulk"));
+            long stored = es.count(c -> c.index("bench-bulk")).count();
+            double esMs = cpuAfter[1] - cpuBefore[1];
+            Map<String, Object> pass = new LinkedHashMap<>();
+            pass.put("clients", clients);
+            pass.put("docs_per_s", Math.round(r.docsPerSecond()));
+            pass.put("es_cpu_ms_per_doc", round3(esMs / r.documents()));
+            pass.put("documents", r.documents());
+            pass.put("stored", stored);
+            pass.put("item_errors", r.itemErrors());
+            pass.put("seconds", round2(r.seconds()));
+            pass.put("docs_per_bulk", size);
+            pass.put("ndjson_bytes_per_doc", prepared.bytes() / Math.max(1, r.documents()));
+            pass.put("es_cores", round2(esMs / 1000.0 / r.seconds()));
+            pass.put("benchmark_cores", round2((cpuAfter[2] - cpuBefore[2]) / 1000.0 / r.seconds()));
+            pass.put("machine_idle_cores", round2((cpuAfter[3] - cpuBefore[3]) / 1000.0 / r.seconds()));
+            pass.put("es_requests", EsStats.delta(esBefore, esAfter, r.documents()));
+            passes.add(pass);
+            if (r.docsPerSecond() > bestRate) {
+                bestRate = r.docsPerSecond();
+                best = pass;
+            }
+            es.indices().delete(d -> d.index("bench-bulk-000001"));
+        }
+        report.put("es_bulk_limit_docs_per_s", Math.round(bestRate));
+        report.put("es_bulk_cpu_ms_per_doc", best.get("es_cpu_ms_per_doc"));
+        report.put("es_bulk_best_clients", best.get("clients"));
+        report.put("es_bulk", passes);
+        if (mix != null) {
+            report.put("es_bulk_mix", mixBulkLimit(esUrl, store, es, (int) best.get("clients"), size));
+        }
+        return bestRate;
+    }
+
+    /**
+     * (a) for the mix's own documents: units of a mix of their own (not sent to the gateway), normalised by the
+     * gateway's normalisers: the 2 message documents per unit into {@code bench-bulk} (messages mapping), the 3 update
+     * documents into {@code bench-updates} (updates mapping), in the same {@code _bulk}s, as many documents as (a)'s
+     * passes. Elasticsearch's limit for storing what the mix brings, once each (the lifecycle documents and
+     * projections the gateway also writes are not in it).
+     *
+     * @return docs/s, Elasticsearch's CPU per document, documents
+     */
+    Map<String, Object> mixBulkLimit(String esUrl, ElasticsearchStore store, ElasticsearchClient es, int clients,
+            int size) throws Exception {
+        TrafficMix own = new TrafficMix(project, mix.provider, runId + "a", mix.earlyFraction, mix.ackDistance);
+        int docsWanted = intOpt("es-bulk-docs", Math.max(100000, intOpt("messages", 40000)));
+        List<LeanBulk.Doc> docs = new ArrayList<>(docsWanted + 5);
+        while (docs.size() < docsWanted) {
+            for (Webhook w : own.next(1000)) {
+                JsonNode node = JSON.readTree(w.body());
+                WebhookItem item = (w.provider().equals("waha") ? new WahaNormalizer().normalize(node)
+                        : new MetaNormalizer().normalize(node)).get(0);
+                if (item instanceof CanonicalMessage m) {
+                    docs.add(new LeanBulk.Doc("bench-bulk", m.documentId(), m));
+                } else if (item instanceof io.wagateway.message.LifecycleUpdate u) {
+                    docs.add(new LeanBulk.Doc("bench-updates", u.documentId(), u));
+                }
+            }
+        }
+        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
+        store.ensureIndex("bench-updates", "elasticsearch/updates-mapping.json");
+        LeanBulk.Prepared prepared = LeanBulk.prepareDocs(store.objectMapper(), docs, size);
+        System.gc();
+        long[] cpuBefore = cpuNow();
+        LeanBulk.Result r = LeanBulk.send(esUrl, prepared, clients);
+        long[] cpuAfter = cpuNow();
+        System.out.printf("(a) lean _bulk of the mix's documents, %d clients: %d documents in %.2f s = %.0f docs/s, %d"
+                + " item errors%n", clients, r.documents(), r.seconds(), r.docsPerSecond(), r.itemErrors());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("docs_per_s", Math.round(r.docsPerSecond()));
+        out.put("es_cpu_ms_per_doc", round3((double) (cpuAfter[1] - cpuBefore[1]) / r.documents()));
+        out.put("documents", r.documents());
+        out.put("item_errors", r.itemErrors());
+        out.put("clients", clients);
+        out.put("ndjson_bytes_per_doc", prepared.bytes() / Math.max(1, r.documents()));
+        es.indices().delete(d -> d.index("bench-bulk-000001", "bench-updates-000001"));
+        return out;
+    }
+
+    /** {@code n} message documents as the gateway normalises them (not sent to the gateway: not counted). */
+    List<CanonicalMessage> documents(int n) throws Exception {
+        List<CanonicalMessage> docs = new ArrayList<>(n);
+        for (Webhook w : generate(n)) {
+            docs.add(w.document());
+        }
+        sequence.addAndGet(-n);
+        return docs;
+    }
+
+    /**
+     * The gateway's CPU while nothing is sent: {@code seconds} of quiet after a 5-second pause, from /proc.
+     *
+     * @return gateway cores, Elasticsearch cores, the gateway's busiest threads
+     */
+    Map<String, Object> idle(int seconds) throws Exception {
+        Thread.sleep(5000);   // the last responses and the bulks behind them
+        Phase quiet = new Phase("idle, " + seconds + " s", 1);
+        begin(quiet);
+        Thread.sleep(seconds * 1000L);
+        end(quiet);
+        Map<String, Object> out = new LinkedHashMap<>();
+        double s = (quiet.endNanos - quiet.startNanos) / 1e9;
+        out.put("seconds", round1(s));
+        out.put("gateway_cores", round3((quiet.cpuAtEnd[0] - quiet.cpuAtStart[0]) / 1000.0 / s));
+        out.put("elasticsearch_cores", round3((quiet.cpuAtEnd[1] - quiet.cpuAtStart[1]) / 1000.0 / s));
+        out.put("es_requests", quiet.esRequests.get("requests"));
+        Map<String, Double> threads = new LinkedHashMap<>();
+        quiet.threadsAtEnd.forEach((k, v) -> {
+            double cores = (v - quiet.threadsAtStart.getOrDefault(k, 0L)) / 1000.0 / s;
+            if (k.startsWith("gateway: ") && cores >= 0.001) {
+                threads.put(k, round3(cores));
+            }
+        });
+        out.put("gateway_threads_cores", threads);
+        System.out.println("idle: " + out);
+        return out;
+    }
+
+    /**
+     * The mix converged (issue 18 item 1): after a refresh, polled for up to {@code --converge-wait-seconds} (10):
+     * every own message's document has {@code status} = read, the message documents of the mix are exactly the
+     * distinct messages sent (2 per unit: nothing missing, nothing duplicated: the ids are the documents' ids), and
+     * {@code whatsapp-message-updates} holds exactly the distinct acks sent (3 per unit).
+     *
+     * @return the counts, expected and found, and {@code converged}
+     */
+    Map<String, Object> convergence(ElasticsearchClient es) throws Exception {
+        String pattern = "*" + mix.token() + "*";
+        long units = mix.units();
+        Map<String, Object> out = new LinkedHashMap<>();
+        long deadline = System.nanoTime() + intOpt("converge-wait-seconds", 10) * 1_000_000_000L;
+        long startedAt = System.nanoTime();
+        while (true) {
+            es.indices().refresh(r -> r.index("whatsapp-messages", "whatsapp-message-updates"));
+            long messagesFound = es.count(c -> c.index("whatsapp-messages").query(q -> q.wildcard(w -> w
+                    .field("message_id").value(pattern)))).count();
+            long ownFound = es.count(c -> c.index("whatsapp-messages").query(q -> q.bool(b -> b
+                    .filter(f -> f.wildcard(w -> w.field("message_id").value(pattern)))
+                    .filter(f -> f.term(t -> t.field("from_me").value(true)))))).count();
+            long ownNotRead = es.count(c -> c.index("whatsapp-messages").query(q -> q.bool(b -> b
+                    .filter(f -> f.wildcard(w -> w.field("message_id").value(pattern)))
+                    .filter(f -> f.term(t -> t.field("from_me").value(true)))
+                    .mustNot(f -> f.term(t -> t.field("status").value("read")))))).count();
+            long updatesFound = es.count(c -> c.index("whatsapp-message-updates").query(q -> q.wildcard(w -> w
+                    .field("target_message_id").value(pattern)))).count();
+            out.put("units", units);
+            out.put("messages_expected", 2 * units);
+            out.put("messages_found", messagesFound);
+            out.put("own_messages_expected", units);
+            out.put("own_messages_found", ownFound);
+            out.put("own_messages_not_read", ownNotRead);
+            out.put("updates_expected", 3 * units);
+            out.put("updates_found", updatesFound);
+            boolean ok = messagesFound == 2 * units && ownFound == units && ownNotRead == 0 && updatesFound == 3 * units;
+            out.put("converged", ok);
+            out.put("waited_ms", Math.round((System.nanoTime() - startedAt) / 1e6));
+            if (ok || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(500);
+        }
+        if (!(boolean) out.get("converged")) {
+            // a few of the own messages not read, for a look at their lifecycle documents
+            var hits = es.search(s -> s.index("whatsapp-messages").size(5).query(q -> q.bool(b -> b
+                    .filter(f -> f.wildcard(w -> w.field("message_id").value(pattern)))
+                    .filter(f -> f.term(t -> t.field("from_me").value(true)))
+                    .mustNot(f -> f.term(t -> t.field("status").value("read"))))), JsonNode.class).hits().hits();
+            List<String> examples = new ArrayList<>();
+            for (var h : hits) {
+                // the message's lifecycle document (same _id): which statuses were merged there
+                var lifecycle = es.get(g -> g.index("whatsapp-message-lifecycle").id(h.id()), JsonNode.class);
+                examples.add(h.id() + " status=" + (h.source() == null ? null : h.source().path("status"))
+                        + " status_history=" + (h.source() == null ? null : h.source().path("status_history"))
+                        + " lifecycle=" + (lifecycle.found() ? lifecycle.source().path("statuses") : "(none)"));
+            }
+            out.put("examples_not_read", examples);
+        }
+        System.out.println("convergence: " + out);
+        return out;
     }
 
     /**
@@ -289,16 +623,9 @@ public final class GatewayBenchmark {
         if (spec.isBlank() || spec.equals("default") || spec.equals("true")) {
             spec = HTTP_ENTRIES;
         }
-        // Elasticsearch warms up first (its JIT, the first merges): else the first entry pays for it. The same
-        // documents as (a), into an index of their own, deleted afterwards.
-        List<CanonicalMessage> docs = new ArrayList<>();
-        for (Webhook w : generate(messages)) {
-            docs.add(w.document());
-        }
-        sequence.addAndGet(-messages);   // not sent to the gateway: not counted in the exactly-once check
-        store.ensureIndex("bench-bulk", "elasticsearch/messages-mapping.json");
-        report.put("es_bulk_limit_docs_per_s", Math.round(bulkLimit(es, store.objectMapper(), docs, 1000, 4)));
-        es.indices().delete(d -> d.index("bench-bulk-000001"));
+        // Elasticsearch warms up first (its JIT, the first merges): else the first entry pays for it. Phase (a),
+        // into indices of their own, deleted afterwards.
+        phaseA(esUrl, store, es);
         Map<String, Object> entries = new LinkedHashMap<>();
         List<Map<String, Object>> table = new ArrayList<>();
         int warmup = intOpt("warmup", 60000);
@@ -330,7 +657,7 @@ public final class GatewayBenchmark {
                 Phase fixed = null;
                 if (rateSeconds > 0) {
                     before = scrapeGateway();
-                    fixed = openLoop(rate, rateSeconds);
+                    fixed = openLoop(rate, rateSeconds, this::generate);
                     result.put("fixed_rate", fixed.summary());
                     result.put("fixed_rate_gateway_side_ms", timerSummary(before, scrapeGateway()));
                 }
@@ -381,6 +708,109 @@ public final class GatewayBenchmark {
         }
     }
 
+    /** The bulk writers compared by {@code --compare-bulk default} (issue 18 item 3): the gateway property
+     * {@code gateway.elasticsearch.bulk.mode} through its environment variable. */
+    static final String BULK_MODES = "group-commit:ES_BULK_MODE=group-commit;bulk-ingester:ES_BULK_MODE=bulk-ingester";
+
+    /**
+     * The two bulk writers in one run ({@code --compare-bulk default}, or {@code "name:KEY=v,KEY=v;name2:..."}): per
+     * mode a freshly started gateway against the same Elasticsearch, the same warm-up ({@code --warmup}, 30,000
+     * messages, then {@code --mix-warmup} of the mix), then messages only at maximum rate, the mix at maximum rate and
+     * the mix at light load ({@code --light-connections} 2); one table ({@code bulk_modes}), each mode's phases in
+     * {@code bulk_modes_detail}, and the convergence of every mix webhook sent at the end.
+     */
+    void compareBulk(String esUrl, String peers, ElasticsearchClient es, int messages, int concurrency,
+            double bulkLimit, double esCpuPerDoc) throws Exception {
+        String spec = opt.get("compare-bulk");
+        if (spec.isBlank() || spec.equals("default") || spec.equals("true")) {
+            spec = BULK_MODES;
+        }
+        Map<String, Object> detail = new LinkedHashMap<>();
+        List<Map<String, Object>> table = new ArrayList<>();
+        report.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
+        for (String entry : spec.split(";")) {
+            String name = entry.substring(0, entry.indexOf(':')).trim();
+            Map<String, String> env = new LinkedHashMap<>();
+            for (String kv : entry.substring(entry.indexOf(':') + 1).split(",")) {
+                if (kv.contains("=")) {
+                    env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+                }
+            }
+            System.out.println("\n===== bulk mode " + name + " " + env + " =====");
+            Map<String, String> saved = new HashMap<>(opt);
+            opt.putAll(env);
+            gatewayLog = "gateway-" + name + ".log";
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("environment", env);
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("mode", name);
+            try {
+                startGateway(project, work, esUrl, peers);
+                heap = new HeapSampler(gateway.pid());
+                heap.start();
+                warmUp(intOpt("warmup", 30000), 64);
+                closedLoop(mix.next(intOpt("mix-warmup", 10000)), 64);
+                Phase max = closedLoop(generate(messages), concurrency);
+                result.put("max_rate", max.summary());
+                Phase mixMax = closedLoop(mix.next(intOpt("mix-webhooks", Math.max(5000, messages / 2))), concurrency);
+                result.put("mix_max_rate", mixMax.summary());
+                Phase light = closedLoop(mix.next(intOpt("light-webhooks", 3000)), intOpt("light-connections", 2));
+                result.put("light_load", light.summary());
+                result.put("peak_heap_used_mb", heap.peakUsedMb());
+                row.put("messages_only_webhooks_per_s", Math.round(max.throughput()));
+                row.put("messages_only_vs_bulk_limit", round3(max.throughput() / bulkLimit));
+                row.put("messages_only_gateway_cpu_ms", max.gatewayCpuMsPerRequest());
+                row.put("messages_only_p99_ms", Phase.pct(max.sortedLatencies(), 99));
+                row.put("mix_webhooks_per_s", Math.round(mixMax.throughput()));
+                row.put("mix_vs_messages_only", round2(mixMax.throughput() / max.throughput()));
+                row.put("mix_gateway_cpu_ms", mixMax.gatewayCpuMsPerRequest());
+                row.put("mix_gateway_cpu_vs_es_cpu_per_doc", round1(mixMax.gatewayCpuMsPerRequest() / esCpuPerDoc));
+                row.put("mix_p99_ms", Phase.pct(mixMax.sortedLatencies(), 99));
+                row.put("mix_es_requests_per_1000", mixMax.esRequests.get("per_1000_webhooks"));
+                long[] sorted = light.sortedLatencies();
+                row.put("light_mix_p50_ms", Phase.pct(sorted, 50));
+                row.put("light_mix_p99_ms", Phase.pct(sorted, 99));
+                long non200 = 0;
+                for (Phase p : List.of(max, mixMax, light)) {
+                    non200 += p.recorded.get() - p.statuses.getOrDefault(200, new AtomicInteger()).get() + p.failures.get();
+                }
+                row.put("non_200", non200);
+                // every mix webhook sent so far (this mode's and the earlier modes'), checked before the next mode
+                Map<String, Object> converged = convergence(es);
+                result.put("mix_convergence", converged);
+                row.put("converged", converged.get("converged"));
+                int idleSeconds = intOpt("idle-seconds", 15);
+                if (idleSeconds > 0) {
+                    Map<String, Object> idle = idle(idleSeconds);
+                    result.put("idle", idle);
+                    row.put("idle_gateway_cores", idle.get("gateway_cores"));
+                }
+            } catch (Exception e) {
+                e.printStackTrace();
+                result.put("failed", e.toString());
+                row.put("failed", e.toString());
+            } finally {
+                if (heap != null) {
+                    heap.stopSampling();
+                }
+                stopGateway();
+                opt.clear();
+                opt.putAll(saved);
+            }
+            table.add(row);
+            detail.put(name, result);
+        }
+        report.put("bulk_modes", table);
+        report.put("bulk_modes_detail", detail);
+        report.put("load_average_at_end", Files.readString(Path.of("/proc/loadavg")).trim());
+        report.put("mix_convergence", convergence(es));
+        System.out.println("\n===== bulk writers compared (es _bulk limit " + Math.round(bulkLimit) + " docs/s, "
+                + esCpuPerDoc + " ms ES CPU per doc) =====");
+        for (Map<String, Object> row : table) {
+            System.out.println(row);
+        }
+    }
+
     /** Stops the gateway (SIGTERM, graceful) and waits for it. */
     void stopGateway() throws InterruptedException {
         if (gateway != null) {
@@ -416,6 +846,7 @@ public final class GatewayBenchmark {
 
     /** Starts a phase's clock and its CPU readings (per process, per thread group, the machine's idle and steal). */
     void begin(Phase phase) {
+        phase.esAtStart = esStats == null ? null : esStats.requests();
         phase.cpuAtStart = cpuNow();
         phase.threadsAtStart = threadCpuMs();
         phase.startNanos = System.nanoTime();
@@ -426,6 +857,9 @@ public final class GatewayBenchmark {
         phase.endNanos = System.nanoTime();
         phase.cpuAtEnd = cpuNow();
         phase.threadsAtEnd = threadCpuMs();
+        if (esStats != null) {
+            phase.esRequests = EsStats.delta(phase.esAtStart, esStats.requests(), phase.recorded.get());
+        }
     }
 
     /** CPU ms used so far by the gateway, Elasticsearch and this JVM (load generator and WireMock), from /proc. */
@@ -438,6 +872,13 @@ public final class GatewayBenchmark {
 
     /** The Elasticsearch processes on this machine (the local one, or none with --es-url elsewhere). */
     static java.util.stream.LongStream elasticsearchPids() {
+        if (esPidFile != null) {   // the bench's own node only (other ones on this machine are not measured)
+            try {
+                return java.util.stream.LongStream.of(Long.parseLong(Files.readString(esPidFile).trim()));
+            } catch (IOException | NumberFormatException e) {
+                // not written yet: all of them
+            }
+        }
         return ProcessHandle.allProcesses()
                 .filter(p -> p.info().commandLine().orElse("").contains("org.elasticsearch.bootstrap"))
                 .mapToLong(ProcessHandle::pid);
@@ -532,9 +973,9 @@ public final class GatewayBenchmark {
     /** The next unique webhook: providers round-robin, 100 chats (25 per provider), a unique message id. */
     Webhook next() throws Exception {
         long seq = sequence.getAndIncrement();
-        String provider = PROVIDERS[(int) (seq % 4)];
-        int chat = (int) ((seq / 4) % 25) + 25 * (int) (seq % 4);
-        String chatNumber = "1555020" + String.format("%04d", chat);
+        String provider = providers[(int) (seq % providers.length)];
+        int chat = (int) ((seq / providers.length) % 25) + 25 * Arrays.asList(PROVIDERS).indexOf(provider);
+        String chatNumber = chatPrefix() + String.format("%04d", chat);
         String id = ("B" + runId + "X" + seq).toUpperCase();
         String text = "Benchmark message " + seq + ": is the blue model in size 42 still available?";
         String body = templates.get(provider).replace("15550100001", chatNumber);
@@ -574,44 +1015,6 @@ public final class GatewayBenchmark {
 
     // ------------------------------------------------------------------ (a) Elasticsearch alone
 
-    double bulkLimit(ElasticsearchClient es, ObjectMapper mapper, List<CanonicalMessage> docs, int size, int parallel)
-            throws Exception {
-        List<List<CanonicalMessage>> batches = new ArrayList<>();
-        for (int i = 0; i < docs.size(); i += size) {
-            batches.add(docs.subList(i, Math.min(docs.size(), i + size)));
-        }
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        AtomicInteger next = new AtomicInteger();
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        CountDownLatch done = new CountDownLatch(parallel);
-        for (int t = 0; t < parallel; t++) {
-            pool.execute(() -> {
-                try {
-                    for (int b; (b = next.getAndIncrement()) < batches.size(); ) {
-                        List<BulkOperation> ops = new ArrayList<>();
-                        for (CanonicalMessage m : batches.get(b)) {
-                            ops.add(BulkOperation.of(o -> o.create(c -> c.index("bench-bulk").id(m.documentId()).document(m))));
-                        }
-                        BulkResponse r = es.bulk(x -> x.operations(ops));
-                        if (r.errors()) {
-                            errors.addAndGet(r.items().stream().filter(i -> i.error() != null).count());
-                        }
-                    }
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
-        done.await();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        System.out.printf("(a) _bulk: %d documents in %.1f s, %d item errors%n", docs.size(), seconds, errors.get());
-        return docs.size() / seconds;
-    }
-
     double singleLimit(ElasticsearchClient es, List<CanonicalMessage> docs, int parallel) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         AtomicInteger next = new AtomicInteger();
@@ -641,12 +1044,20 @@ public final class GatewayBenchmark {
     // ------------------------------------------------------------------ gateway process
 
     void startGateway(Path project, Path work, String esUrl, String peers) throws Exception {
+        // --gateway-jar: another checkout's build (e.g. main, for "before" figures); its routes are the ones beside
+        // it (<checkout>/routes, or --gateway-routes)
         Path jar;
-        try (var files = Files.list(project.resolve("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("whatsapp-gateway-[^-]+(-SNAPSHOT)?\\.jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no jar in target/: run ./mvnw package first"));
+        if (opt.containsKey("gateway-jar")) {
+            jar = Path.of(opt.get("gateway-jar")).toAbsolutePath();
+        } else {
+            try (var files = Files.list(project.resolve("target"))) {
+                jar = files.filter(p -> p.getFileName().toString().matches("whatsapp-gateway-[^-]+(-SNAPSHOT)?\\.jar"))
+                        .findFirst()
+                        .orElseThrow(() -> new IllegalStateException("no jar in target/: run ./mvnw package first"));
+            }
         }
+        Path routes = opt.containsKey("gateway-routes") ? Path.of(opt.get("gateway-routes")).toAbsolutePath()
+                : jar.getParent().getParent().resolve("routes");
         // --gateway-java: another JDK's home to run the gateway on (default: the JDK running the benchmark)
         List<String> cmd = new ArrayList<>(List.of(Path.of(opt.getOrDefault("gateway-java",
                 System.getProperty("java.home")), "bin", "java").toString(),
@@ -661,14 +1072,18 @@ public final class GatewayBenchmark {
         env.put("PORT", String.valueOf(gatewayPort));
         env.put("ELASTICSEARCH_URL", esUrl);
         env.put("ELASTICSEARCH_LOCAL_ENABLED", "false");
-        env.put("GATEWAY_ROUTES", "file:" + project.resolve("routes") + "/*.camel.yaml");
+        env.put("GATEWAY_ROUTES", "file:" + routes + "/*.camel.yaml");
         env.put("DEAD_LETTER_JOURNAL_DIR", work.resolve("dead-letters").toString());
         env.put("WHATSAPP_APP_SECRET", SECRET);
         env.put("WHATSAPP_VERIFY_TOKEN", "bench");
         env.put("WAHA_WEBHOOK_HMAC_KEY", SECRET);
         env.put("PERISKOPE_SIGNING_SECRET", SECRET);
         env.put("UNIPILE_WEBHOOK_SECRET", SECRET);
-        env.put("WAHA_BASE_URL", peers);
+        // --provider-api down: the WAHA API refuses connections (a port nobody listens on), so every name lookup fails
+        env.put("WAHA_BASE_URL", "down".equals(opt.get("provider-api")) ? "http://127.0.0.1:" + closedPort() : peers);
+        if (mix != null) {
+            mix.chatPrefix = "down".equals(opt.get("provider-api")) ? "1555050" : "1555030";
+        }
         env.put("WAHA_API_KEY", "bench");
         env.put("PERISKOPE_BASE_URL", peers + "/v1");
         env.put("PERISKOPE_API_KEY", "bench");
@@ -679,6 +1094,7 @@ public final class GatewayBenchmark {
                 env.put(key, opt.get(key));
             }
         }
+        report.put("gateway_jar", jar.toString());
         long started = System.nanoTime();
         gateway = pb.start();
         HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gatewayPort + "/actuator/health")).build();
@@ -699,6 +1115,21 @@ public final class GatewayBenchmark {
         throw new IllegalStateException("gateway did not start; see " + work.resolve(gatewayLog));
     }
 
+    /**
+     * The chats' number prefix: with {@code --provider-api down} other chats than with the API up, whose names no
+     * earlier variant of the run stored (else the names index answers and the down API is never asked).
+     */
+    String chatPrefix() {
+        return "down".equals(opt.get("provider-api")) ? "1555040" : "1555020";
+    }
+
+    /** A local TCP port nobody listens on (bound once, then closed): connections to it are refused. */
+    static int closedPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     // ------------------------------------------------------------------ load
 
     /** Latencies (µs) and statuses of one phase. */
@@ -715,6 +1146,9 @@ public final class GatewayBenchmark {
         long[] cpuAtEnd;
         Map<String, Long> threadsAtStart;
         Map<String, Long> threadsAtEnd;
+        Map<String, Long> esAtStart;
+        /** Requests Elasticsearch received during the phase ({@link EsStats#delta}). */
+        Map<String, Object> esRequests = Map.of();
 
         Phase(String name, int capacity) {
             this.name = name;
@@ -793,6 +1227,9 @@ public final class GatewayBenchmark {
                     s.put("busiest_threads_cores", top);
                 }
             }
+            if (!esRequests.isEmpty()) {
+                s.put("es_requests", esRequests);
+            }
             if (!failureKinds.isEmpty()) {
                 s.put("transport_failure_kinds", failureKinds.toString());
             }
@@ -863,13 +1300,15 @@ public final class GatewayBenchmark {
      * Fixed rate (open loop): request i is due at start + i / rate; its latency counts from that time, so a request
      * queued behind slow ones is counted as slow. Webhooks are signed ahead, on another thread, in 5-second chunks.
      */
-    Phase openLoop(int rate, int seconds) throws Exception {
-        int total = rate * seconds;
+    Phase openLoop(int rate, int seconds, Source source) throws Exception {
+        // the mix comes in units of 5 webhooks: whole units only, in every chunk
+        int unit = mix == null ? 1 : 5;
+        int total = (rate * seconds + unit - 1) / unit * unit;
         Phase phase = new Phase("open loop, " + rate + " req/s for " + seconds + " s", total);
         CountDownLatch done = new CountDownLatch(total);
-        int chunk = Math.max(1, rate * 5);
+        int chunk = Math.max(unit, rate * 5 / unit * unit);
         ExecutorService signer = Executors.newSingleThreadExecutor();
-        java.util.concurrent.Future<List<byte[]>> ahead = signer.submit(() -> wireAll(generate(Math.min(total, chunk))));
+        java.util.concurrent.Future<List<byte[]>> ahead = signer.submit(() -> wireAll(source.next(Math.min(total, chunk))));
         List<byte[]> current = List.of();
         int index = 0;
         HttpLoad.Callback onDone = (status, scheduled) -> {
@@ -886,7 +1325,7 @@ public final class GatewayBenchmark {
                     current = ahead.get();
                     index = 0;
                     int sent = i + current.size();
-                    ahead = signer.submit(() -> wireAll(generate(Math.min(Math.max(0, total - sent), chunk))));
+                    ahead = signer.submit(() -> wireAll(source.next(Math.min(Math.max(0, total - sent), chunk))));
                 }
                 long scheduled = phase.startNanos + (long) (i * (1e9 / rate));
                 long wait = scheduled - System.nanoTime();
@@ -895,8 +1334,10 @@ public final class GatewayBenchmark {
                 }
                 load.submit(current.get(index++), scheduled, onDone);
             }
-            if (!done.await(120, TimeUnit.SECONDS)) {
-                System.out.println("open loop: " + done.getCount() + " requests unanswered after 120 s");
+            // --drain-seconds: how long the answers may lag behind the schedule (a rate above capacity queues)
+            int drain = intOpt("drain-seconds", 120);
+            if (!done.await(drain, TimeUnit.SECONDS)) {
+                System.out.println("open loop: " + done.getCount() + " requests unanswered after " + drain + " s");
             }
             end(phase);
         } finally {
@@ -1160,5 +1601,9 @@ public final class GatewayBenchmark {
 
     static double round2(double v) {
         return Math.round(v * 100) / 100.0;
+    }
+
+    static double round3(double v) {
+        return Math.round(v * 1000) / 1000.0;
     }
 }
