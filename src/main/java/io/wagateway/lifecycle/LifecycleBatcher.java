@@ -466,7 +466,10 @@ final class LifecycleBatcher {
         plan.merged = !doc.equals(base);
         boolean pendingBefore = base.path("pending").asBoolean(false);
         plan.pending = !messageFound;
+        long version = base.path("version").asLong(0);
         if (plan.merged || pendingBefore != plan.pending) {
+            version++; // under if_seq_no: exactly one writer makes each version
+            doc.put("version", version);
             doc.put("pending", plan.pending);
             doc.put("updated_at", Instant.now().toString());
             if (lifecycleFound) {
@@ -479,8 +482,9 @@ final class LifecycleBatcher {
                         .document(doc)));
             }
         }
-        if (messageFound) {
+        if (messageFound && projects(plan.message.source(), version)) {
             ObjectNode projected = MessageLifecycle.projection(plan.message.source(), doc);
+            projected.put(LIFECYCLE_VERSION, version);
             if (!projected.equals(plan.message.source())) {
                 long seqNo = plan.message.seqNo();
                 long term = plan.message.primaryTerm();
@@ -489,6 +493,23 @@ final class LifecycleBatcher {
                 plan.applied = true;
             }
         }
+    }
+
+    /** The message field naming the lifecycle {@code version} its projection was made from. */
+    static final String LIFECYCLE_VERSION = "lifecycle_version";
+
+    /**
+     * Whether a projection from lifecycle {@code version} may replace the stored message: not when the message
+     * already shows a newer lifecycle. Another instance may write a newer lifecycle and its projection between this
+     * batch's read of the lifecycle and its read of the message (one {@code _mget} reads them one after the
+     * other); the message's {@code if_seq_no} alone would then let the older projection overwrite the newer one.
+     *
+     * @param message the stored message
+     * @param version the lifecycle version the projection would come from
+     * @return true when the message shows this version or an older one
+     */
+    static boolean projects(ObjectNode message, long version) {
+        return message.path(LIFECYCLE_VERSION).asLong(0) <= version;
     }
 
     /** Reads the target's results: completes its updates, or re-queues the target, or fails it. */

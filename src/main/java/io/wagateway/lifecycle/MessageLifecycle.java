@@ -156,6 +156,11 @@ public class MessageLifecycle {
         return batcher().stats();
     }
 
+    /** @param target a message's document id, checked in the next batch (tests) */
+    void checkNow(String target) {
+        batcher().checkNow(target);
+    }
+
     /** @param hook called with each batch's targets between its read and its write (tests make conflicts there) */
     void afterRead(java.util.function.Consumer<java.util.Collection<String>> hook) {
         batcher().afterRead(hook);

@@ -201,4 +201,37 @@ class LifecycleBatchIT extends GatewayIntegrationTest {
                     assertThat(message(target("wamid.SWEPT")).path("status").asText()).isEqualTo("read"));
         }
     }
+
+    @Test
+    void aProjectionFromAnOlderLifecycleNeverReplacesANewerOne() throws Exception {
+        // the race between two instances: one reads the lifecycle at version 1, the other then writes version 2 and
+        // its projection, the first reads that message; its if_seq_no would match, its lifecycle is older
+        assertThat(postMeta(ownMessage("wamid.STALE")).statusCode()).isEqualTo(200);
+        assertThat(postMeta(status("wamid.STALE", "read", 1767607420)).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(6)).untilAsserted(() ->
+                assertThat(message(target("wamid.STALE")).path("status").asText()).isEqualTo("read"));
+        String lifecyclePath = "/" + lifecycle().getLifecycleIndex() + "/_doc/" + encode(target("wamid.STALE"));
+        ObjectNode newer = (ObjectNode) message(target("wamid.STALE"));
+        long version = newer.path(LifecycleBatcher.LIFECYCLE_VERSION).asLong();
+        assertThat(version).isPositive();
+        // the lifecycle as the first instance read it: one version older, "sent" only
+        ObjectNode older = (ObjectNode) JSON.readTree(es("GET", lifecyclePath, null).body()).get("_source");
+        older.put("version", version - 1).remove("statuses");
+        older.putObject("statuses").putObject("sent").put("timestamp", "2026-01-05T10:03:20.000000000Z");
+        assertThat(es("PUT", lifecyclePath, older.toString()).statusCode()).isEqualTo(200);
+        long before = lifecycle().batchStats().get("batches");
+
+        lifecycle().checkNow(target("wamid.STALE"));
+        await().atMost(Duration.ofSeconds(6)).until(() -> lifecycle().batchStats().get("batches") > before);
+        JsonNode after = message(target("wamid.STALE"));
+        assertThat(after.path("status").asText()).isEqualTo("read");
+        assertThat(after.path(LifecycleBatcher.LIFECYCLE_VERSION).asLong()).isEqualTo(version);
+
+        // the same check with the lifecycle at the message's version projects it (the guard is what held it back)
+        older.put("version", version + 1);
+        assertThat(es("PUT", lifecyclePath, older.toString()).statusCode()).isEqualTo(200);
+        lifecycle().checkNow(target("wamid.STALE"));
+        await().atMost(Duration.ofSeconds(6)).untilAsserted(() ->
+                assertThat(message(target("wamid.STALE")).path("status").asText()).isEqualTo("sent"));
+    }
 }
