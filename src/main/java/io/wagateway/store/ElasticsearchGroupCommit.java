@@ -45,10 +45,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Each document is serialised once, on the caller's thread, with the client's mapper (the store's
  * {@code ObjectMapper}) into {@link BinaryData}, which the client writes into the {@code _bulk} body as it is: that
  * gives each operation's size and keeps serialisation off the HTTP client's I/O threads. Requests go through the
- * client's asynchronous API on the same transport, so no thread blocks per request; the answer is handed from the
- * I/O thread to the completion executor, which sends the next {@code _bulk} first and then completes the callers'
- * futures through the {@link BulkListener} ({@link ElasticsearchBulkWriter}: per-item results and metrics, as with
- * the ingester). Every request sets {@code require_alias}.
+ * client's asynchronous API on the same transport, so no thread blocks per request. The I/O thread that receives an
+ * answer only frees the slot and sends the next {@code _bulk} (already bytes); the answer itself goes to the
+ * completion executor, where the {@link BulkListener} ({@link ElasticsearchBulkWriter}: per-item results and
+ * metrics, as with the ingester) completes the callers' futures, never on an I/O thread. Every request sets
+ * {@code require_alias}.
  *
  * <p>{@link #add} never blocks its caller (the ingester blocks it while every slot is taken and a full batch waits).
  * The queue is bounded by what waits for it: the webhooks admitted ({@code gateway.webhooks.max-in-flight}) and the
@@ -219,19 +220,13 @@ final class ElasticsearchGroupCommit implements ElasticsearchBulkWriter.Channel 
         }
     }
 
-    /** On the I/O thread (or the sender's): hands the answer to the completion executor. */
+    /**
+     * On the I/O thread that received the answer (or the sender's, when the request could not leave): frees the slot
+     * and sends the next {@code _bulk} at once if operations queued meanwhile (its body is bytes already: no
+     * serialisation here, and a backlog on the completion executor never delays it), then hands this answer to the
+     * completion executor, where the listener answers the callers.
+     */
     private void answered(long id, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts,
-            BulkResponse response, Throwable failure) {
-        Runnable finish = () -> finish(id, request, contexts, response, failure);
-        try {
-            completion.execute(finish);
-        } catch (RejectedExecutionException stopped) {
-            finish.run(); // the store is stopping: the listener fails the callers' futures
-        }
-    }
-
-    /** Frees the slot, sends the next {@code _bulk} if operations queued meanwhile, then answers this one's callers. */
-    private void finish(long id, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts,
             BulkResponse response, Throwable failure) {
         List<Pending> next;
         synchronized (this) {
@@ -242,12 +237,19 @@ final class ElasticsearchGroupCommit implements ElasticsearchBulkWriter.Channel 
         if (next != null) {
             send(next);
         }
-        if (failure == null) {
-            listener.afterBulk(id, request, contexts, response);
-        } else {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                    ? failure.getCause() : failure;
-            listener.afterBulk(id, request, contexts, cause);
+        Runnable answer = () -> {
+            if (failure == null) {
+                listener.afterBulk(id, request, contexts, response);
+            } else {
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                listener.afterBulk(id, request, contexts, cause);
+            }
+        };
+        try {
+            completion.execute(answer);
+        } catch (RejectedExecutionException stopped) {
+            answer.run(); // the store is stopping: the listener fails the callers' futures
         }
     }
 
