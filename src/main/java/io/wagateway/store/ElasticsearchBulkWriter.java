@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.wagateway.ops.GatewayMetrics;
 import io.wagateway.ops.RateLimitedLog;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,17 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
          */
         void add(BulkOperation operation, CompletableFuture<BulkResponseItem> result);
 
+        /**
+         * @param operations operations that should travel in the same {@code _bulk}
+         * @param results    one future per operation, in the same order, as for {@link #add}
+         * @throws RuntimeException when the channel cannot take them (closed by a rebuild or a stop)
+         */
+        default void addAll(List<BulkOperation> operations, List<CompletableFuture<BulkResponseItem>> results) {
+            for (int i = 0; i < operations.size(); i++) {
+                add(operations.get(i), results.get(i));
+            }
+        }
+
         /** Sends what is queued and waits for every answer (interrupt the caller to stop waiting). */
         @Override
         void close();
@@ -92,7 +104,8 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      * @param onIndexMissing        told when an item found its index deleted (the store re-checks its indices)
      */
     ElasticsearchBulkWriter(String mode, int maxOperations, long maxBytes, int maxConcurrentRequests,
-            long flushIntervalMs, long writeTimeoutMs, Executor completion, Consumer<Throwable> onRequestFailure, Runnable onIndexMissing) {
+            long flushIntervalMs, long writeTimeoutMs, Executor completion, Consumer<Throwable> onRequestFailure,
+            Runnable onIndexMissing) {
         if (!GROUP_COMMIT.equals(mode) && !BULK_INGESTER.equals(mode)) {
             throw new IllegalArgumentException("gateway.elasticsearch.bulk.mode must be " + GROUP_COMMIT + " or "
                     + BULK_INGESTER + ", not " + mode);
@@ -195,15 +208,56 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      */
     CompletableFuture<BulkResponseItem> submit(Channel channel,
             Set<CompletableFuture<BulkResponseItem>> outstanding, BulkOperation op, String id) {
-        CompletableFuture<BulkResponseItem> result = new CompletableFuture<>();
-        outstanding.add(result);
-        result.whenComplete((r, e) -> outstanding.remove(result));
+        CompletableFuture<BulkResponseItem> result = track(outstanding);
         try {
             channel.add(op, result);
         } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
-            onRequestFailure.accept(e);
+            notSent(List.of(result), e);
+        }
+        return withTimeout(result, id);
+    }
+
+    /**
+     * Adds operations that should travel in the same {@code _bulk} (unless a bound splits them).
+     *
+     * @param channel     the current connection's channel
+     * @param outstanding the current connection's unanswered futures (failed if the connection is retired)
+     * @param ops         the operations, as for {@link #submit}
+     * @return one future per operation, in order, each as {@link #submit} says
+     */
+    List<CompletableFuture<BulkResponseItem>> submitAll(Channel channel,
+            Set<CompletableFuture<BulkResponseItem>> outstanding, List<BulkOperation> ops) {
+        List<CompletableFuture<BulkResponseItem>> results = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            results.add(track(outstanding));
+        }
+        try {
+            channel.addAll(ops, results);
+        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
+            notSent(results, e);
+        }
+        List<CompletableFuture<BulkResponseItem>> answers = new ArrayList<>(ops.size());
+        for (CompletableFuture<BulkResponseItem> result : results) {
+            answers.add(withTimeout(result, null));
+        }
+        return answers;
+    }
+
+    private static CompletableFuture<BulkResponseItem> track(Set<CompletableFuture<BulkResponseItem>> outstanding) {
+        CompletableFuture<BulkResponseItem> result = new CompletableFuture<>();
+        outstanding.add(result);
+        result.whenComplete((r, e) -> outstanding.remove(result));
+        return result;
+    }
+
+    private void notSent(List<CompletableFuture<BulkResponseItem>> results, RuntimeException e) {
+        onRequestFailure.accept(e);
+        for (CompletableFuture<BulkResponseItem> result : results) {
             result.completeExceptionally(new StoreUnavailableException("Elasticsearch write not sent: " + e, e));
         }
+    }
+
+    private CompletableFuture<BulkResponseItem> withTimeout(CompletableFuture<BulkResponseItem> result, String id) {
         return result.orTimeout(writeTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof TimeoutException) {

@@ -111,8 +111,24 @@ final class ElasticsearchGroupCommit implements ElasticsearchBulkWriter.Channel 
      */
     @Override
     public void add(BulkOperation operation, CompletableFuture<BulkResponseItem> result) {
-        Pending pending = prepare(operation, result);
-        List<Pending> batch;
+        addAll(List.of(operation), List.of(result));
+    }
+
+    /**
+     * Queues operations together, so that they travel in the same {@code _bulk} (unless a bound splits them), and
+     * sends what free slots can carry from this thread.
+     *
+     * @param operations the operations (their documents are serialised here)
+     * @param results    one future per operation, in the same order
+     * @throws IllegalStateException when closed
+     */
+    @Override
+    public void addAll(List<BulkOperation> operations, List<CompletableFuture<BulkResponseItem>> results) {
+        List<Pending> pending = new ArrayList<>(operations.size());
+        for (int i = 0; i < operations.size(); i++) {
+            pending.add(prepare(operations.get(i), results.get(i)));
+        }
+        List<List<Pending>> batches;
         synchronized (this) {
             if (closed) {
                 throw new IllegalStateException("the group commit is closed");
@@ -120,13 +136,26 @@ final class ElasticsearchGroupCommit implements ElasticsearchBulkWriter.Channel 
             while (!queue.isEmpty() && queue.peekFirst().result().isDone()) { // timed out while every slot was taken
                 queuedBytes -= queue.pollFirst().bytes();
             }
-            queue.addLast(pending);
-            queuedBytes += pending.bytes();
-            batch = takeBatch();
+            for (Pending p : pending) {
+                queue.addLast(p);
+                queuedBytes += p.bytes();
+            }
+            batches = takeBatches();
         }
-        if (batch != null) {
-            send(batch);
+        batches.forEach(this::send);
+    }
+
+    /** @return the batches the free slots take now (each slot taken), possibly none */
+    private List<List<Pending>> takeBatches() {
+        List<Pending> batch = takeBatch();
+        if (batch == null) {
+            return List.of();
         }
+        List<List<Pending>> batches = new ArrayList<>(1);
+        for (; batch != null; batch = takeBatch()) {
+            batches.add(batch);
+        }
+        return batches;
     }
 
     /**
@@ -228,15 +257,13 @@ final class ElasticsearchGroupCommit implements ElasticsearchBulkWriter.Channel 
      */
     private void answered(long id, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts,
             BulkResponse response, Throwable failure) {
-        List<Pending> next;
+        List<List<Pending>> next;
         synchronized (this) {
             inFlight--;
-            next = takeBatch();
+            next = takeBatches();
             notifyAll(); // close() waits for the last answer
         }
-        if (next != null) {
-            send(next);
-        }
+        next.forEach(this::send);
         Runnable answer = () -> {
             if (failure == null) {
                 listener.afterBulk(id, request, contexts, response);

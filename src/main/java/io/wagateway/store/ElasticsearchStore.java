@@ -433,6 +433,27 @@ public class ElasticsearchStore {
         return bulkWriter.submit(c.channel(), c.outstanding(), operation, null);
     }
 
+    /**
+     * Sends several operations in the shared group commit at once, so that they travel in the same {@code _bulk}
+     * (unless the byte or operation bound splits them): one batch's writes, one request.
+     *
+     * @param operations the operations, as for {@link #bulk(BulkOperation)}
+     * @return one future per operation, in order, each as {@link #bulk(BulkOperation)} says
+     */
+    public List<CompletableFuture<BulkResponseItem>> bulk(List<BulkOperation> operations) {
+        start();
+        Connection c;
+        try {
+            c = usableConnection();
+            ensureIndicesForWrite();
+        } catch (StoreUnavailableException e) {
+            List<CompletableFuture<BulkResponseItem>> failed = new ArrayList<>(operations.size());
+            operations.forEach(op -> failed.add(CompletableFuture.failedFuture(e)));
+            return failed;
+        }
+        return bulkWriter.submitAll(c.channel(), c.outstanding(), operations);
+    }
+
     /** @return the current connection, rebuilt first if its I/O reactor died; fails when it cannot be */
     private Connection usableConnection() {
         Connection c = connection;

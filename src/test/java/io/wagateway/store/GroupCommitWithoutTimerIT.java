@@ -23,8 +23,8 @@ import org.junit.jupiter.api.Test;
  * Issue 18 item 3, the group commit without a timer ({@link ElasticsearchGroupCommit}), on stores of their own against
  * the test Elasticsearch, some behind a proxy that holds every {@code _bulk} answer: a lone write goes out at once
  * (no linger), writes that arrive while a {@code _bulk} is in flight go together in the next one, the operation and
- * byte bounds split batches, an oversize operation goes alone, the requests in flight stay capped, and a rejected
- * document fails only its own item.
+ * byte bounds split batches, an oversize operation goes alone, the requests in flight stay capped, a rejected
+ * document fails only its own item, and operations given together travel together.
  */
 class GroupCommitWithoutTimerIT extends GatewayIntegrationTest {
 
@@ -130,6 +130,24 @@ class GroupCommitWithoutTimerIT extends GatewayIntegrationTest {
                 .containsEntry("largest_bulk", 21L);
         assertThat(bulkBodies()).extracting(GroupCommitWithoutTimerIT::operations).containsExactly(1L, 21L);
         assertThat(all(s.getEventsIndex())).hasSize(21);
+    }
+
+    @Test
+    void operationsGivenTogetherTravelInOneBulkAlthoughSlotsAreFree() {
+        ElasticsearchStore s = newStore(st -> { });
+        List<co.elastic.clients.elasticsearch.core.bulk.BulkOperation> ops = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String id = "TOGETHER" + i;
+            ops.add(co.elastic.clients.elasticsearch.core.bulk.BulkOperation.of(o -> o.create(c -> c
+                    .index(s.getEventsIndex()).id(id).document(event(id, "together")))));
+        }
+
+        List<CompletableFuture<co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem>> items = s.bulk(ops);
+
+        assertThat(items).hasSize(10);
+        items.forEach(f -> assertThat(f.join().error()).isNull());
+        // four slots were free: sent one by one, they would have left in four or more requests
+        assertThat(s.groupCommitStats()).containsEntry("bulk_requests", 1L).containsEntry("bulk_operations", 10L);
     }
 
     @Test
