@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.Metrics;
 import io.wagateway.ops.GatewayMetrics;
 import io.wagateway.ops.RateLimitedLog;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -25,12 +26,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The group commit: documents are written create-if-absent ({@code op_type=create}) through the Elasticsearch
- * client's {@link BulkIngester}, so concurrent webhooks share {@code _bulk} requests (up to {@code maxOperations}
- * operations or {@code maxBytes} bytes, after at most {@code flushIntervalMs} ms, {@code maxConcurrentRequests} in
- * flight) while each caller gets its own item's result: one bad document never fails its neighbours. Every request
- * sets {@code require_alias}. The callers' futures complete on the completion executor, never on the ingester's
- * scheduler (which also times the next flush). Connections (and their ingesters) belong to {@link ElasticsearchStore},
+ * Writes documents create-if-absent ({@code op_type=create}) and any other bulk operation so that concurrent webhooks
+ * share {@code _bulk} requests (up to {@code maxOperations} operations or {@code maxBytes} bytes,
+ * {@code maxConcurrentRequests} in flight) while each caller gets its own item's result: one bad document never
+ * fails its neighbours. Every request sets {@code require_alias}. The callers' futures complete on the completion
+ * executor, never on the HTTP client's I/O threads.
+ *
+ * <p>Two ways to batch, per connection ({@link #channel}): {@link #GROUP_COMMIT} (the default,
+ * {@link ElasticsearchGroupCommit}: a write that finds a free slot goes out at once, writes that arrive while every
+ * slot is taken join the next {@code _bulk}; no timer) and {@link #BULK_INGESTER} (the client's {@link BulkIngester},
+ * which sends a partial batch after a {@code flushIntervalMs} linger), kept for comparison. Both report here
+ * ({@link BulkListener}): same per-item semantics, same metrics. Connections belong to {@link ElasticsearchStore},
  * which rebuilds a broken client.
  */
 final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<BulkResponseItem>> {
@@ -38,6 +44,39 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
     /** The store's logger: operators find these lines under its name. */
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchStore.class);
 
+    /** {@code gateway.elasticsearch.bulk.mode} of the group commit without a timer. */
+    static final String GROUP_COMMIT = "group-commit";
+    /** {@code gateway.elasticsearch.bulk.mode} of the client's {@link BulkIngester} (linger of flushIntervalMs). */
+    static final String BULK_INGESTER = "bulk-ingester";
+
+    /**
+     * Where one connection's operations go until they are sent.
+     */
+    interface Channel extends AutoCloseable {
+        /**
+         * @param operation the operation
+         * @param result    completed (on the completion executor) with the operation's item, or failed
+         * @throws RuntimeException when the channel cannot take it (closed by a rebuild or a stop)
+         */
+        void add(BulkOperation operation, CompletableFuture<BulkResponseItem> result);
+
+        /**
+         * @param operations operations that should travel in the same {@code _bulk}
+         * @param results    one future per operation, in the same order, as for {@link #add}
+         * @throws RuntimeException when the channel cannot take them (closed by a rebuild or a stop)
+         */
+        default void addAll(List<BulkOperation> operations, List<CompletableFuture<BulkResponseItem>> results) {
+            for (int i = 0; i < operations.size(); i++) {
+                add(operations.get(i), results.get(i));
+            }
+        }
+
+        /** Sends what is queued and waits for every answer (interrupt the caller to stop waiting). */
+        @Override
+        void close();
+    }
+
+    private final String mode;
     private final int maxOperations;
     private final long maxBytes;
     private final int maxConcurrentRequests;
@@ -53,17 +92,25 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
     private final AtomicLong largest = new AtomicLong();
 
     /**
+     * @param mode                  {@link #GROUP_COMMIT} or {@link #BULK_INGESTER}
      * @param maxOperations         most operations in one {@code _bulk}
      * @param maxBytes              most bytes in one {@code _bulk}
      * @param maxConcurrentRequests most {@code _bulk} requests in flight
-     * @param flushIntervalMs       longest wait before a partial {@code _bulk} is sent, ms
+     * @param flushIntervalMs       {@link #BULK_INGESTER} only: longest wait before a partial {@code _bulk} is sent,
+     *                              ms
      * @param writeTimeoutMs        how long a caller waits for its item's result, ms
      * @param completion            where the callers' futures complete
      * @param onRequestFailure      told of a failed request (the store repairs a broken client)
      * @param onIndexMissing        told when an item found its index deleted (the store re-checks its indices)
      */
-    ElasticsearchBulkWriter(int maxOperations, long maxBytes, int maxConcurrentRequests, long flushIntervalMs,
-            long writeTimeoutMs, Executor completion, Consumer<Throwable> onRequestFailure, Runnable onIndexMissing) {
+    ElasticsearchBulkWriter(String mode, int maxOperations, long maxBytes, int maxConcurrentRequests,
+            long flushIntervalMs, long writeTimeoutMs, Executor completion, Consumer<Throwable> onRequestFailure,
+            Runnable onIndexMissing) {
+        if (!GROUP_COMMIT.equals(mode) && !BULK_INGESTER.equals(mode)) {
+            throw new IllegalArgumentException("gateway.elasticsearch.bulk.mode must be " + GROUP_COMMIT + " or "
+                    + BULK_INGESTER + ", not " + mode);
+        }
+        this.mode = mode;
         this.maxOperations = maxOperations;
         this.maxBytes = maxBytes;
         this.maxConcurrentRequests = maxConcurrentRequests;
@@ -76,10 +123,14 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
 
     /**
      * @param client the client to write through
-     * @return a bulk ingester on it that reports to this writer
+     * @return a channel on it that reports to this writer: the group commit, or a bulk ingester
      */
-    BulkIngester<CompletableFuture<BulkResponseItem>> ingester(ElasticsearchClient client) {
-        return BulkIngester.of(b -> b.client(client)
+    Channel channel(ElasticsearchClient client) {
+        if (GROUP_COMMIT.equals(mode)) {
+            return new ElasticsearchGroupCommit(client, maxOperations, maxBytes, maxConcurrentRequests, completion,
+                    this);
+        }
+        BulkIngester<CompletableFuture<BulkResponseItem>> ingester = BulkIngester.of(b -> b.client(client)
                 .maxOperations(maxOperations)
                 .maxSize(maxBytes)
                 .maxConcurrentRequests(maxConcurrentRequests)
@@ -87,12 +138,28 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
                 // a write to a missing alias fails instead of auto-creating a concrete index of that name
                 .globalSettings(g -> g.requireAlias(true))
                 .listener(this));
+        return new Channel() {
+            @Override
+            public void add(BulkOperation operation, CompletableFuture<BulkResponseItem> result) {
+                ingester.add(operation, result);
+            }
+
+            @Override
+            public void close() {
+                ingester.close();
+            }
+        };
+    }
+
+    /** @return {@link #GROUP_COMMIT} or {@link #BULK_INGESTER} */
+    String mode() {
+        return mode;
     }
 
     /**
      * Adds one create-if-absent operation to the next {@code _bulk}.
      *
-     * @param ingester    the current connection's ingester
+     * @param channel     the current connection's channel
      * @param outstanding the current connection's unanswered futures (failed if the connection is retired)
      * @param index       index or alias
      * @param id          document id, or null for an auto-generated one
@@ -101,7 +168,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      *         {@link StoreUnavailableException} (not sent, not confirmed within {@code writeTimeoutMs}, 429/5xx) or
      *         {@link DocumentRejectedException} (refused, or an {@code _id} over 512 bytes)
      */
-    CompletableFuture<WriteOutcome> write(BulkIngester<CompletableFuture<BulkResponseItem>> ingester,
+    CompletableFuture<WriteOutcome> write(Channel channel,
             Set<CompletableFuture<BulkResponseItem>> outstanding, String index, String id, Object document) {
         if (id != null && id.getBytes(StandardCharsets.UTF_8).length > ElasticsearchStore.MAX_ID_BYTES) {
             // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
@@ -115,7 +182,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
             }
             return cr;
         }));
-        return submit(ingester, outstanding, op, id).thenCompose(item -> {
+        return submit(channel, outstanding, op, id).thenCompose(item -> {
             if (item.error() == null) {
                 return CompletableFuture.completedFuture(WriteOutcome.STORED);
             }
@@ -130,7 +197,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
     /**
      * Adds any operation (create, index with {@code if_seq_no}, ...) to the next {@code _bulk}.
      *
-     * @param ingester    the current connection's ingester
+     * @param channel     the current connection's channel
      * @param outstanding the current connection's unanswered futures (failed if the connection is retired)
      * @param op          the operation; its {@code _id}, if any, must be at most 512 bytes
      * @param id          its {@code _id} for error messages, or null
@@ -139,17 +206,58 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      *         request was not sent or not answered within {@code writeTimeoutMs}, the item is 429/5xx, or its index
      *         is missing
      */
-    CompletableFuture<BulkResponseItem> submit(BulkIngester<CompletableFuture<BulkResponseItem>> ingester,
+    CompletableFuture<BulkResponseItem> submit(Channel channel,
             Set<CompletableFuture<BulkResponseItem>> outstanding, BulkOperation op, String id) {
+        CompletableFuture<BulkResponseItem> result = track(outstanding);
+        try {
+            channel.add(op, result);
+        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
+            notSent(List.of(result), e);
+        }
+        return withTimeout(result, id);
+    }
+
+    /**
+     * Adds operations that should travel in the same {@code _bulk} (unless a bound splits them).
+     *
+     * @param channel     the current connection's channel
+     * @param outstanding the current connection's unanswered futures (failed if the connection is retired)
+     * @param ops         the operations, as for {@link #submit}
+     * @return one future per operation, in order, each as {@link #submit} says
+     */
+    List<CompletableFuture<BulkResponseItem>> submitAll(Channel channel,
+            Set<CompletableFuture<BulkResponseItem>> outstanding, List<BulkOperation> ops) {
+        List<CompletableFuture<BulkResponseItem>> results = new ArrayList<>(ops.size());
+        for (int i = 0; i < ops.size(); i++) {
+            results.add(track(outstanding));
+        }
+        try {
+            channel.addAll(ops, results);
+        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
+            notSent(results, e);
+        }
+        List<CompletableFuture<BulkResponseItem>> answers = new ArrayList<>(ops.size());
+        for (CompletableFuture<BulkResponseItem> result : results) {
+            answers.add(withTimeout(result, null));
+        }
+        return answers;
+    }
+
+    private static CompletableFuture<BulkResponseItem> track(Set<CompletableFuture<BulkResponseItem>> outstanding) {
         CompletableFuture<BulkResponseItem> result = new CompletableFuture<>();
         outstanding.add(result);
         result.whenComplete((r, e) -> outstanding.remove(result));
-        try {
-            ingester.add(op, result);
-        } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
-            onRequestFailure.accept(e);
+        return result;
+    }
+
+    private void notSent(List<CompletableFuture<BulkResponseItem>> results, RuntimeException e) {
+        onRequestFailure.accept(e);
+        for (CompletableFuture<BulkResponseItem> result : results) {
             result.completeExceptionally(new StoreUnavailableException("Elasticsearch write not sent: " + e, e));
         }
+    }
+
+    private CompletableFuture<BulkResponseItem> withTimeout(CompletableFuture<BulkResponseItem> result, String id) {
         return result.orTimeout(writeTimeoutMs, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
             Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             if (cause instanceof TimeoutException) {

@@ -28,9 +28,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gateway's Elasticsearch writer. Documents are written create-if-absent ({@code op_type=create}) through the
- * client's {@link BulkIngester}, so concurrent webhooks share {@code _bulk} requests (group commit) while each
- * caller gets its own item's result: {@link WriteOutcome#STORED}, {@link WriteOutcome#DUPLICATE}, or an exception
+ * The gateway's Elasticsearch writer. Documents are written create-if-absent ({@code op_type=create}) through a
+ * group commit ({@link ElasticsearchGroupCommit}, or the client's {@link BulkIngester} with
+ * {@code gateway.elasticsearch.bulk.mode: bulk-ingester}), so concurrent webhooks share {@code _bulk} requests while
+ * each caller gets its own item's result: {@link WriteOutcome#STORED}, {@link WriteOutcome#DUPLICATE}, or an exception
  * ({@link StoreUnavailableException} → HTTP 503, {@link DocumentRejectedException}).
  *
  * <p>Connection and indices are configured as bean properties (declared in {@code routes/beans.camel.yaml}),
@@ -59,6 +60,7 @@ public class ElasticsearchStore {
     private int bulkMaxOperations = 1000;
     private long bulkMaxBytes = 5L * 1024 * 1024;
     private long bulkFlushIntervalMs = 5;
+    private String bulkMode = ElasticsearchBulkWriter.GROUP_COMMIT;
     private int bulkMaxConcurrentRequests = 4;
     private long writeTimeoutMs = 10_000;
     private int completionThreads = 4;
@@ -70,7 +72,7 @@ public class ElasticsearchStore {
     private int clientRebuildAttempts = 3;
 
     private volatile ObjectMapper objectMapper;
-    /** The client and its bulk ingester; replaced as a whole when the client's I/O reactor dies. */
+    /** The client and its bulk channel; replaced as a whole when the client's I/O reactor dies. */
     private volatile Connection connection;
     private volatile boolean indicesReady;
     /** Why the store is not ready (null when it is): what readiness, {@code /health} and refused writes say. */
@@ -90,20 +92,20 @@ public class ElasticsearchStore {
     private final AtomicInteger rebuildFailures = new AtomicInteger();
     private final AtomicInteger rebuilds = new AtomicInteger();
     private volatile String lastRebuildError;
-    /** Runs what follows a confirmed write (the rest of each webhook's route), never the ingester's own threads. */
+    /** Runs what follows a confirmed write (the rest of each webhook's route), never the HTTP client's I/O threads. */
     private ExecutorService completion;
     private ElasticsearchLookupBatcher lookupBatcher;
     private volatile ElasticsearchBulkWriter bulkWriter;
 
     /**
-     * One client and the bulk ingester that writes through it.
+     * One client and the bulk channel that writes through it.
      *
      * @param client      the Elasticsearch client
-     * @param ingester    its bulk ingester
+     * @param channel     its group commit (or bulk ingester)
      * @param outstanding the futures of operations added and not completed yet (failed when the connection is
      *                    retired without answering them)
      */
-    private record Connection(ElasticsearchClient client, BulkIngester<CompletableFuture<BulkResponseItem>> ingester,
+    private record Connection(ElasticsearchClient client, ElasticsearchBulkWriter.Channel channel,
             java.util.Set<CompletableFuture<BulkResponseItem>> outstanding) {
     }
 
@@ -135,15 +137,16 @@ public class ElasticsearchStore {
             t.setDaemon(true);
             return t;
         });
-        bulkWriter = new ElasticsearchBulkWriter(bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
+        bulkWriter = new ElasticsearchBulkWriter(bulkMode, bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
                 bulkFlushIntervalMs, writeTimeoutMs, completion, this::repairIfBroken, this::resetIndices);
         lookupBatcher = new ElasticsearchLookupBatcher(this::client, this::repairIfBroken, completion, lookupBatchMax);
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
-        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}, {}); bulk: {} ops / {} bytes / {} ms linger / {} in"
-                + " flight", url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, eventsIndex,
-                bulkMaxOperations, bulkMaxBytes,
-                bulkFlushIntervalMs, bulkMaxConcurrentRequests);
+        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}, {}); bulk: {}, {} ops / {} bytes / {} in flight{}",
+                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, eventsIndex, bulkMode,
+                bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
+                ElasticsearchBulkWriter.BULK_INGESTER.equals(bulkMode) ? " / " + bulkFlushIntervalMs + " ms linger"
+                        : "");
         try {
             ensureIndices();
         } catch (RuntimeException e) {
@@ -152,7 +155,7 @@ public class ElasticsearchStore {
         }
     }
 
-    /** A new client and its bulk ingester. Every write names an alias and sets {@code require_alias}. */
+    /** A new client and its bulk channel. Every write names an alias and sets {@code require_alias}. */
     private Connection connect() {
         ElasticsearchClient connected = ElasticsearchClient.of(b -> {
             b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
@@ -161,7 +164,7 @@ public class ElasticsearchStore {
             }
             return b;
         });
-        return new Connection(connected, bulkWriter.ingester(connected),
+        return new Connection(connected, bulkWriter.channel(connected),
                 java.util.concurrent.ConcurrentHashMap.newKeySet());
     }
 
@@ -184,15 +187,15 @@ public class ElasticsearchStore {
     }
 
     /**
-     * Closes a connection's ingester (flushing what it holds) within {@code closeTimeoutMs}, then fails what it left
+     * Closes a connection's bulk channel (sending what it holds) within {@code closeTimeoutMs}, then fails what it left
      * unanswered and closes its transport at once.
      */
     private void retire(Connection c, String why) {
         Thread closer = new Thread(() -> {
             try {
-                c.ingester().close();
+                c.channel().close();
             } catch (RuntimeException e) {
-                LOG.debug("closing the bulk ingester", e);
+                LOG.debug("closing the bulk channel", e);
             }
         }, "store-ingester-close");
         closer.setDaemon(true);
@@ -203,7 +206,7 @@ public class ElasticsearchStore {
             Thread.currentThread().interrupt();
         }
         if (closer.isAlive()) {
-            LOG.warn("Elasticsearch bulk ingester did not close within {} ms ({}): {} pending writes failed, transport"
+            LOG.warn("Elasticsearch bulk channel did not close within {} ms ({}): {} pending writes failed, transport"
                     + " closed", closeTimeoutMs, why, c.outstanding().size());
         }
         for (CompletableFuture<BulkResponseItem> f : List.copyOf(c.outstanding())) {
@@ -272,7 +275,7 @@ public class ElasticsearchStore {
 
     /**
      * Called with each failure of a request: when the client's I/O reactor died (an OutOfMemoryError in an I/O
-     * thread, a closed transport), the client and the ingester are rebuilt; the old ingester's pending writes fail
+     * thread, a closed transport), the client and its bulk channel are rebuilt; the old channel's pending writes fail
      * with {@link StoreUnavailableException}, so their webhooks are answered 503 and redelivered.
      *
      * @param failure what a request failed with, or null to check the client's state only
@@ -385,7 +388,7 @@ public class ElasticsearchStore {
     }
 
     /**
-     * Writes any document create-if-absent through the shared bulk ingester (group commit).
+     * Writes any document create-if-absent through the shared group commit.
      *
      * @param index    index or alias
      * @param id       document id, or null for an auto-generated one
@@ -405,7 +408,7 @@ public class ElasticsearchStore {
         } catch (StoreUnavailableException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return bulkWriter.write(c.ingester(), c.outstanding(), index, id, document);
+        return bulkWriter.write(c.channel(), c.outstanding(), index, id, document);
     }
 
     /**
@@ -427,7 +430,7 @@ public class ElasticsearchStore {
         } catch (StoreUnavailableException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return bulkWriter.submit(c.ingester(), c.outstanding(), operation, null);
+        return bulkWriter.submit(c.channel(), c.outstanding(), operation, null);
     }
 
     /**
@@ -438,11 +441,17 @@ public class ElasticsearchStore {
      * @return one future per operation, in order, each as {@link #bulk(BulkOperation)} says
      */
     public List<CompletableFuture<BulkResponseItem>> bulk(List<BulkOperation> operations) {
-        List<CompletableFuture<BulkResponseItem>> results = new java.util.ArrayList<>(operations.size());
-        for (BulkOperation op : operations) {
-            results.add(bulk(op));
+        start();
+        Connection c;
+        try {
+            c = usableConnection();
+            ensureIndicesForWrite();
+        } catch (StoreUnavailableException e) {
+            List<CompletableFuture<BulkResponseItem>> failed = new ArrayList<>(operations.size());
+            operations.forEach(op -> failed.add(CompletableFuture.failedFuture(e)));
+            return failed;
         }
-        return results;
+        return bulkWriter.submitAll(c.channel(), c.outstanding(), operations);
     }
 
     /** @return the current connection, rebuilt first if its I/O reactor died; fails when it cannot be */
@@ -741,12 +750,34 @@ public class ElasticsearchStore {
         this.bulkMaxBytes = bulkMaxBytes;
     }
 
-    /** @param bulkFlushIntervalMs flush pending operations after this linger, in ms */
+    /**
+     * @param bulkFlushIntervalMs {@code bulk-ingester} mode only: flush pending operations after this linger, in ms
+     *                            (the group commit has no linger and ignores it)
+     */
     public void setBulkFlushIntervalMs(long bulkFlushIntervalMs) {
         this.bulkFlushIntervalMs = bulkFlushIntervalMs;
     }
 
-    /** @param bulkMaxConcurrentRequests bulk requests in flight at once; {@code add} blocks beyond it */
+    /**
+     * @param bulkMode {@code group-commit} (default: a write that finds a free {@code _bulk} slot goes out at once,
+     *                 writes that arrive while every slot is taken join the next {@code _bulk}; no timer) or
+     *                 {@code bulk-ingester} (the client's BulkIngester, which waits up to the flush interval)
+     * @throws IllegalArgumentException for any other value
+     */
+    public void setBulkMode(String bulkMode) {
+        if (!ElasticsearchBulkWriter.GROUP_COMMIT.equals(bulkMode)
+                && !ElasticsearchBulkWriter.BULK_INGESTER.equals(bulkMode)) {
+            throw new IllegalArgumentException("gateway.elasticsearch.bulk.mode must be "
+                    + ElasticsearchBulkWriter.GROUP_COMMIT + " or " + ElasticsearchBulkWriter.BULK_INGESTER + ", not "
+                    + bulkMode);
+        }
+        this.bulkMode = bulkMode;
+    }
+
+    /**
+     * @param bulkMaxConcurrentRequests bulk requests in flight at once; beyond it operations queue for the next (the
+     *                                  bulk ingester blocks the caller instead)
+     */
     public void setBulkMaxConcurrentRequests(int bulkMaxConcurrentRequests) {
         this.bulkMaxConcurrentRequests = bulkMaxConcurrentRequests;
     }
@@ -762,7 +793,7 @@ public class ElasticsearchStore {
     }
 
     /**
-     * @param closeTimeoutMs how long a stop (or the retirement of a broken client) waits for the bulk ingester to
+     * @param closeTimeoutMs how long a stop (or the retirement of a broken client) waits for the bulk channel to
      *                       flush, in ms; then its pending writes fail (503) and the transport is closed at once
      */
     public void setCloseTimeoutMs(long closeTimeoutMs) {

@@ -30,9 +30,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  */
 class GroupCommitIT extends GatewayIntegrationTest {
 
-    /** A gateway whose bulk requests wait 400 ms for company, so concurrent webhooks surely share one. */
+    /**
+     * A gateway whose bulk requests wait 400 ms for company, so concurrent webhooks surely share one: the client's
+     * BulkIngester with a linger (the group commit, the default, has none).
+     */
     private static ConfigurableApplicationContext lingeringGateway(String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--gateway.elasticsearch.bulk.flush-interval-ms=400",
+        List<String> args = new ArrayList<>(List.of("--gateway.elasticsearch.bulk.mode=bulk-ingester",
+                "--gateway.elasticsearch.bulk.flush-interval-ms=400",
                 "--gateway.enrichment.enabled=false"));
         args.addAll(List.of(more));
         return startAnotherGateway(args.toArray(String[]::new));
@@ -96,6 +100,57 @@ class GroupCommitIT extends GatewayIntegrationTest {
             List<JsonNode> deadLetters = all(store().getDeadLettersIndex());
             assertThat(deadLetters).hasSize(1);
             assertThat(deadLetters.get(0).toString()).contains("rejected-document").contains("failed to parse field [chat_id]");
+        }
+    }
+
+    /**
+     * The same with the group commit (no linger): the first {@code _bulk} is held 1.5 s by a proxy, so the webhooks
+     * that arrive meanwhile share the next one (one request in flight at a time).
+     */
+    @Test
+    void aRejectedDocumentFailsOnlyItsOwnWebhookInASharedBulkOfTheGroupCommit() throws Exception {
+        WireMockServer proxy = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        proxy.start();
+        try {
+            proxy.stubFor(WireMock.any(WireMock.anyUrl()).atPriority(10)
+                    .willReturn(WireMock.aResponse().proxiedFrom(store().getUrl())));
+            proxy.stubFor(WireMock.post(WireMock.urlPathEqualTo("/_bulk")).atPriority(1)
+                    .willReturn(WireMock.aResponse().proxiedFrom(store().getUrl()).withFixedDelay(1500)));
+            try (ConfigurableApplicationContext gateway = startAnotherGateway(
+                    "--gateway.elasticsearch.url=" + proxy.baseUrl(), "--gateway.enrichment.enabled=false",
+                    "--gateway.elasticsearch.bulk.mode=group-commit",
+                    "--gateway.elasticsearch.bulk.max-concurrent-requests=1")) {
+                List<CompletableFuture<HttpResponse<String>>> good = new ArrayList<>();
+                for (int i = 0; i < 20; i++) {
+                    good.add(postWahaAsync(port(gateway), wahaMessage("SHARED" + i, null)));
+                }
+                CompletableFuture<HttpResponse<String>> bad = postWahaAsync(port(gateway),
+                        wahaMessage("SHAREDBAD", "9".repeat(40_000) + "@c.us"));
+
+                for (CompletableFuture<HttpResponse<String>> f : good) {
+                    HttpResponse<String> r = f.join();
+                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+                    assertThat(JSON.readTree(r.body()).path("stored").asInt()).as(r.body()).isEqualTo(1);
+                }
+                assertThat(bad.join().body()).contains("dead-lettered");
+                // the refused document went in a _bulk with others
+                List<String> withBad = proxy.findAll(WireMock.postRequestedFor(WireMock.urlPathEqualTo("/_bulk")))
+                        .stream().map(r -> r.getBodyAsString()).filter(b -> b.contains("SHAREDBAD")).toList();
+                assertThat(withBad).isNotEmpty();
+                assertThat(withBad.get(0).lines().filter(l -> l.startsWith("{\"create\"")).count())
+                        .as("operations in the _bulk of the refused document").isGreaterThan(1);
+                for (int i = 0; i < 20; i++) {
+                    assertThat(message("waha:default:false_15550100001@c.us_SHARED" + i)).as("message %d", i)
+                            .isNotNull();
+                }
+                assertThat(message("waha:default:false_15550100001@c.us_SHAREDBAD")).isNull();
+                List<JsonNode> deadLetters = all(store().getDeadLettersIndex());
+                assertThat(deadLetters).hasSize(1);
+                assertThat(deadLetters.get(0).toString()).contains("rejected-document")
+                        .contains("failed to parse field [chat_id]");
+            }
+        } finally {
+            proxy.stop();
         }
     }
 
