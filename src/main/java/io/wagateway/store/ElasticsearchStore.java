@@ -61,7 +61,7 @@ public class ElasticsearchStore {
     private long bulkMaxBytes = 5L * 1024 * 1024;
     private long bulkFlushIntervalMs = 5;
     private String bulkMode = ElasticsearchBulkWriter.GROUP_COMMIT;
-    private int bulkMaxConcurrentRequests = 4;
+    private int bulkMaxConcurrentRequests = 2;
     private long writeTimeoutMs = 10_000;
     private int completionThreads = 4;
     private int lookupBatchMax = 500;
