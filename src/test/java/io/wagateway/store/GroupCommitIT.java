@@ -31,12 +31,12 @@ import org.springframework.context.ConfigurableApplicationContext;
 class GroupCommitIT extends GatewayIntegrationTest {
 
     /**
-     * A gateway whose bulk requests wait 400 ms for company, so concurrent webhooks surely share one: the client's
+     * A gateway whose bulk requests wait 1.5 s for company, so concurrent webhooks surely share one: the client's
      * BulkIngester with a linger (the group commit, the default, has none).
      */
     private static ConfigurableApplicationContext lingeringGateway(String... more) throws Exception {
         List<String> args = new ArrayList<>(List.of("--gateway.elasticsearch.bulk.mode=bulk-ingester",
-                "--gateway.elasticsearch.bulk.flush-interval-ms=400",
+                "--gateway.elasticsearch.bulk.flush-interval-ms=1500",
                 "--gateway.enrichment.enabled=false"));
         args.addAll(List.of(more));
         return startAnotherGateway(args.toArray(String[]::new));
@@ -104,12 +104,28 @@ class GroupCommitIT extends GatewayIntegrationTest {
     }
 
     /**
-     * The same with the group commit (no linger): the first {@code _bulk} is held 1.5 s by a proxy, so the webhooks
-     * that arrive meanwhile share the next one (one request in flight at a time).
+     * The same with the group commit (no linger): the first {@code _bulk} is held 1.5 s by a proxy; once it has reached
+     * the proxy, the other webhooks are sent, so they share the next one (one request in flight at a time) whatever
+     * order they arrive in.
      */
     @Test
     void aRejectedDocumentFailsOnlyItsOwnWebhookInASharedBulkOfTheGroupCommit() throws Exception {
-        WireMockServer proxy = new WireMockServer(WireMockConfiguration.options().dynamicPort());
+        java.util.concurrent.CountDownLatch firstBulk = new java.util.concurrent.CountDownLatch(1);
+        WireMockServer proxy = new WireMockServer(WireMockConfiguration.options().dynamicPort().extensions(
+                new com.github.tomakehurst.wiremock.extension.ServeEventListener() {
+                    @Override
+                    public void afterMatch(com.github.tomakehurst.wiremock.stubbing.ServeEvent event,
+                            com.github.tomakehurst.wiremock.extension.Parameters parameters) {
+                        if (event.getRequest().getUrl().startsWith("/_bulk")) {
+                            firstBulk.countDown(); // received, before its delay
+                        }
+                    }
+
+                    @Override
+                    public String getName() {
+                        return "first-bulk";
+                    }
+                }));
         proxy.start();
         try {
             proxy.stubFor(WireMock.any(WireMock.anyUrl()).atPriority(10)
@@ -121,7 +137,9 @@ class GroupCommitIT extends GatewayIntegrationTest {
                     "--gateway.elasticsearch.bulk.mode=group-commit",
                     "--gateway.elasticsearch.bulk.max-concurrent-requests=1")) {
                 List<CompletableFuture<HttpResponse<String>>> good = new ArrayList<>();
-                for (int i = 0; i < 20; i++) {
+                good.add(postWahaAsync(port(gateway), wahaMessage("SHARED0", null)));
+                assertThat(firstBulk.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                for (int i = 1; i < 20; i++) {
                     good.add(postWahaAsync(port(gateway), wahaMessage("SHARED" + i, null)));
                 }
                 CompletableFuture<HttpResponse<String>> bad = postWahaAsync(port(gateway),
@@ -156,7 +174,7 @@ class GroupCommitIT extends GatewayIntegrationTest {
 
     @Test
     void aboveTheInFlightBoundWebhooksAreAnswered503WithRetryAfterAndNotProcessed() throws Exception {
-        // at most 3 webhooks in flight; each waits for the 400 ms bulk linger, so 10 at once overflow the bound
+        // at most 3 webhooks in flight; each waits for the 1.5 s bulk linger, so 10 at once overflow the bound
         try (ConfigurableApplicationContext gateway = lingeringGateway("--gateway.webhooks.max-in-flight=3",
                 "--gateway.webhooks.retry-after-seconds=2")) {
             List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
