@@ -400,15 +400,21 @@ public class ElasticsearchStore {
     }
 
     private CompletableFuture<WriteOutcome> create(String index, String id, Object document) {
-        start();
         Connection c;
         try {
-            c = usableConnection();
-            ensureIndicesForWrite();
+            c = writableConnection();
         } catch (StoreUnavailableException e) {
             return CompletableFuture.failedFuture(e);
         }
         return bulkWriter.write(c.channel(), c.outstanding(), index, id, document);
+    }
+
+    /** @return the current connection, once the indices are there; fails when Elasticsearch cannot take writes */
+    private Connection writableConnection() {
+        start();
+        Connection c = usableConnection();
+        ensureIndicesForWrite();
+        return c;
     }
 
     /**
@@ -422,15 +428,7 @@ public class ElasticsearchStore {
      *         did not answer within the write timeout, answered 429/5xx for the item, or its index is missing
      */
     public CompletableFuture<BulkResponseItem> bulk(BulkOperation operation) {
-        start();
-        Connection c;
-        try {
-            c = usableConnection();
-            ensureIndicesForWrite();
-        } catch (StoreUnavailableException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return bulkWriter.submit(c.channel(), c.outstanding(), operation, null);
+        return bulk(List.of(operation)).get(0);
     }
 
     /**
@@ -441,11 +439,9 @@ public class ElasticsearchStore {
      * @return one future per operation, in order, each as {@link #bulk(BulkOperation)} says
      */
     public List<CompletableFuture<BulkResponseItem>> bulk(List<BulkOperation> operations) {
-        start();
         Connection c;
         try {
-            c = usableConnection();
-            ensureIndicesForWrite();
+            c = writableConnection();
         } catch (StoreUnavailableException e) {
             List<CompletableFuture<BulkResponseItem>> failed = new ArrayList<>(operations.size());
             operations.forEach(op -> failed.add(CompletableFuture.failedFuture(e)));

@@ -62,6 +62,17 @@ class LifecycleBatchIT extends GatewayIntegrationTest {
                 "evt-" + wamid + "-" + epochSeconds, null, at, at, JSON.createObjectNode().put("id", wamid));
     }
 
+    /** Posts a signed Meta webhook to another gateway; returns its HTTP status. */
+    private static int postMetaTo(ConfigurableApplicationContext gateway, byte[] body) throws Exception {
+        int port = Integer.parseInt(gateway.getEnvironment().getProperty("local.server.port"));
+        return HTTP.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://localhost:" + port + "/webhooks/meta"))
+                .header("Content-Type", "application/json")
+                .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
     private static String target(String wamid) {
         return "meta:" + ACCOUNT + ":" + wamid;
     }
@@ -164,15 +175,7 @@ class LifecycleBatchIT extends GatewayIntegrationTest {
         JsonNode pending = document(lifecycle().getLifecycleIndex(), target("wamid.ELSEWHERE"));
         assertThat(pending.path("pending").asBoolean()).isTrue();
         try (ConfigurableApplicationContext other = startAnotherGateway()) {
-            int port = Integer.parseInt(other.getEnvironment().getProperty("local.server.port"));
-            byte[] body = ownMessage("wamid.ELSEWHERE");
-            var response = HTTP.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://localhost:" + port + "/webhooks/meta"))
-                    .header("Content-Type", "application/json")
-                    .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(postMetaTo(other, ownMessage("wamid.ELSEWHERE"))).isEqualTo(200);
             // gateway.lifecycle.pending-visible-ms is 2 s; the wait allows the test machine's load on top
             await().atMost(Duration.ofSeconds(6)).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
                     assertThat(message(target("wamid.ELSEWHERE")).path("status").asText()).isEqualTo("read"));
@@ -188,15 +191,7 @@ class LifecycleBatchIT extends GatewayIntegrationTest {
         // this instance's check of the stored message would wait 10 minutes: only the sweep can apply the update
         try (ConfigurableApplicationContext other = startAnotherGateway("--gateway.lifecycle.pending-visible-ms=2400000",
                 "--gateway.lifecycle.sweep-interval-ms=300")) {
-            int port = Integer.parseInt(other.getEnvironment().getProperty("local.server.port"));
-            byte[] body = ownMessage("wamid.SWEPT");
-            var response = HTTP.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create("http://localhost:" + port + "/webhooks/meta"))
-                    .header("Content-Type", "application/json")
-                    .header("X-Hub-Signature-256", Fixtures.metaSignature(body))
-                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString());
-            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(postMetaTo(other, ownMessage("wamid.SWEPT"))).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
                     assertThat(message(target("wamid.SWEPT")).path("status").asText()).isEqualTo("read"));
         }
