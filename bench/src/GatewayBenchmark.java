@@ -633,12 +633,7 @@ public final class GatewayBenchmark {
         report.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
         for (String entry : spec.split(";")) {
             String name = entry.substring(0, entry.indexOf(':')).trim();
-            Map<String, String> env = new LinkedHashMap<>();
-            for (String kv : entry.substring(entry.indexOf(':') + 1).split(",")) {
-                if (kv.contains("=")) {
-                    env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
-                }
-            }
+            Map<String, String> env = variantEnvironment(entry);
             System.out.println("\n===== HTTP entry " + name + " " + env + " =====");
             Map<String, String> saved = new HashMap<>(opt);
             opt.putAll(env);
@@ -730,12 +725,7 @@ public final class GatewayBenchmark {
         report.put("load_average_at_start", Files.readString(Path.of("/proc/loadavg")).trim());
         for (String entry : spec.split(";")) {
             String name = entry.substring(0, entry.indexOf(':')).trim();
-            Map<String, String> env = new LinkedHashMap<>();
-            for (String kv : entry.substring(entry.indexOf(':') + 1).split(",")) {
-                if (kv.contains("=")) {
-                    env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
-                }
-            }
+            Map<String, String> env = variantEnvironment(entry);
             System.out.println("\n===== bulk mode " + name + " " + env + " =====");
             Map<String, String> saved = new HashMap<>(opt);
             opt.putAll(env);
@@ -1593,6 +1583,22 @@ public final class GatewayBenchmark {
                 jstat.destroy();
             }
         }
+    }
+
+    /**
+     * The settings of one variant of a comparison ({@code name:KEY=v,KEY=v}).
+     *
+     * @param entry the variant, name first
+     * @return its settings, in order (uppercase keys go to the gateway's environment)
+     */
+    static Map<String, String> variantEnvironment(String entry) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String kv : entry.substring(entry.indexOf(':') + 1).split(",")) {
+            if (kv.contains("=")) {
+                env.put(kv.substring(0, kv.indexOf('=')).trim(), kv.substring(kv.indexOf('=') + 1).trim());
+            }
+        }
+        return env;
     }
 
     static double round1(double v) {
