@@ -69,6 +69,27 @@ class GroupCommitIT extends GatewayIntegrationTest {
         return body.getBytes(StandardCharsets.UTF_8);
     }
 
+    /** Each webhook was answered 200 with one stored message. */
+    private static void assertAllStored(List<CompletableFuture<HttpResponse<String>>> answers) throws Exception {
+        for (CompletableFuture<HttpResponse<String>> f : answers) {
+            HttpResponse<String> r = f.join();
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).path("stored").asInt()).as(r.body()).isEqualTo(1);
+        }
+    }
+
+    /** Messages {prefix}0..19 are stored, {prefix}BAD is not, and it is the one dead letter, refused by the mapping. */
+    private void assertStoredButTheRefused(String prefix) throws Exception {
+        for (int i = 0; i < 20; i++) {
+            assertThat(message("waha:default:false_15550100001@c.us_" + prefix + i)).as("message %d", i).isNotNull();
+        }
+        assertThat(message("waha:default:false_15550100001@c.us_" + prefix + "BAD")).isNull();
+        List<JsonNode> deadLetters = all(store().getDeadLettersIndex());
+        assertThat(deadLetters).hasSize(1);
+        assertThat(deadLetters.get(0).toString()).contains("rejected-document")
+                .contains("failed to parse field [chat_id]");
+    }
+
     @Test
     void aRejectedDocumentFailsOnlyItsOwnWebhookInASharedBulk() throws Exception {
         try (ConfigurableApplicationContext gateway = lingeringGateway()) {
@@ -83,23 +104,13 @@ class GroupCommitIT extends GatewayIntegrationTest {
             CompletableFuture<HttpResponse<String>> bad = postWahaAsync(port(gateway),
                     wahaMessage("GROUPBAD", "9".repeat(40_000) + "@c.us"));
 
-            for (CompletableFuture<HttpResponse<String>> f : good) {
-                HttpResponse<String> r = f.join();
-                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-                assertThat(JSON.readTree(r.body()).path("stored").asInt()).as(r.body()).isEqualTo(1);
-            }
+            assertAllStored(good);
             HttpResponse<String> rejected = bad.join();
             assertThat(rejected.body()).contains("dead-lettered");
             assertThat(store.groupCommitStats().get("largest_bulk")).as("the 21 documents shared a bulk request")
                     .isGreaterThanOrEqualTo(Math.max(largestBefore, 21));
 
-            for (int i = 0; i < 20; i++) {
-                assertThat(message("waha:default:false_15550100001@c.us_GROUP" + i)).as("message %d", i).isNotNull();
-            }
-            assertThat(message("waha:default:false_15550100001@c.us_GROUPBAD")).isNull();
-            List<JsonNode> deadLetters = all(store().getDeadLettersIndex());
-            assertThat(deadLetters).hasSize(1);
-            assertThat(deadLetters.get(0).toString()).contains("rejected-document").contains("failed to parse field [chat_id]");
+            assertStoredButTheRefused("GROUP");
         }
     }
 
@@ -145,11 +156,7 @@ class GroupCommitIT extends GatewayIntegrationTest {
                 CompletableFuture<HttpResponse<String>> bad = postWahaAsync(port(gateway),
                         wahaMessage("SHAREDBAD", "9".repeat(40_000) + "@c.us"));
 
-                for (CompletableFuture<HttpResponse<String>> f : good) {
-                    HttpResponse<String> r = f.join();
-                    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-                    assertThat(JSON.readTree(r.body()).path("stored").asInt()).as(r.body()).isEqualTo(1);
-                }
+                assertAllStored(good);
                 assertThat(bad.join().body()).contains("dead-lettered");
                 // the refused document went in a _bulk with others
                 List<String> withBad = proxy.findAll(WireMock.postRequestedFor(WireMock.urlPathEqualTo("/_bulk")))
@@ -157,15 +164,7 @@ class GroupCommitIT extends GatewayIntegrationTest {
                 assertThat(withBad).isNotEmpty();
                 assertThat(withBad.get(0).lines().filter(l -> l.startsWith("{\"create\"")).count())
                         .as("operations in the _bulk of the refused document").isGreaterThan(1);
-                for (int i = 0; i < 20; i++) {
-                    assertThat(message("waha:default:false_15550100001@c.us_SHARED" + i)).as("message %d", i)
-                            .isNotNull();
-                }
-                assertThat(message("waha:default:false_15550100001@c.us_SHAREDBAD")).isNull();
-                List<JsonNode> deadLetters = all(store().getDeadLettersIndex());
-                assertThat(deadLetters).hasSize(1);
-                assertThat(deadLetters.get(0).toString()).contains("rejected-document")
-                        .contains("failed to parse field [chat_id]");
+                assertStoredButTheRefused("SHARED");
             }
         } finally {
             proxy.stop();
