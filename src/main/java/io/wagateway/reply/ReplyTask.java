@@ -1,5 +1,6 @@
 package io.wagateway.reply;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
@@ -56,5 +57,29 @@ public record ReplyTask(String id, long seqNo, long primaryTerm, ObjectNode doc)
     /** @return the text being sent (set when the entry moves to {@code sending}), or null */
     public String replyText() {
         return doc.hasNonNull("reply_text") ? doc.get("reply_text").asText() : null;
+    }
+
+    /**
+     * The flat send request (contract C1) this entry sends, which every {@code send-message-<provider>} route builds
+     * its provider's body from: the entry's {@code request} for a send-API entry ({@code kind: send}); for an AI
+     * reply, a {@code text} request of {@link #replyText()} quoting the inbound message ({@code reply_to}).
+     *
+     * @return the request (the entry's own object for a send-API entry; a new object for a reply)
+     */
+    public ObjectNode request() {
+        if (doc.get("request") instanceof ObjectNode request) {
+            return request;
+        }
+        ObjectNode request = doc.objectNode();
+        request.put("provider", provider());
+        request.put("account_id", accountId());
+        request.put("chat_id", chatId());
+        request.put("type", "text");
+        request.put("text", replyText());
+        JsonNode inbound = doc.path("inbound_message_id");
+        if (inbound.isTextual() && !inbound.asText().isEmpty()) {
+            request.put("reply_to", inbound.asText());
+        }
+        return request;
     }
 }

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Route-level tests of each provider's {@code send-reply-<provider>} route, loaded alone from its provider file
- * (routes/*.camel.yaml): the HTTP call is replaced by a {@link MockEndpoint} (AdviceWith), which answers like the
+ * Route-level tests of each provider's {@code send-reply-<provider>} route, loaded with the
+ * {@code send-message-<provider>} route it hands the reply to from its provider file (routes/*.camel.yaml): the HTTP call is replaced by a {@link MockEndpoint} (AdviceWith), which answers like the
  * provider; the test asserts the exact request each route builds - URL, headers, body - for a text, a reply that
  * quotes the inbound message, a Meta BSUID chat and a Meta group, and the message id read from the answer.
  * No Elasticsearch, no Spring.
@@ -54,10 +54,15 @@ class SendReplyRoutesTest {
         props.setProperty("gateway.unipile.dsn", "http://unipile.test:13111");
         props.setProperty("gateway.unipile.api-key", "unipile-key");
         List<String> files = List.of("waha", "meta-cloud-api", "periskope", "unipile");
+        // since issue 19 each send-reply-<provider> hands the reply's text request to send-message-<provider>,
+        // which makes the HTTP call
+        Set<String> loaded = new java.util.HashSet<>(ROUTES);
+        ROUTES.forEach(r -> loaded.add(r.replace("send-reply-", "send-message-")));
         context = ProviderRoutes.load(files.stream().map(f -> Path.of("routes", f + ".camel.yaml")).toList(),
-                Set.copyOf(ROUTES), props,
-                Map.of("providerSendApi", new ProviderSendApi(), "unipileMessageForm", new UnipileMessageForm()));
-        for (String routeId : ROUTES) {
+                loaded, props,
+                Map.of("providerSendApi", new ProviderSendApi(), "unipileMessageForm", new UnipileMessageForm(),
+                        "wahaNumberedMenus", new io.wagateway.provider.waha.WahaNumberedMenus()));
+        for (String routeId : ROUTES.stream().map(r -> r.replace("send-reply-", "send-message-")).toList()) {
             AdviceWith.adviceWith(context, routeId, a -> a.interceptSendToEndpoint("http*")
                     .skipSendToOriginalEndpoint()
                     .to("mock:provider"));
