@@ -630,4 +630,44 @@ class SendMessageRoutesTest {
         assertThat(id(markRead("mark-read-evolution", "inst", "x", "y", true))).isEqualTo("not_supported");
         assertThat(id(markRead("typing-stop-evolution", "inst", "x", "y", true))).isEqualTo("not_supported");
     }
+
+    // ---------------------------------------------------------------- kinds a provider cannot send
+
+    /** The kinds of contract C1, and for each provider those its SendKinds bean declares (SendKindsTest). */
+    private static final List<String> ALL_KINDS = List.of("text", "image", "video", "audio", "document", "sticker",
+            "buttons", "list", "template", "reaction", "location");
+
+    private static final Map<String, List<String>> KINDS = Map.of(
+            "meta", ALL_KINDS,
+            "waha", List.of("text", "image", "video", "audio", "document", "location", "reaction", "buttons", "list"),
+            "periskope", List.of("text", "image", "video", "audio", "document"),
+            "unipile", List.of("text"),
+            "evolution", List.of("text"));
+
+    /**
+     * The send API answers 422 for a kind outside a provider's SendKinds; should such a request reach the route
+     * anyway, it fails without calling the provider (no body is guessed).
+     */
+    @Test
+    void aKindOutsideTheProvidersListIsNeverSent() throws Exception {
+        answer(200, "{}");
+        int checked = 0;
+        for (String provider : PROVIDERS) {
+            for (String kind : ALL_KINDS) {
+                if (KINDS.get(provider).contains(kind)) {
+                    continue;
+                }
+                Exchange done = send(provider, "{\"provider\":\"" + provider + "\",\"account_id\":\"acc\","
+                        + "\"chat_id\":\"15550100001@c.us\",\"type\":\"" + kind + "\",\"text\":\"x\","
+                        + "\"url\":\"https://cdn.test/m\",\"name\":\"t\",\"language\":\"en_US\","
+                        + "\"message_id\":\"m\",\"emoji\":\"+\",\"latitude\":1,\"longitude\":2,"
+                        + "\"buttons\":[{\"id\":\"a\",\"title\":\"A\"}],"
+                        + "\"sections\":[{\"rows\":[{\"id\":\"a\",\"title\":\"A\"}]}],\"button\":\"B\"}");
+                assertThat(done.getException()).as(provider + " " + kind).isNotNull();
+                checked++;
+            }
+        }
+        assertThat(checked).isEqualTo(2 + 6 + 10 + 10);
+        assertThat(calls()).isEmpty();
+    }
 }
