@@ -57,4 +57,28 @@ public record ReplyTask(String id, long seqNo, long primaryTerm, ObjectNode doc)
     public String replyText() {
         return doc.hasNonNull("reply_text") ? doc.get("reply_text").asText() : null;
     }
+
+    /** @return {@code send} for a send API entry (issue 19), {@code reply} for an AI reply */
+    public String kind() {
+        return doc.path("kind").asText("reply");
+    }
+
+    /** @return true for a send API entry */
+    public boolean send() {
+        return "send".equals(kind());
+    }
+
+    /** @return the flat send request of a send API entry (contract C1), or null for an AI reply */
+    public ObjectNode request() {
+        return doc.get("request") instanceof ObjectNode r ? r : null;
+    }
+
+    /** @return a send API entry's text or caption, or null */
+    public String requestText() {
+        ObjectNode r = request();
+        if (r == null) {
+            return null;
+        }
+        return r.hasNonNull("text") ? r.get("text").asText() : r.hasNonNull("caption") ? r.get("caption").asText() : null;
+    }
 }
