@@ -105,7 +105,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
      * Replays one dead letter.
      *
      * @param id dead-letter id
-     * @return JSON {@code {"id":..,"outcome":..}}: the webhook's answer summary, {@code requeued} for an AI reply,
+     * @return JSON {@code {"id":..,"outcome":..}}: the webhook's answer summary, {@code requeued} for an AI reply or a send,
      *         or {@code {"id":..,"error":..}} when it failed again
      * @throws AdminAccessException 404 when there is no such dead letter
      */
@@ -115,11 +115,14 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
         ObjectNode result = mapper.createObjectNode().put("id", id);
         try {
             String outcome;
-            if ("auto-reply-failed".equals(doc.path("reason").asText()) && doc.hasNonNull("ref")) {
+            String reason = doc.path("reason").asText();
+            if (("auto-reply-failed".equals(reason) || "send-failed".equals(reason)) && doc.hasNonNull("ref")) {
                 String ref = doc.get("ref").asText();
                 outcome = replyOutbox.requeue(ref) ? "requeued" : "nothing to resend";
                 if ("requeued".equals(outcome)) {
-                    producer().sendBody("seda:auto-reply?waitForTaskToComplete=Never&size=10000", ref);
+                    // an AI reply's worker, or the send API's (routes/send-message.camel.yaml)
+                    String worker = "send-failed".equals(reason) ? "seda:send-message" : "seda:auto-reply";
+                    producer().sendBody(worker + "?waitForTaskToComplete=Never&size=10000", ref);
                 }
             } else if (doc.hasNonNull("raw_body_base64")) {
                 byte[] raw = Base64.getDecoder().decode(doc.get("raw_body_base64").asText());

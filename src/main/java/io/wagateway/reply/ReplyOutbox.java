@@ -103,6 +103,33 @@ public class ReplyOutbox {
     }
 
     /**
+     * Records a message to send through the send API (issue 19, contract C2): create-if-absent on the outbound id,
+     * which makes the outbox the idempotency point of a retried {@code Idempotency-Key}.
+     *
+     * @param id       the outbound id ({@code {provider}:{account_id}:out:{key}}, also the message document's _id)
+     * @param request  the flat send request (contract C1), kept as {@code request}
+     * @param chatType {@code direct} or {@code group}
+     * @return completes with {@code created} (a worker should take it now) or {@code exists} (recorded before)
+     */
+    public CompletableFuture<String> enqueueSend(String id, ObjectNode request, String chatType) {
+        ensureIndex();
+        ObjectNode doc = store.objectMapper().createObjectNode();
+        doc.put("kind", "send");
+        doc.put("provider", request.path("provider").asText());
+        doc.put("account_id", request.path("account_id").asText());
+        doc.put("chat_id", request.path("chat_id").asText());
+        doc.put("chat_type", chatType);
+        doc.set("request", request);
+        doc.put("state", "pending");
+        doc.put("attempts", 0);
+        String now = clock.instant().toString();
+        doc.put("created_at", now);
+        doc.put("updated_at", now);
+        return store.createDocument(repliesIndex, id, doc)
+                .thenApply(o -> o == WriteOutcome.STORED ? "created" : "exists");
+    }
+
+    /**
      * Claims an entry for this worker: a {@code pending} entry, or a {@code claimed} one whose lease expired. An
      * expired {@code sending} entry is handled by {@code unknownPolicy} instead.
      *
@@ -264,6 +291,17 @@ public class ReplyOutbox {
      * @return outbox ids, oldest first
      */
     public List<String> recoverable(int max) {
+        return recoverable(max, null);
+    }
+
+    /**
+     * As {@link #recoverable(int)}, of one kind of entry only.
+     *
+     * @param max  at most this many ids
+     * @param kind {@code send} (send API entries), {@code reply} (AI replies: every other entry) or null (all)
+     * @return outbox ids, oldest first
+     */
+    public List<String> recoverable(int max, String kind) {
         ensureIndex();
         String now = clock.instant().toString();
         try {
@@ -276,7 +314,11 @@ public class ReplyOutbox {
                                             co.elastic.clients.elasticsearch._types.FieldValue.of("claimed"),
                                             co.elastic.clients.elasticsearch._types.FieldValue.of("sending"))))))
                                     .filter(f -> f.range(rg -> rg.date(d -> d.field("lease_until").lt(now))))))
-                            .minimumShouldMatch("1"))), JsonNode.class);
+                            .minimumShouldMatch("1")
+                            .filter(f -> "send".equals(kind) ? f.term(t -> t.field("kind").value("send"))
+                                    : f.matchAll(m -> m))
+                            .mustNot(n -> "reply".equals(kind) ? n.term(t -> t.field("kind").value("send"))
+                                    : n.matchNone(m -> m)))), JsonNode.class);
             List<String> ids = new ArrayList<>();
             for (Hit<JsonNode> hit : r.hits().hits()) {
                 ids.add(hit.id());

@@ -82,4 +82,23 @@ public record ReplyTask(String id, long seqNo, long primaryTerm, ObjectNode doc)
         }
         return request;
     }
+
+    /** @return {@code send} for a send API entry (issue 19), {@code reply} for an AI reply */
+    public String kind() {
+        return doc.path("kind").asText("reply");
+    }
+
+    /** @return true for a send API entry */
+    public boolean send() {
+        return "send".equals(kind());
+    }
+
+    /** @return a send API entry's text or caption, or null */
+    public String requestText() {
+        ObjectNode r = request();
+        if (r == null) {
+            return null;
+        }
+        return r.hasNonNull("text") ? r.get("text").asText() : r.hasNonNull("caption") ? r.get("caption").asText() : null;
+    }
 }

@@ -1,0 +1,409 @@
+package io.wagateway.send;
+
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
+import co.elastic.clients.elasticsearch.core.GetResponse;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.api.AdminAccessException;
+import io.wagateway.api.BearerAuth;
+import io.wagateway.message.CanonicalMessage;
+import io.wagateway.reply.ReplyOutbox;
+import io.wagateway.reply.ReplyTask;
+import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.StoreUnavailableException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionException;
+import org.apache.camel.CamelContext;
+import org.apache.camel.CamelContextAware;
+import org.apache.camel.Exchange;
+
+/**
+ * The send API's checks and records (issue 19 items 1 and 4; routes/send-message.camel.yaml): its bearer token,
+ * the bounded body, the rules of the flat request ({@link SendRequestRules}), the kinds the provider can send (bean
+ * {@code <provider>SendKinds}), Meta's 24-hour customer service window, the outbound id and the outbox entry that
+ * makes a repeated {@code Idempotency-Key} send once, the outbound message document, and the state answered by
+ * {@code GET /api/messages/{id}}.
+ */
+public class SendApi implements CamelContextAware {
+
+    /** The answer of Meta's window check (issue 19 item 4). */
+    public static final String OUTSIDE_WINDOW = "outside the 24-hour customer service window: send a template";
+
+    private ElasticsearchStore store;
+    private ReplyOutbox replyOutbox;
+    private CamelContext camelContext;
+    private String token;
+    private String pageToken;
+    private long maxBodyBytes = 65_536;
+    private boolean windowEnabled = true;
+    private long windowHours = 24;
+    private String chatsIndex = "whatsapp-chats";
+    private Clock clock = Clock.systemUTC();
+
+    /** What a send request was answered. */
+    public record Accepted(String id, String state, boolean created, CanonicalMessage message) {
+    }
+
+    /**
+     * Checks the send token of {@code POST /api/messages} (Authorization header only, {@link BearerAuth}), before
+     * the body is read.
+     *
+     * @param exchange the request
+     * @throws AdminAccessException 404 when no send token is configured, 401 when it is missing or wrong
+     */
+    public void authorizeRequest(Exchange exchange) {
+        if (token == null || token.isBlank()) {
+            throw new AdminAccessException(404, "the send API is off (API_SEND_TOKEN not set)");
+        }
+        if (!BearerAuth.matches(BearerAuth.header(exchange, "Authorization"), token)) {
+            throw new AdminAccessException(401, "missing or wrong bearer token");
+        }
+    }
+
+    /**
+     * Checks the token of {@code GET /api/messages/{id}}: the page's read token or the send token.
+     *
+     * @param exchange the request
+     * @throws AdminAccessException 404 when neither token is configured, 401 when the one presented matches none
+     */
+    public void authorizeRead(Exchange exchange) {
+        String presented = BearerAuth.header(exchange, "Authorization");
+        boolean any = false;
+        for (String t : new String[] {token, pageToken}) {
+            if (t != null && !t.isBlank()) {
+                any = true;
+                if (BearerAuth.matches(presented, t)) {
+                    return;
+                }
+            }
+        }
+        throw any ? new AdminAccessException(401, "missing or wrong bearer token")
+                : new AdminAccessException(404, "the messages API is off (no token set)");
+    }
+
+    /**
+     * Reads the request body, at most {@code maxBodyBytes}.
+     *
+     * @param exchange the request (its body a stream, bytes or text)
+     * @return the body as UTF-8 text
+     * @throws SendRefusedException 413 when the body is larger than {@code maxBodyBytes}
+     */
+    public String readBody(Exchange exchange) throws IOException {
+        Object body = exchange.getMessage().getBody();
+        byte[] bytes;
+        if (body instanceof InputStream in) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                if (out.size() > maxBodyBytes) {
+                    throw tooLarge();
+                }
+            }
+            bytes = out.toByteArray();
+        } else {
+            bytes = body == null ? new byte[0] : exchange.getMessage().getBody(byte[].class);
+        }
+        if (bytes.length > maxBodyBytes) {
+            throw tooLarge();
+        }
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private SendRefusedException tooLarge() {
+        return new SendRefusedException(413, mapper().createObjectNode()
+                .put("error", "body larger than " + maxBodyBytes + " bytes"));
+    }
+
+    /**
+     * Checks a send request and records it: the outbox entry (create-if-absent on the outbound id) whose worker
+     * sends it. A repeated {@code Idempotency-Key} with the same request records nothing and answers the first
+     * one's id and current state.
+     *
+     * @param body           the flat request (contract C1): JSON text, bytes or a Map
+     * @param idempotencyKey the {@code Idempotency-Key} header, or null (every request is then a new message)
+     * @return the outbound id, its state, and whether it was recorded now (with the message document to store)
+     * @throws SendRefusedException 400 (a rule of C1, naming the field), 422 (a kind the provider cannot send, a
+     *                              provider unknown or switched off, outside Meta's window, a key reused with another
+     *                              request)
+     */
+    public Accepted accept(Object body, String idempotencyKey) {
+        ObjectNode request = SendRequestRules.check(parse(body));
+        String provider = request.get("provider").asText();
+        String type = request.get("type").asText();
+        if (!"true".equalsIgnoreCase(property("gateway." + provider + ".enabled", "true"))) {
+            throw refused(422, "provider " + provider + " is switched off");
+        }
+        SendKinds kinds = camelContext.getRegistry().lookupByNameAndType(provider + "SendKinds", SendKinds.class);
+        List<String> can = kinds == null ? List.of() : kinds.kinds();
+        if (!can.contains(type)) {
+            ObjectNode json = mapper().createObjectNode().put("error", provider + " cannot send " + type);
+            json.putPOJO("kinds", can);
+            throw new SendRefusedException(422, json);
+        }
+        String accountId = request.get("account_id").asText();
+        boolean keyed = idempotencyKey != null && !idempotencyKey.isBlank();
+        String key = keyed ? key(provider, accountId, idempotencyKey)
+                : UUID.randomUUID().toString().replace("-", "");
+        String id = provider + ":" + accountId + ":out:" + key;
+        if (keyed) {
+            ReplyTask existing = replyOutbox.read(id);
+            if (existing != null) {
+                return repeated(existing, request);
+            }
+        }
+        checkWindow(request);
+        String outcome;
+        try {
+            outcome = replyOutbox.enqueueSend(id, request, chatType(request)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+        if (!"created".equals(outcome)) {
+            return repeated(replyOutbox.read(id), request);
+        }
+        return new Accepted(id, "queued", true, message(replyOutbox.read(id)));
+    }
+
+    /**
+     * @param accepted what {@link #accept} answered
+     * @return the API's answer, {@code {"id":..,"state":..}}
+     */
+    public String answer(Accepted accepted) {
+        return mapper().createObjectNode().put("id", accepted.id()).put("state", accepted.state()).toString();
+    }
+
+    private Accepted repeated(ReplyTask existing, ObjectNode request) {
+        if (existing == null || !existing.send() || !request.equals(existing.request())) {
+            throw refused(422, "Idempotency-Key already used with another request");
+        }
+        return new Accepted(existing.id(), state(existing), false, null);
+    }
+
+    /**
+     * The outbound message document of a send (contract C2): {@code message_id} {@code out:{key}}, {@code from_me},
+     * the request's type, text or caption, status {@code queued}, raw {@code {"gateway_send":true,"request":..}}.
+     *
+     * @param task the send's outbox entry
+     * @return the message to store through {@code direct:canonical-message}
+     */
+    public CanonicalMessage message(ReplyTask task) {
+        ObjectNode request = task.request();
+        String prefix = task.provider() + ":" + task.accountId() + ":";
+        ObjectNode raw = mapper().createObjectNode().put("gateway_send", true);
+        raw.set("request", request);
+        Instant created = Instant.parse(task.doc().path("created_at").asText());
+        String replyTo = request.hasNonNull("reply_to") ? request.get("reply_to").asText() : null;
+        return new CanonicalMessage(task.provider(), task.accountId(), task.id().substring(prefix.length()),
+                task.chatId(), task.chatType(), null, task.accountId(), null, true, request.path("type").asText(),
+                task.requestText(), null, replyTo, created, created, "queued", raw);
+    }
+
+    /**
+     * Marks a send's message document failed (its outbox entry is marked by {@link ReplyOutbox#markFailed}).
+     *
+     * @param id    the outbound id
+     * @param error what failed
+     */
+    public void markFailed(String id, String error) {
+        try {
+            store.client().update(u -> u.index(store.getMessagesIndex()).id(id)
+                    .doc(Map.of("status", "failed", "error", error == null ? "" : error)).retryOnConflict(3), Map.class);
+        } catch (ElasticsearchException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot mark " + id + " failed", e);
+        }
+    }
+
+    /**
+     * {@code GET /api/messages/{id}}.
+     *
+     * @param id an outbound id (percent-encoded or not)
+     * @return JSON {@code {id, state, attempts, error, provider_message_id, status, message}}: {@code state} of the
+     *         outbox ({@code queued|sending|sent|failed|unknown}), {@code status} the message's delivery status,
+     *         {@code message} the stored document (null until stored)
+     * @throws SendRefusedException 404 when no send has that id
+     */
+    public String status(String id) {
+        if (id != null && id.indexOf('%') >= 0) { // the path parameter as sent: ':' may come as %3A
+            id = java.net.URLDecoder.decode(id.replace("+", "%2B"), StandardCharsets.UTF_8);
+        }
+        String outboundId = id;
+        ReplyTask task = id == null ? null : replyOutbox.read(id);
+        if (task == null || !task.send()) {
+            throw refused(404, "no message sent with id " + id);
+        }
+        JsonNode message = null;
+        try {
+            GetResponse<ObjectNode> r = store.client().get(g -> g.index(store.getMessagesIndex()).id(outboundId),
+                    ObjectNode.class);
+            message = r.found() ? r.source() : null;
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot read " + id, e);
+        }
+        ObjectNode json = mapper().createObjectNode();
+        json.put("id", id);
+        json.put("state", state(task));
+        json.put("attempts", task.doc().path("attempts").asInt());
+        json.set("error", task.doc().get("error"));
+        JsonNode providerId = task.doc().get("provider_message_id");
+        json.set("provider_message_id", providerId != null && !providerId.isNull() ? providerId
+                : message == null ? null : message.get("provider_message_id"));
+        json.set("status", message == null ? null : message.get("status"));
+        json.set("message", message);
+        return json.toString();
+    }
+
+    /** @return the API's name for an outbox state: pending and claimed are {@code queued} */
+    private static String state(ReplyTask task) {
+        String state = task.doc().path("state").asText();
+        return "pending".equals(state) || "claimed".equals(state) ? "queued" : state;
+    }
+
+    /** Meta's customer service window: a free-form message (any type but template) needs an inbound message in it. */
+    private void checkWindow(ObjectNode request) {
+        if (!windowEnabled || !"meta".equals(request.get("provider").asText())
+                || "template".equals(request.get("type").asText())) {
+            return;
+        }
+        String chat = request.get("provider").asText() + ":" + request.get("account_id").asText() + ":"
+                + request.get("chat_id").asText();
+        Instant lastInbound = null;
+        try {
+            GetResponse<ObjectNode> r = store.client().get(g -> g.index(chatsIndex).id(chat).realtime(true)
+                    .sourceIncludes("last_inbound_at"), ObjectNode.class);
+            if (r.found() && r.source() != null && r.source().hasNonNull("last_inbound_at")) {
+                lastInbound = Instant.parse(r.source().get("last_inbound_at").asText());
+            }
+        } catch (ElasticsearchException e) {
+            if (!"index_not_found_exception".equals(e.error().type())) {
+                throw e;
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot read chat " + chat, e);
+        }
+        if (lastInbound == null || lastInbound.plus(Duration.ofHours(windowHours)).isBefore(clock.instant())) {
+            throw refused(422, OUTSIDE_WINDOW);
+        }
+    }
+
+    private static String chatType(ObjectNode request) {
+        return request.get("chat_id").asText().endsWith("@g.us") ? "group" : "direct";
+    }
+
+    /** @return the first 32 hex characters of sha256(provider \n account_id \n Idempotency-Key) */
+    static String key(String provider, String accountId, String idempotencyKey) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(
+                    (provider + "\n" + accountId + "\n" + idempotencyKey).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash).substring(0, 32);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode parse(Object body) {
+        try {
+            if (body instanceof Map<?, ?> map) {
+                return mapper().valueToTree(map);
+            }
+            if (body instanceof JsonNode node) {
+                return node;
+            }
+            if (body instanceof byte[] bytes) {
+                return mapper().readTree(bytes);
+            }
+            return body == null ? null : mapper().readTree(body.toString());
+        } catch (JsonProcessingException e) {
+            throw new SendRefusedException(400, mapper().createObjectNode()
+                    .put("error", "the body is not valid JSON").put("field", "body"));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private String property(String key, String defaultValue) {
+        return camelContext.getPropertiesComponent().resolveProperty(key).orElse(defaultValue);
+    }
+
+    private SendRefusedException refused(int status, String error) {
+        return new SendRefusedException(status, mapper().createObjectNode().put("error", error));
+    }
+
+    private ObjectMapper mapper() {
+        return store.objectMapper();
+    }
+
+    @Override
+    public void setCamelContext(CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public CamelContext getCamelContext() {
+        return camelContext;
+    }
+
+    /** @param store the Elasticsearch store this bean reads and writes through */
+    public void setStore(ElasticsearchStore store) {
+        this.store = store;
+    }
+
+    /** @param replyOutbox the outbox sends are recorded in */
+    public void setReplyOutbox(ReplyOutbox replyOutbox) {
+        this.replyOutbox = replyOutbox;
+    }
+
+    /** @param token bearer token of {@code POST /api/messages} ({@code gateway.api.send-token}); blank = off (404) */
+    public void setToken(String token) {
+        this.token = token;
+    }
+
+    /** @param pageToken the page's read token ({@code gateway.page.token}), also accepted by the GET */
+    public void setPageToken(String pageToken) {
+        this.pageToken = pageToken;
+    }
+
+    /** @param maxBodyBytes largest request body accepted, bytes (413 above) */
+    public void setMaxBodyBytes(long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** @param windowEnabled whether Meta's 24-hour window is checked before a free-form message is accepted */
+    public void setWindowEnabled(boolean windowEnabled) {
+        this.windowEnabled = windowEnabled;
+    }
+
+    /** @param windowHours the window's length, hours */
+    public void setWindowHours(long windowHours) {
+        this.windowHours = windowHours;
+    }
+
+    /** @param chatsIndex alias of the chats index, whose {@code last_inbound_at} the window check reads */
+    public void setChatsIndex(String chatsIndex) {
+        this.chatsIndex = chatsIndex;
+    }
+
+    /** @param clock the clock the window is measured with */
+    public void setClock(Clock clock) {
+        this.clock = clock;
+    }
+}
