@@ -427,15 +427,15 @@ class SendMessageRoutesTest {
                 + "\"url\":\"https://cdn.test/a.opus\"}}"));
     }
 
-    /** sendFile: WAHA's api-sendFile page (file.filename, caption). */
+    /** sendFile: WAHA's api-sendFile page (file.filename, caption); reply_to ("available in all messages"). */
     @Test
     void wahaDocument() throws Exception {
         answer(201, WAHA_OK);
         send("waha", "{" + WAHA + "\"type\":\"document\",\"url\":\"https://cdn.test/a.pdf\",\"mime_type\":\"application/pdf\","
-                + "\"filename\":\"a.pdf\",\"caption\":\"Invoice\"}");
+                + "\"filename\":\"a.pdf\",\"caption\":\"Invoice\",\"reply_to\":\"false_1555@c.us_A\"}");
         assertThat(json(wahaCall("POST", "sendFile"))).isEqualTo(json("{\"session\":\"default\","
                 + "\"chatId\":\"15550100001@c.us\",\"file\":{\"mimetype\":\"application/pdf\",\"url\":\"https://cdn.test/a.pdf\","
-                + "\"filename\":\"a.pdf\"},\"caption\":\"Invoice\"}"));
+                + "\"filename\":\"a.pdf\"},\"caption\":\"Invoice\",\"reply_to\":\"false_1555@c.us_A\"}"));
     }
 
     /** WAHA's file object takes a url (or bytes), not a provider media id: the send fails before any call. */
@@ -457,11 +457,12 @@ class SendMessageRoutesTest {
                 + "\"chatId\":\"15550100001@c.us\",\"latitude\":38.8937255,\"longitude\":-77.0969763,\"title\":\"Our office\"}");
     }
 
-    /** Reaction: PUT /api/reaction {session, messageId, reaction} (WAHA's api-reaction page). */
+    /** Reaction: PUT /api/reaction {session, messageId, reaction} (WAHA's api-reaction page); never a reply_to. */
     @Test
     void wahaReaction() throws Exception {
         answer(200, "{}");
-        String id = id(send("waha", "{" + WAHA + "\"type\":\"reaction\",\"message_id\":\"false_1555@c.us_A\",\"emoji\":\"👍\"}"));
+        String id = id(send("waha", "{" + WAHA + "\"type\":\"reaction\",\"message_id\":\"false_1555@c.us_A\",\"emoji\":\"👍\","
+                + "\"reply_to\":\"false_1555@c.us_B\"}"));
         assertThat(json(wahaCall("PUT", "reaction"))).isEqualTo(json(
                 "{\"session\":\"default\",\"messageId\":\"false_1555@c.us_A\",\"reaction\":\"👍\"}"));
         assertThat(id).isNull();
