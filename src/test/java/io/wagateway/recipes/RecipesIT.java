@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The ten recipes of docs/recipes.md, applied exactly as written: the test reads the document, applies its
+ * The eleven recipes of docs/recipes.md, applied exactly as written: the test reads the document, applies its
  * {@code diff} blocks to a copy of routes/ and its {@code properties} blocks to one more gateway started from that
  * copy (same compiled classes: no recipe can rely on a Java change), then checks each recipe's behaviour on it.
  * Recipe 10 (the fifth provider) is applied while that gateway runs, through live route reload.
