@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The ten recipes of docs/recipes.md, applied exactly as written: the test reads the document, applies its
+ * The eleven recipes of docs/recipes.md, applied exactly as written: the test reads the document, applies its
  * {@code diff} blocks to a copy of routes/ and its {@code properties} blocks to one more gateway started from that
  * copy (same compiled classes: no recipe can rely on a Java change), then checks each recipe's behaviour on it.
  * Recipe 10 (the fifth provider) is applied while that gateway runs, through live route reload.
@@ -67,12 +67,18 @@ class RecipesIT extends GatewayIntegrationTest {
                 Files.copy(f, routesCopy.resolve(f.getFileName()));
             }
         }
+        if (!sendMessageRouteIn(Path.of("routes"))) {
+            // recipe 11 sends through direct:send-message (issue 19): until the send API's route is there, a test
+            // stand-in that sends recipe 11's two kinds to Meta at once
+            Files.copy(Path.of("src/test/resources/recipes/send-message-stand-in.camel.yaml"),
+                    routesCopy.resolve("send-message-stand-in.camel.yaml"));
+        }
         Matcher section = SECTION.matcher(doc);
         List<int[]> bounds = new ArrayList<>();
         while (section.find()) {
             bounds.add(new int[] {Integer.parseInt(section.group(1)), section.start()});
         }
-        assertThat(bounds).extracting(b -> b[0]).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        assertThat(bounds).extracting(b -> b[0]).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
         int end = doc.indexOf("\n## Live reload");
         for (int i = 0; i < bounds.size(); i++) {
             String text = doc.substring(bounds.get(i)[1], i + 1 < bounds.size() ? bounds.get(i + 1)[1] : end);
@@ -93,6 +99,7 @@ class RecipesIT extends GatewayIntegrationTest {
         properties.put("gateway.openrouter.base-url", PEERS.baseUrl() + "/api/v1");
         properties.put("gateway.images.endpoint", PEERS.baseUrl() + "/images");
         properties.put("gateway.evolution.base-url", PEERS.baseUrl());
+        properties.put("gateway.meta.graph-base-url", PEERS.baseUrl());
         properties.put("camel.main.routes-include-pattern", "file:" + routesCopy + "/*.camel.yaml");
         properties.put("camel.main.routes-reload-enabled", "true");
         properties.put("camel.main.routes-reload-directory", routesCopy.toString());
@@ -100,6 +107,19 @@ class RecipesIT extends GatewayIntegrationTest {
         properties.forEach((k, v) -> args.add("--" + k + "=" + v));
         recipes = startAnotherGateway(args.toArray(String[]::new));
         recipesPort = Integer.parseInt(recipes.getEnvironment().getProperty("local.server.port"));
+    }
+
+    /** True when a route file of {@code dir} has a route from {@code direct:send-message}. */
+    private static boolean sendMessageRouteIn(Path dir) throws Exception {
+        Pattern from = Pattern.compile("(?m)^\\s*uri:\\s*\"?direct:send-message\"?\\s*$");
+        try (Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.filter(p -> p.toString().endsWith(".camel.yaml")).toList()) {
+                if (from.matcher(Files.readString(f)).find()) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @AfterAll
@@ -363,6 +383,61 @@ class RecipesIT extends GatewayIntegrationTest {
         await().atMost(Duration.ofSeconds(10)).until(() ->
                 recipeMessage("evolution:shop-main:3EB0EVOREPLY01") != null);
         assertThat(recipeMessage("evolution:shop-main:3EB0EVOREPLY01").path("from_me").asBoolean()).isTrue();
+    }
+
+    /** A Meta webhook of the shared fixture's shape (its own id, dated now: inside the 24-hour window). */
+    private static byte[] metaFixture(String fixture, String id, java.util.function.Consumer<ObjectNode> edit)
+            throws Exception {
+        ObjectNode body = (ObjectNode) JSON.readTree(Fixtures.bytes(fixture));
+        ObjectNode message = (ObjectNode) body.at("/entry/0/changes/0/value/messages/0");
+        message.put("id", id).put("timestamp", String.valueOf(java.time.Instant.now().getEpochSecond()));
+        edit.accept(message);
+        return body.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private HttpResponse<String> postMetaRecipes(byte[] body) throws Exception {
+        return postRecipes("/webhooks/meta", body, Map.of("Content-Type", "application/json",
+                "X-Hub-Signature-256", Fixtures.metaSignature(body)));
+    }
+
+    /** The requests to Meta's /messages whose body contains the text, in the order they were made. */
+    private static List<JsonNode> metaSendsContaining(String text) throws Exception {
+        List<JsonNode> bodies = new ArrayList<>();
+        for (LoggedRequest r : PEERS.findAll(postRequestedFor(urlPathEqualTo("/v23.0/100000000000002/messages"))
+                .withRequestBody(containing(text)))) {
+            bodies.add(JSON.readTree(r.getBodyAsString()));
+        }
+        return bodies;
+    }
+
+    @Test
+    void recipe11AnswerAButtonMenu() throws Exception {
+        gatewayWithAllRecipesApplied();
+        // Meta's shared fixtures (the chat is the user's BSUID), as the customer's "Menu" text and then their tap
+        byte[] menu = metaFixture("webhooks/meta/inbound_text.json", "wamid.RECIPE11MENU",
+                m -> ((ObjectNode) m.get("text")).put("body", "Menu"));
+        assertThat(postMetaRecipes(menu).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).until(() -> metaSendsContaining("opening-hours").size() == 1);
+        JsonNode offer = metaSendsContaining("opening-hours").get(0);
+        assertThat(offer.path("type").asText()).isEqualTo("interactive");
+        assertThat(offer.path("interactive").path("type").asText()).isEqualTo("button");
+        assertThat(offer.path("interactive").path("body").path("text").asText()).isEqualTo("How can we help?");
+        assertThat(offer.path("interactive").path("action").path("buttons").findValuesAsText("id"))
+                .containsExactly("opening-hours", "human");
+
+        // Meta interactive button_reply (providers.md 1.x, [M14]) with the id of the menu's first button
+        byte[] tap = metaFixture("webhooks/meta/interactive_button_reply.json", "wamid.RECIPE11TAP",
+                m -> ((ObjectNode) m.at("/interactive/button_reply")).put("id", "opening-hours")
+                        .put("title", "Opening hours"));
+        assertThat(postMetaRecipes(tap).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(20)).until(() ->
+                metaSendsContaining("Our shop is open Monday to Saturday, 9:00 to 18:00.").size() == 1);
+        JsonNode answer = metaSendsContaining("Our shop is open Monday to Saturday, 9:00 to 18:00.").get(0);
+        assertThat(answer.path("type").asText()).isEqualTo("text");
+        assertThat(answer.path("text").path("body").asText()).isEqualTo("Our shop is open Monday to Saturday, 9:00 to 18:00.");
+        assertThat(answer.path("context").path("message_id").asText()).isEqualTo("wamid.RECIPE11TAP");
+        staysTrue(() -> metaSendsContaining("A colleague").isEmpty()
+                && metaSendsContaining("opening-hours").size() == 1);
     }
 
     /** Live reload: an edited route file takes effect in the running gateway, without a restart. */

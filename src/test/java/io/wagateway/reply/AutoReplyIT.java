@@ -180,6 +180,18 @@ public class AutoReplyIT extends GatewayIntegrationTest {
         assertThat(outbound.path("raw").path("gateway_reply").asBoolean()).isTrue();
     }
 
+    /**
+     * gateway.auto-reply.read-receipt is off by default: no read receipt, no typing (issue 19 item 5; on:
+     * ReadReceiptIT). For Meta, aUsernameOnlyUserIsAnsweredByBsuid sees exactly one call to /messages, the reply.
+     */
+    @Test
+    void withoutTheReadReceiptPropertyNoReceiptNorTypingIsSent() throws Exception {
+        assertThat(postWaha(wahaInbound("3EB0NOSEEN00000001", 1767611250, "Any news?")).statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() == 1);
+        assertStaysAt(() -> PEERS.findAll(postRequestedFor(urlPathMatching("/api/(sendSeen|startTyping|stopTyping)")))
+                .size(), 0);
+    }
+
     @Test
     void fiveDeliveriesSequentiallyAndFiveConcurrentlyMakeOneSend() throws Exception {
         byte[] body = wahaInbound("3EB0DUPL0000000001", 1767611300, "Is it in stock?");
