@@ -151,9 +151,10 @@ public class ReplyOutbox {
                 doc.put("state", "unknown");
                 doc.put("error", "the process stopped while the provider call was in flight; not resent (policy "
                         + unknownPolicy + ")");
-                write(current, doc);
-                LOG.warn("Reply {} left in 'sending' by a stopped worker: marked unknown, not resent", id);
-                Metrics.counter("gateway.replies", "provider", current.provider(), "outcome", "unknown").increment();
+                if (write(current, doc) != null) { // else another worker or instance marked it first
+                    LOG.warn("Reply {} left in 'sending' by a stopped worker: marked unknown, not resent", id);
+                    Metrics.counter("gateway.replies", "provider", current.provider(), "outcome", "unknown").increment();
+                }
                 return null;
             }
             LOG.warn("Reply {} left in 'sending' by a stopped worker: resent (policy resend)", id);

@@ -296,6 +296,55 @@ class JBangRunIT {
         }
     }
 
+    /**
+     * The send API under Camel JBang (Vert.x platform-http, the streamed body): its own token, the 400 naming a field,
+     * 202 with the outbound id, one WAHA sendText, GET /api/messages/{id} next to the search of GET /api/messages.
+     */
+    @Test
+    void sendApiUnderJBangSendsOnceWithItsOwnToken() throws Exception {
+        com.github.tomakehurst.wiremock.WireMockServer waha = new com.github.tomakehurst.wiremock.WireMockServer(
+                com.github.tomakehurst.wiremock.core.WireMockConfiguration.options().dynamicPort());
+        waha.start();
+        waha.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post("/api/sendText").willReturn(
+                com.github.tomakehurst.wiremock.client.WireMock.okJson("{\"id\":\"true_15550100001@c.us_3EB0JBANG01\"}")
+                        .withStatus(201)));
+        String token = "snd-4e8a1c";
+        try (JBangRun run = start("send", java.util.Map.of("API_SEND_TOKEN", token, "WAHA_BASE_URL", waha.baseUrl(),
+                "WAHA_API_KEY", "jbang-waha-key"), freePort(), true)) {
+            String example = "{\"provider\":\"waha\",\"account_id\":\"default\",\"chat_id\":\"15550100001@c.us\","
+                    + "\"type\":\"text\",\"text\":\"Hello\"}";
+            assertThat(postSend(run, "wrong", example).statusCode()).isEqualTo(401);
+            HttpResponse<String> bad = postSend(run, token, example.replace("\"Hello\"", "\"\""));
+            assertThat(bad.statusCode()).as(bad.body()).isEqualTo(400);
+            assertThat(JSON.readTree(bad.body()).path("field").asText()).isEqualTo("text");
+            // the first write creates the outbox index: 503 until the store is ready on a loaded machine
+            HttpResponse<String>[] sent = new HttpResponse[1];
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() -> {
+                sent[0] = postSend(run, token, example);
+                return sent[0].statusCode() != 503;
+            });
+            assertThat(sent[0].statusCode()).as(sent[0].body()).isEqualTo(202);
+            String id = JSON.readTree(sent[0].body()).path("id").asText();
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> waha.verify(1,
+                    com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor(
+                            com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo("/api/sendText"))
+                            .withHeader("X-Api-Key", com.github.tomakehurst.wiremock.client.WireMock.equalTo(
+                                    "jbang-waha-key"))));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> "sent".equals(
+                    JSON.readTree(get(run.url("/api/messages/" + id), "Bearer " + token).body()).path("state").asText()));
+            assertThat(get(run.url("/api/messages"), "Bearer " + token).statusCode()).as("the search: page token only")
+                    .isEqualTo(404);
+        } finally {
+            waha.stop();
+        }
+    }
+
+    static HttpResponse<String> postSend(JBangRun run, String token, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(run.url("/api/messages"))).timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     /** MESSAGES_PAGE_TOKEN set: the messages API takes that token, not the admin one. */
     @Test
     void messagesApiUnderJBangTakesMessagesPageToken() throws Exception {
