@@ -283,6 +283,11 @@ final class LifecycleBatcher {
         final Work work;
         GetResult<ObjectNode> lifecycle;
         GetResult<ObjectNode> message;
+        /**
+         * The {@code _id} of the message this target's lifecycle projects onto: the target itself, or the outbound
+         * document a link names ({@link MessageLifecycle#MESSAGE_DOC_ID}).
+         */
+        String messageDocId;
         /** The audit operations, one per update not audited yet, and which update each is for. */
         final List<BulkOperation> auditOps = new ArrayList<>();
         final List<Pending> audited = new ArrayList<>();
@@ -297,6 +302,20 @@ final class LifecycleBatcher {
 
         Plan(Work work) {
             this.work = work;
+            this.messageDocId = work.target;
+            for (Pending p : work.updates) {
+                if (MessageLifecycle.LINK.equals(p.update.update()) && p.update.eventId() != null) {
+                    messageDocId = p.update.eventId(); // read the outbound document at once
+                    break;
+                }
+            }
+        }
+
+        /** @return the message document the lifecycle names, else {@link #messageDocId} (after the first read) */
+        String linkedDocId() {
+            ObjectNode l = lifecycle != null && lifecycle.found() ? lifecycle.source() : null;
+            return l != null && l.hasNonNull(MessageLifecycle.MESSAGE_DOC_ID)
+                    ? l.get(MessageLifecycle.MESSAGE_DOC_ID).asText() : messageDocId;
         }
     }
 
@@ -342,7 +361,10 @@ final class LifecycleBatcher {
     /**
      * Reads every target's lifecycle, and the message of every target with updates, in one {@code _mget}. A check
      * (no updates) reads its message only when it has a lifecycle, in a second {@code _mget}: most stored messages
-     * have none, and a real-time read of a document just written makes Elasticsearch refresh its shard.
+     * have none, and a real-time read of a document just written makes Elasticsearch refresh its shard. A target
+     * whose lifecycle links it to another message document (a message sent through the gateway,
+     * {@link MessageLifecycle#MESSAGE_DOC_ID}) reads that document in the second {@code _mget}: only the statuses of
+     * sent messages pay it, every other update reads what it read before.
      *
      * @return false when no target is left to write (each failed read is re-queued or failed)
      */
@@ -363,6 +385,13 @@ final class LifecycleBatcher {
             }
         }
         plans.removeAll(failed);
+        for (Plan p : plans) {
+            String linked = p.linkedDocId();
+            if (!linked.equals(p.messageDocId)) {
+                p.messageDocId = linked;
+                p.message = null; // read the linked document instead
+            }
+        }
         List<Plan> checks = plans.stream().filter(p -> p.message == null && p.lifecycle.found()).toList();
         if (!checks.isEmpty()) {
             List<GetResult<ObjectNode>> second = mget(checks, p -> false, p -> true);
@@ -398,7 +427,7 @@ final class LifecycleBatcher {
                         m.docs(d -> d.index(lifecycleIndex).id(p.work.target));
                     }
                     if (message.test(p)) {
-                        m.docs(d -> d.index(store.getMessagesIndex()).id(p.work.target));
+                        m.docs(d -> d.index(store.getMessagesIndex()).id(p.messageDocId));
                     }
                 }
                 return m;
@@ -488,8 +517,9 @@ final class LifecycleBatcher {
             if (!projected.equals(plan.message.source())) {
                 long seqNo = plan.message.seqNo();
                 long term = plan.message.primaryTerm();
+                String messageDocId = plan.messageDocId;
                 plan.messageOp = BulkOperation.of(o -> o.index(i -> i.index(store.getMessagesIndex())
-                        .id(w.target).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
+                        .id(messageDocId).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
                 plan.applied = true;
             }
         }
