@@ -288,6 +288,11 @@ final class LifecycleBatcher {
          * document a link names ({@link MessageLifecycle#MESSAGE_DOC_ID}).
          */
         String messageDocId;
+        /** True when the target's own message document was read and found although the lifecycle links elsewhere. */
+        boolean strayFound;
+        /** Deletes the target's own message document: an echo stored before its link (see {@link #plan}). */
+        BulkOperation strayOp;
+        CompletableFuture<BulkResponseItem> strayWrite;
         /** The audit operations, one per update not audited yet, and which update each is for. */
         final List<BulkOperation> auditOps = new ArrayList<>();
         final List<Pending> audited = new ArrayList<>();
@@ -338,6 +343,9 @@ final class LifecycleBatcher {
             if (plan.messageOp != null) {
                 ops.add(plan.messageOp);
             }
+            if (plan.strayOp != null) {
+                ops.add(plan.strayOp);
+            }
         }
         // every operation of the batch at once: they share one _bulk
         List<CompletableFuture<BulkResponseItem>> results = ops.isEmpty() ? List.of() : store.bulk(ops);
@@ -351,6 +359,9 @@ final class LifecycleBatcher {
             }
             if (plan.messageOp != null) {
                 plan.messageWrite = results.get(k++);
+            }
+            if (plan.strayOp != null) {
+                plan.strayWrite = results.get(k++);
             }
         }
         for (Plan plan : plans) {
@@ -389,6 +400,7 @@ final class LifecycleBatcher {
             String linked = p.linkedDocId();
             if (!linked.equals(p.messageDocId)) {
                 p.messageDocId = linked;
+                p.strayFound = p.message != null && p.message.found();
                 p.message = null; // read the linked document instead
             }
         }
@@ -470,8 +482,9 @@ final class LifecycleBatcher {
         return results;
     }
 
-    /** Adds the target's operations: audit documents, lifecycle, message projection. */
+    /** Adds the target's operations: audit documents, lifecycle, message projection, a stray echo's delete. */
     private void plan(Plan plan) {
+        strayEcho(plan);
         Work w = plan.work;
         for (Pending p : w.updates) {
             if (p.audit == null) {
@@ -522,6 +535,20 @@ final class LifecycleBatcher {
                         .id(messageDocId).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
                 plan.applied = true;
             }
+        }
+    }
+
+    /**
+     * A target linked to another message document (a message sent through the gateway) whose own message document
+     * exists, or may exist, is the provider's echo stored before the link was written: it is deleted in the same
+     * {@code _bulk}. A check of a stored message reads its lifecycle anyway, so an echo stored before its link meets
+     * the link here, off its acknowledgement and with no extra request (io.wagateway.send.OutboundLinks: the sender,
+     * which writes the link and then reads the echo's document, covers the other order).
+     */
+    private void strayEcho(Plan plan) {
+        Work w = plan.work;
+        if (!plan.messageDocId.equals(w.target) && (plan.strayFound || w.updates.isEmpty())) {
+            plan.strayOp = BulkOperation.of(o -> o.delete(d -> d.index(store.getMessagesIndex()).id(w.target)));
         }
     }
 
@@ -580,6 +607,20 @@ final class LifecycleBatcher {
                 }
             } catch (CompletionException e) {
                 failure = e.getCause();
+            }
+        }
+        if (plan.strayWrite != null) {
+            try {
+                BulkResponseItem item = plan.strayWrite.join();
+                if (item.error() == null && item.status() < 300) {
+                    String provider = w.target.substring(0, Math.max(0, w.target.indexOf(':')));
+                    Metrics.counter("gateway.send.echoes", "provider", provider, "outcome", "deleted_by_echo")
+                            .increment();
+                } else if (item.status() != 404) {
+                    LOG.warn("echo {} stored before its link not deleted: {}", w.target, item.error());
+                }
+            } catch (CompletionException e) {
+                LOG.warn("echo {} stored before its link not deleted: {}", w.target, e.getCause().toString());
             }
         }
         w.updates.removeIf(p -> p.result.isDone());

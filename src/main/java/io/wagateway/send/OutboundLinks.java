@@ -33,21 +33,24 @@ import java.util.concurrent.CompletableFuture;
  * <p><b>Echoes</b> (WAHA {@code message.any} with {@code fromMe}, Unipile {@code is_sender}, Periskope
  * {@code message.created} with {@code from_me}; providers.md §2.7, §4.5, §3.4): Meta does not echo messages sent
  * through the Cloud API (§1.7), so only the own messages of the other providers are looked at, each with one
- * real-time read of its lifecycle document (batched with the other lookups, {@link ElasticsearchStore#lookup}).
+ * real-time read of its lifecycle document before it is stored (batched with the other lookups,
+ * {@link ElasticsearchStore#lookup}).
  * <ul>
  *   <li>Echo after the link ({@link #echo}): the echo takes the outbound document's message id, so the store's
  *       idempotent consumer sees a duplicate and nothing new is written.</li>
  *   <li>Echo before the link: it is stored at X. Both sides then converge, whatever the interleaving: the sender
  *       ({@link #sent}) <i>writes the link, then reads</i> the message document at X and deletes it if present; the
- *       echo ({@link #echoStored}) <i>writes its document, then reads</i> the link and deletes its document if the
- *       link is there. Each side's read starts after its own write is confirmed, and reads are real time, so of the
- *       two reads at least one comes after both writes and sees the other's write: the echo document is deleted at
- *       least once (twice is harmless). A redelivered echo is a duplicate either way (same key before the link, the
- *       outbound key after it).</li>
+ *       echo <i>is written, then its lifecycle is read</i> by the lifecycle batcher's check of every stored message
+ *       (off the acknowledgement, within a quarter of {@code gateway.lifecycle.pending-visible-ms}, with no extra
+ *       request: that check reads the lifecycle document anyway), which deletes the echo's document when it finds
+ *       the link. Each side's read starts after its own write is confirmed, and reads are real time, so of the two
+ *       reads at least one comes after both writes and sees the other's write: the echo document is deleted at least
+ *       once (twice is harmless: the second is a 404). A redelivered echo is a duplicate either way (the same key
+ *       before the link, the outbound key after it).</li>
  * </ul>
- * What is not covered: an instance that stops between storing an echo and its second read, while the sender's read
- * came before the echo's write, leaves the echo document (the provider got no answer, so it redelivers the echo,
- * which is then a duplicate of the outbound document: the stray document stays, flagged {@code from_me}).
+ * What is not covered: an instance that stops between storing an echo and its check, while the sender's read came
+ * before the echo's write, leaves the echo's document (flagged {@code from_me}, keyed on X); the lifecycle sweep
+ * does not look for it.
  *
  * <p><b>Periskope</b>: the send answers {@code unique_id} (the bare WhatsApp id, §3.7) while echoes and
  * acknowledgements are keyed on {@code message_id} = {@code true_<chat_id>_<unique_id>} (§3.5, fixture
@@ -144,25 +147,6 @@ public class OutboundLinks {
             Metrics.counter("gateway.send.echoes", "provider", message.provider(), "outcome", "matched").increment();
             return message.withId(link.get().substring(prefix.length()), message.idSource());
         });
-    }
-
-    /**
-     * After an own message was stored under its own id: if the link to an outbound document appeared meanwhile (the
-     * echo came before the send's answer was linked), the echo's document is deleted (see the class comment for why
-     * one of the two sides always does it).
-     *
-     * @param message the stored message (as {@link #echo} returned it)
-     * @return completes with {@code echo_deleted}, or {@code kept}; fails with {@link StoreUnavailableException}
-     */
-    public CompletableFuture<String> echoStored(CanonicalMessage message) {
-        if (!mayBeEcho(message)) {
-            return CompletableFuture.completedFuture("kept");
-        }
-        String prefix = message.provider() + ":" + message.accountId() + ":";
-        return linkOf(message).thenCompose(link -> link.isPresent() && link.get().startsWith(prefix)
-                && !link.get().equals(message.documentId())
-                ? delete(message.documentId(), message.provider(), "echo").thenApply(v -> "echo_deleted")
-                : CompletableFuture.completedFuture("kept"));
     }
 
     private static boolean mayBeEcho(CanonicalMessage m) {
