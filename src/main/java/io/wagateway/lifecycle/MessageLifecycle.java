@@ -228,7 +228,7 @@ public class MessageLifecycle {
                 }
             }
             case LINK -> {
-                // the outbound document this provider id was sent as (io.wagateway.send.OutboundLinks): the first
+                // the outbound document this provider id was sent as (bean {@code outboundLinks}): the first
                 // link wins, so a redelivered or repeated link changes nothing
                 if (!doc.hasNonNull(MESSAGE_DOC_ID) && u.eventId() != null) {
                     doc.put(MESSAGE_DOC_ID, u.eventId())
