@@ -542,7 +542,7 @@ final class LifecycleBatcher {
      * A target linked to another message document (a message sent through the gateway) whose own message document
      * exists, or may exist, is the provider's echo stored before the link was written: it is deleted in the same
      * {@code _bulk}. A check of a stored message reads its lifecycle anyway, so an echo stored before its link meets
-     * the link here, off its acknowledgement and with no extra request (OutboundLinks, bean {@code outboundLinks}: the sender,
+     * the link here, off its acknowledgement and with no extra request (bean {@code outboundLinks}: the sender,
      * which writes the link and then reads the echo's document, covers the other order).
      */
     private void strayEcho(Plan plan) {

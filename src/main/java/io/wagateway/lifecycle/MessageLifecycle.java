@@ -246,8 +246,8 @@ public class MessageLifecycle {
     public static final String LINK = "link";
     /**
      * Lifecycle field: the {@code _id} of the message document this lifecycle projects onto, when it is not the
-     * lifecycle's own {@code _id} (a message sent through the gateway: stored at {@code {provider}:{account_id}:out:{key}},
-     * its statuses and echo keyed on the provider's id).
+     * lifecycle's own {@code _id} (a message sent through the gateway: stored at
+     * {@code {provider}:{account_id}:out:{key}}, its statuses and echo keyed on the provider's id).
      */
     public static final String MESSAGE_DOC_ID = "message_doc_id";
     /** Lifecycle and message field: the provider's id of a message sent through the gateway. */

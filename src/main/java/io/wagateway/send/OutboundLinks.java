@@ -166,7 +166,8 @@ public class OutboundLinks {
                     if (String.valueOf(cause.getMessage()).contains("index_not_found_exception")) {
                         return Optional.empty(); // no lifecycle index yet: no link either
                     }
-                    throw cause instanceof RuntimeException r ? r : new StoreUnavailableException(cause.toString(), cause);
+                    throw cause instanceof RuntimeException r ? r
+                            : new StoreUnavailableException(cause.toString(), cause);
                 })
                 .thenApply(doc -> doc.map(d -> d.path(MessageLifecycle.MESSAGE_DOC_ID))
                         .filter(n -> n.isTextual() && !n.asText().isBlank()).map(n -> n.asText()));

@@ -115,7 +115,7 @@ class OutboundLinksIT extends GatewayIntegrationTest {
         }
     };
 
-    /** The send answers the bare unique_id; webhooks carry message_id = true_{chat}_{unique_id} (providers.md §3.5, §3.7). */
+    /** The send answers the bare unique_id; webhooks carry message_id = true_{chat}_{unique_id} (§3.5, §3.7). */
     private final Provider periskope = new Provider("periskope", "15550100100@c.us", "15550100001@c.us") {
         String sendAnswer(int n) {
             return "3EB0PSENT" + n;
