@@ -283,6 +283,16 @@ final class LifecycleBatcher {
         final Work work;
         GetResult<ObjectNode> lifecycle;
         GetResult<ObjectNode> message;
+        /**
+         * The {@code _id} of the message this target's lifecycle projects onto: the target itself, or the outbound
+         * document a link names ({@link MessageLifecycle#MESSAGE_DOC_ID}).
+         */
+        String messageDocId;
+        /** True when the target's own message document was read and found although the lifecycle links elsewhere. */
+        boolean strayFound;
+        /** Deletes the target's own message document: an echo stored before its link (see {@link #plan}). */
+        BulkOperation strayOp;
+        CompletableFuture<BulkResponseItem> strayWrite;
         /** The audit operations, one per update not audited yet, and which update each is for. */
         final List<BulkOperation> auditOps = new ArrayList<>();
         final List<Pending> audited = new ArrayList<>();
@@ -297,6 +307,20 @@ final class LifecycleBatcher {
 
         Plan(Work work) {
             this.work = work;
+            this.messageDocId = work.target;
+            for (Pending p : work.updates) {
+                if (MessageLifecycle.LINK.equals(p.update.update()) && p.update.eventId() != null) {
+                    messageDocId = p.update.eventId(); // read the outbound document at once
+                    break;
+                }
+            }
+        }
+
+        /** @return the message document the lifecycle names, else {@link #messageDocId} (after the first read) */
+        String linkedDocId() {
+            ObjectNode l = lifecycle != null && lifecycle.found() ? lifecycle.source() : null;
+            return l != null && l.hasNonNull(MessageLifecycle.MESSAGE_DOC_ID)
+                    ? l.get(MessageLifecycle.MESSAGE_DOC_ID).asText() : messageDocId;
         }
     }
 
@@ -319,6 +343,9 @@ final class LifecycleBatcher {
             if (plan.messageOp != null) {
                 ops.add(plan.messageOp);
             }
+            if (plan.strayOp != null) {
+                ops.add(plan.strayOp);
+            }
         }
         // every operation of the batch at once: they share one _bulk
         List<CompletableFuture<BulkResponseItem>> results = ops.isEmpty() ? List.of() : store.bulk(ops);
@@ -333,6 +360,9 @@ final class LifecycleBatcher {
             if (plan.messageOp != null) {
                 plan.messageWrite = results.get(k++);
             }
+            if (plan.strayOp != null) {
+                plan.strayWrite = results.get(k++);
+            }
         }
         for (Plan plan : plans) {
             settle(plan);
@@ -342,7 +372,10 @@ final class LifecycleBatcher {
     /**
      * Reads every target's lifecycle, and the message of every target with updates, in one {@code _mget}. A check
      * (no updates) reads its message only when it has a lifecycle, in a second {@code _mget}: most stored messages
-     * have none, and a real-time read of a document just written makes Elasticsearch refresh its shard.
+     * have none, and a real-time read of a document just written makes Elasticsearch refresh its shard. A target
+     * whose lifecycle links it to another message document (a message sent through the gateway,
+     * {@link MessageLifecycle#MESSAGE_DOC_ID}) reads that document in the second {@code _mget}: only the statuses of
+     * sent messages pay it, every other update reads what it read before.
      *
      * @return false when no target is left to write (each failed read is re-queued or failed)
      */
@@ -363,6 +396,14 @@ final class LifecycleBatcher {
             }
         }
         plans.removeAll(failed);
+        for (Plan p : plans) {
+            String linked = p.linkedDocId();
+            if (!linked.equals(p.messageDocId)) {
+                p.messageDocId = linked;
+                p.strayFound = p.message != null && p.message.found();
+                p.message = null; // read the linked document instead
+            }
+        }
         List<Plan> checks = plans.stream().filter(p -> p.message == null && p.lifecycle.found()).toList();
         if (!checks.isEmpty()) {
             List<GetResult<ObjectNode>> second = mget(checks, p -> false, p -> true);
@@ -398,7 +439,7 @@ final class LifecycleBatcher {
                         m.docs(d -> d.index(lifecycleIndex).id(p.work.target));
                     }
                     if (message.test(p)) {
-                        m.docs(d -> d.index(store.getMessagesIndex()).id(p.work.target));
+                        m.docs(d -> d.index(store.getMessagesIndex()).id(p.messageDocId));
                     }
                 }
                 return m;
@@ -441,8 +482,9 @@ final class LifecycleBatcher {
         return results;
     }
 
-    /** Adds the target's operations: audit documents, lifecycle, message projection. */
+    /** Adds the target's operations: audit documents, lifecycle, message projection, a stray echo's delete. */
     private void plan(Plan plan) {
+        strayEcho(plan);
         Work w = plan.work;
         for (Pending p : w.updates) {
             if (p.audit == null) {
@@ -488,10 +530,25 @@ final class LifecycleBatcher {
             if (!projected.equals(plan.message.source())) {
                 long seqNo = plan.message.seqNo();
                 long term = plan.message.primaryTerm();
+                String messageDocId = plan.messageDocId;
                 plan.messageOp = BulkOperation.of(o -> o.index(i -> i.index(store.getMessagesIndex())
-                        .id(w.target).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
+                        .id(messageDocId).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
                 plan.applied = true;
             }
+        }
+    }
+
+    /**
+     * A target linked to another message document (a message sent through the gateway) whose own message document
+     * exists, or may exist, is the provider's echo stored before the link was written: it is deleted in the same
+     * {@code _bulk}. A check of a stored message reads its lifecycle anyway, so an echo stored before its link meets
+     * the link here, off its acknowledgement and with no extra request (bean {@code outboundLinks}: the sender,
+     * which writes the link and then reads the echo's document, covers the other order).
+     */
+    private void strayEcho(Plan plan) {
+        Work w = plan.work;
+        if (!plan.messageDocId.equals(w.target) && (plan.strayFound || w.updates.isEmpty())) {
+            plan.strayOp = BulkOperation.of(o -> o.delete(d -> d.index(store.getMessagesIndex()).id(w.target)));
         }
     }
 
@@ -550,6 +607,20 @@ final class LifecycleBatcher {
                 }
             } catch (CompletionException e) {
                 failure = e.getCause();
+            }
+        }
+        if (plan.strayWrite != null) {
+            try {
+                BulkResponseItem item = plan.strayWrite.join();
+                if (item.error() == null && item.status() < 300) {
+                    String provider = w.target.substring(0, Math.max(0, w.target.indexOf(':')));
+                    Metrics.counter("gateway.send.echoes", "provider", provider, "outcome", "deleted_by_echo")
+                            .increment();
+                } else if (item.status() != 404) {
+                    LOG.warn("echo {} stored before its link not deleted: {}", w.target, item.error());
+                }
+            } catch (CompletionException e) {
+                LOG.warn("echo {} stored before its link not deleted: {}", w.target, e.getCause().toString());
             }
         }
         w.updates.removeIf(p -> p.result.isDone());

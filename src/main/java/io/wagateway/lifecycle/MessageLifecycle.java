@@ -227,13 +227,60 @@ public class MessageLifecycle {
                     }
                 }
             }
+            case LINK -> {
+                // the outbound document this provider id was sent as (bean {@code outboundLinks}): the first
+                // link wins, so a redelivered or repeated link changes nothing
+                if (!doc.hasNonNull(MESSAGE_DOC_ID) && u.eventId() != null) {
+                    doc.put(MESSAGE_DOC_ID, u.eventId())
+                            .put(PROVIDER_MESSAGE_ID, u.text() != null ? u.text() : u.targetMessageId());
+                }
+            }
             default -> doc.with("other").put(u.update() + ":" + at, u.text());
         }
+    }
+
+    /**
+     * The update that links a provider message id to the outbound document it was sent as: its
+     * {@link LifecycleUpdate#eventId()} is that document's {@code _id}.
+     */
+    public static final String LINK = "link";
+    /**
+     * Lifecycle field: the {@code _id} of the message document this lifecycle projects onto, when it is not the
+     * lifecycle's own {@code _id} (a message sent through the gateway: stored at
+     * {@code {provider}:{account_id}:out:{key}}, its statuses and echo keyed on the provider's id).
+     */
+    public static final String MESSAGE_DOC_ID = "message_doc_id";
+    /** Lifecycle and message field: the provider's id of a message sent through the gateway. */
+    public static final String PROVIDER_MESSAGE_ID = "provider_message_id";
+
+    /**
+     * A link update: the messages of {@code provider}/{@code accountId} keyed {@code webhookMessageId} (in its
+     * echoes and statuses) are the message stored at {@code messageDocId}. Kept like any update ({@link #keep}): its
+     * audit document, its lifecycle document (which then redirects every update of that id, before or after, to
+     * {@code messageDocId}) and the projection there ({@code provider_message_id}, the statuses).
+     *
+     * @param provider          provider id
+     * @param accountId         our account
+     * @param chatId            the chat, or null
+     * @param webhookMessageId  the id the provider's webhooks key the sent message on
+     * @param messageDocId      the outbound document's {@code _id}
+     * @param providerMessageId the id the send answered (stored as {@code provider_message_id}; usually
+     *                          {@code webhookMessageId}, Periskope's {@code unique_id} differs)
+     * @param at                when the provider answered the send
+     * @return the update
+     */
+    public static LifecycleUpdate link(String provider, String accountId, String chatId, String webhookMessageId,
+            String messageDocId, String providerMessageId, Instant at) {
+        return new LifecycleUpdate(provider, accountId, webhookMessageId, chatId, LINK, null, providerMessageId, null,
+                messageDocId, null, at, at, null);
     }
 
     /** The message as its original content plus the lifecycle say it is now. Deterministic. */
     static ObjectNode projection(ObjectNode stored, JsonNode lifecycle) {
         ObjectNode m = stored.deepCopy();
+        if (lifecycle.hasNonNull(PROVIDER_MESSAGE_ID)) {
+            m.set(PROVIDER_MESSAGE_ID, lifecycle.get(PROVIDER_MESSAGE_ID));
+        }
         if (!m.has("status_initial")) {
             m.put("status_initial", m.path("status").asText(null));
         }
