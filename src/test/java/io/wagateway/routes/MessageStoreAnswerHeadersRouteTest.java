@@ -39,9 +39,17 @@ class MessageStoreAnswerHeadersRouteTest extends RouteTestSupport {
         }
     }
 
+    /** Stands in for outboundLinks: the messages here are inbound, never an echo of a sent message. */
+    public static class OutboundLinksDouble {
+        public CanonicalMessage echo(CanonicalMessage message) {
+            return message;
+        }
+    }
+
     @Override
     protected void prepare() throws Exception {
         context.getRegistry().bind("elasticsearchStore", new StoreDouble());
+        context.getRegistry().bind("outboundLinks", new OutboundLinksDouble());
         context.getRegistry().bind("messageLifecycle", new LifecycleDouble());
         AdviceWith.adviceWith(context, "message-store", false, a -> a.mockEndpointsAndSkip(
                 "direct:enrich-names", "direct:auto-reply-decision", "seda:message-events*"));
