@@ -67,6 +67,14 @@ public class Chats {
     private volatile boolean stopped;
     private volatile boolean indexReady;
     private volatile boolean migrated;
+    private final java.util.concurrent.atomic.AtomicLong batches = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong batchedMessages = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong conflicts = new java.util.concurrent.atomic.AtomicLong();
+    private final io.micrometer.core.instrument.DistributionSummary batchSize = io.micrometer.core.instrument
+            .DistributionSummary.builder("gateway.chats.batch.messages")
+            .description("Messages merged into their chats by one chats batch (one _mget, at most one _bulk)")
+            .baseUnit("messages").register(Metrics.globalRegistry);
 
     /** One chat's work in a batch: the messages waiting to be merged into it. */
     static final class Work {
@@ -209,8 +217,21 @@ public class Chats {
         }
     }
 
+    /**
+     * @return since start: {@code batches} (each one {@code _mget} and at most one {@code _bulk}), {@code messages}
+     *         merged by them, {@code writes} (chat documents written) and {@code conflicts} (409s, retried)
+     */
+    public Map<String, Long> stats() {
+        return Map.of("batches", batches.get(), "messages", batchedMessages.get(), "writes", writes.get(),
+                "conflicts", conflicts.get());
+    }
+
     private void process(List<Work> works) {
         ensureIndex();
+        int messages = works.stream().mapToInt(w -> w.messages.size()).sum();
+        batches.incrementAndGet();
+        batchedMessages.addAndGet(messages);
+        batchSize.record(messages);
         MgetResponse<ObjectNode> read;
         try {
             read = store.client().mget(m -> {
@@ -279,6 +300,7 @@ public class Chats {
             if (r == null) {
                 retryLater(w, new StoreUnavailableException("no _bulk answer for chat " + w.id, null));
             } else if (r.status() == 409) {
+                conflicts.incrementAndGet();
                 Metrics.counter("gateway.chats.conflicts").increment();
                 if (++w.attempts >= MAX_ATTEMPTS) {
                     fail(w, new StoreUnavailableException("chat " + w.id + " kept changing after " + MAX_ATTEMPTS
@@ -293,6 +315,7 @@ public class Chats {
                     fail(w, new DocumentRejectedException(w.id, r.error().type() + ": " + r.error().reason()));
                 }
             } else {
+                writes.incrementAndGet();
                 complete(w, outcomes.get(i));
             }
         }

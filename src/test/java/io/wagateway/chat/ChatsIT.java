@@ -82,6 +82,7 @@ class ChatsIT extends GatewayIntegrationTest {
         }
         Collections.shuffle(deliveries, random);
 
+        Map<String, Long> before = chats().stats();
         ExecutorService pool = Executors.newFixedThreadPool(16);
         long started = System.nanoTime();
         try {
@@ -97,7 +98,16 @@ class ChatsIT extends GatewayIntegrationTest {
             pool.shutdownNow();
         }
         long ms = (System.nanoTime() - started) / 1_000_000;
-        System.out.println("ChatsIT: 1200 deliveries (1000 messages, 20 chats) acknowledged in " + ms + " ms");
+        Map<String, Long> after = chats().stats();
+        long batches = after.get("batches") - before.get("batches");
+        long merged = after.get("messages") - before.get("messages");
+        System.out.println("ChatsIT: 1200 deliveries (1000 messages, 20 chats) acknowledged in " + ms + " ms; "
+                + merged + " messages merged in " + batches + " chats batches (" + batches + " _mget), "
+                + (after.get("writes") - before.get("writes")) + " chat writes, "
+                + (after.get("conflicts") - before.get("conflicts")) + " conflicts");
+        assertThat(merged).as("every delivery that reached Elasticsearch updated its chat")
+                .isGreaterThanOrEqualTo(1000);
+        assertThat(batches).as("batched: fewer batches than messages").isLessThan(merged);
         es("POST", "/whatsapp-messages,whatsapp-chats/_refresh", null);
 
         // what every chat must show, computed from what was sent
