@@ -1,5 +1,6 @@
 package io.wagateway;
 
+import io.wagateway.chat.Chats;
 import io.wagateway.enrich.EnrichmentCache;
 import io.wagateway.inbound.WebhookSignatureVerifier;
 import io.wagateway.lifecycle.MessageLifecycle;
@@ -24,7 +25,7 @@ import org.apache.camel.Exchange;
 public class GatewayStartup {
 
     /**
-     * Connects the store and creates its indices (the reply outbox and chat settings too), prepares the names cache, and logs each provider's signature
+     * Connects the store and creates its indices (the reply outbox and the chats too; the chats bean migrates whatsapp-chat-settings), prepares the names cache, and logs each provider's signature
      * state. (The Unipile webhook registration is a route of its own: routes/unipile-registration.camel.yaml.)
      *
      * @param exchange the startup timer's exchange (gives the Camel context)
@@ -38,7 +39,8 @@ public class GatewayStartup {
         for (Runnable start : new Runnable[] {
                 () -> context.getRegistry().findByType(MessageLifecycle.class).forEach(MessageLifecycle::start),
                 () -> context.getRegistry().findByType(ReplyOutbox.class).forEach(ReplyOutbox::start),
-                () -> context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start)}) {
+                () -> context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start),
+                () -> context.getRegistry().findByType(Chats.class).forEach(Chats::start)}) {
             try {
                 start.run();
             } catch (StoreUnavailableException e) {

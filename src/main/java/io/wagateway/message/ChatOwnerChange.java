@@ -7,7 +7,7 @@ import java.time.Instant;
 /**
  * Who owns a conversation now, as a provider reported it (Meta {@code messaging_handovers}, providers.md 1.x) or as
  * the gateway inferred it (a Meta {@code standby} copy: another responder holds the thread). Applied to the chat's
- * {@code whatsapp-chat-settings} document ({@code owner}), only when it is not older than what that document holds.
+ * {@code whatsapp-chats} document ({@code owner}), only when it is not older than what that document holds.
  *
  * @param provider      provider id ({@code meta})
  * @param accountId     our number (Meta {@code recipient.phone_number_id} / {@code metadata.phone_number_id})

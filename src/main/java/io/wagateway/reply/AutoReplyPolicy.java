@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per-chat auto-reply switch. In order: a chat whose settings document names an {@code owner} other than
  * {@code app} (Meta's agent, a human, another app; written by {@link ChatOwners} from Meta's handovers) gets no reply;
- * then a document in the {@code whatsapp-chat-settings} index
+ * then a document in the {@code whatsapp-chats} index
  * ({@code _id} = {@code {provider}:{account_id}:{chat_id}}, field {@code auto_reply}: true/false) changed at run
  * time wins; else a chat in {@code optOutChats} gets no reply; else, when {@code optInChats} is not empty, only the
  * chats listed there get replies. Chat ids in the lists may be bare ({@code 15550100001@c.us}) or qualified
@@ -40,7 +40,7 @@ public class AutoReplyPolicy {
 
     private static final Logger LOG = LoggerFactory.getLogger(AutoReplyPolicy.class);
 
-    private String settingsIndex = "whatsapp-chat-settings";
+    private String settingsIndex = "whatsapp-chats";
     private long maxMessageAgeSeconds = 900;
     private Clock clock = Clock.systemUTC();
     private Set<String> optOut = Set.of();
@@ -166,7 +166,7 @@ public class AutoReplyPolicy {
         return settings.get(key, k -> {
             try {
                 if (!indexReady) {
-                    store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                    store.ensureIndex(settingsIndex, "elasticsearch/chats-mapping.json");
                     indexReady = true;
                 }
                 GetResponse<JsonNode> r = store.client().get(g -> g.index(settingsIndex).id(k), JsonNode.class);
@@ -184,7 +184,7 @@ public class AutoReplyPolicy {
 
     /** Creates the settings index if missing (at start, so operators can write chat settings at once). */
     public synchronized void start() {
-        store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+        store.ensureIndex(settingsIndex, "elasticsearch/chats-mapping.json");
         indexReady = true;
     }
 
@@ -224,12 +224,12 @@ public class AutoReplyPolicy {
 
 
 
-    /** @param settingsIndex alias of the per-chat settings index */
+    /** @param settingsIndex alias of the chats index ({@code whatsapp-chats}), which holds the per-chat settings */
     public void setSettingsIndex(String settingsIndex) {
         this.settingsIndex = settingsIndex;
     }
 
-    /** @return alias of the per-chat settings index */
+    /** @return alias of the chats index, which holds the per-chat settings */
     public String getSettingsIndex() {
         return settingsIndex;
     }

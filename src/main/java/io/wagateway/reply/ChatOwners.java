@@ -16,11 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records who owns a conversation in its {@code whatsapp-chat-settings} document ({@code _id}
- * {@code {provider}:{account_id}:{chat_id}}, the document {@link AutoReplyPolicy} reads): {@code owner} ({@code app},
+ * Records who owns a conversation in its {@code whatsapp-chats} document ({@code _id}
+ * {@code {provider}:{account_id}:{chat_id}}, the chat document {@link AutoReplyPolicy} reads and
+ * {@link io.wagateway.chat.Chats} keeps): {@code owner} ({@code app},
  * {@code human}, {@code meta_agent}, {@code other_app}), {@code owner_since} (the provider's time of the change),
  * {@code owner_event}, {@code owner_role}, {@code previous_owner}, {@code owner_inferred} and {@code owner_raw} (the
- * provider's item, not indexed). Other fields of the document (an operator's {@code auto_reply}) are kept.
+ * provider's item, not indexed). Other fields of the document (an operator's {@code auto_reply}, the last message) are kept.
  *
  * <p>Idempotent and safe against out-of-order delivery: a change older than {@code owner_since} is not applied
  * ({@code owner_stale}); at the same second the one processed last wins; a redelivery finds the same values
@@ -49,7 +50,7 @@ public class ChatOwners {
     private static final Logger LOG = LoggerFactory.getLogger(ChatOwners.class);
     private static final int ATTEMPTS = 5;
 
-    private String settingsIndex = "whatsapp-chat-settings";
+    private String settingsIndex = "whatsapp-chats";
     private Clock clock = Clock.systemUTC();
     private volatile boolean indexReady;
 
@@ -67,7 +68,7 @@ public class ChatOwners {
         String id = change.settingsId();
         try {
             if (!indexReady) {
-                store.ensureIndex(settingsIndex, "elasticsearch/chat-settings-mapping.json");
+                store.ensureIndex(settingsIndex, "elasticsearch/chats-mapping.json");
                 indexReady = true;
             }
             for (int attempt = 1; ; attempt++) {
@@ -141,6 +142,7 @@ public class ChatOwners {
         doc.put("provider", change.provider());
         doc.put("account_id", change.accountId());
         doc.put("chat_id", change.chatId());
+        doc.put("chat_key", change.settingsId());
         doc.put("owner", change.owner());
         doc.put("owner_since", change.at().toString());
         doc.put("owner_event", change.event());
@@ -174,12 +176,12 @@ public class ChatOwners {
         indexReady = false;
     }
 
-    /** @param settingsIndex alias of the per-chat settings index */
+    /** @param settingsIndex alias of the chats index ({@code whatsapp-chats}), which holds the per-chat settings */
     public void setSettingsIndex(String settingsIndex) {
         this.settingsIndex = settingsIndex;
     }
 
-    /** @return alias of the per-chat settings index */
+    /** @return alias of the chats index, which holds the per-chat settings */
     public String getSettingsIndex() {
         return settingsIndex;
     }

@@ -23,7 +23,7 @@ public class MetaCoexistenceIT extends GatewayIntegrationTest {
 
     static final String ACCOUNT = "106540352242922";
     static final String USER = "16505551234";
-    static final String SETTINGS = "whatsapp-chat-settings";
+    static final String SETTINGS = "whatsapp-chats";
 
     private static String change(String field, String value) {
         return """

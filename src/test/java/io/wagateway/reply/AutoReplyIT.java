@@ -310,9 +310,9 @@ public class AutoReplyIT extends GatewayIntegrationTest {
     void groupsOwnMessagesAndOptedOutChatsGetNoReply() throws Exception {
         assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_group.json")).statusCode()).isEqualTo(200);
         assertThat(postWaha(Fixtures.bytes("webhooks/waha/message_any_outbound_fromme.json")).statusCode()).isEqualTo(200);
-        // opt a chat out at run time with a document in whatsapp-chat-settings (created at start-up)
-        store().ensureIndex("whatsapp-chat-settings", "elasticsearch/chat-settings-mapping.json");
-        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("waha:default:15550100009@c.us") + "?refresh=true",
+        // opt a chat out at run time with a document in whatsapp-chats (created at start-up)
+        store().ensureIndex("whatsapp-chats", "elasticsearch/chats-mapping.json");
+        es("PUT", "/whatsapp-chats/_doc/" + encode("waha:default:15550100009@c.us") + "?refresh=true",
                 "{\"auto_reply\":false}");
         ObjectNode optedOut = (ObjectNode) JSON.readTree(wahaInbound("3EB0OPTO0000000001", 1767611900, "Hi"));
         ((ObjectNode) optedOut.get("payload")).put("from", "15550100009@c.us");
@@ -390,8 +390,8 @@ public class AutoReplyIT extends GatewayIntegrationTest {
      */
     @Test
     void aMetaChatOptedOutByPhoneStaysOptedOutWhenKeyedOnTheBsuid() throws Exception {
-        store().ensureIndex("whatsapp-chat-settings", "elasticsearch/chat-settings-mapping.json");
-        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("meta:100000000000002:15550100001") + "?refresh=true",
+        store().ensureIndex("whatsapp-chats", "elasticsearch/chats-mapping.json");
+        es("PUT", "/whatsapp-chats/_doc/" + encode("meta:100000000000002:15550100001") + "?refresh=true",
                 "{\"auto_reply\":false}");
         assertThat(postMeta(Fixtures.bytes("webhooks/meta/inbound_text.json")).statusCode()).isEqualTo(200);
         assertThat(message("meta:100000000000002:wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=")

@@ -118,7 +118,7 @@ class ChatOwnerAutoReplyIT extends GatewayIntegrationTest {
     @Test
     void standbyCopiesAndHistoryAreNeverAnsweredEvenWhenTheChatIsOurs() throws Exception {
         // the chat is ours, recorded with a later time than the copies below: only the decision's filter can stop them
-        es("PUT", "/whatsapp-chat-settings/_doc/" + encode("meta:" + ACCOUNT + ":" + USER) + "?refresh=true",
+        es("PUT", "/whatsapp-chats/_doc/" + encode("meta:" + ACCOUNT + ":" + USER) + "?refresh=true",
                 "{\"provider\":\"meta\",\"account_id\":\"" + ACCOUNT + "\",\"chat_id\":\"" + USER
                         + "\",\"owner\":\"app\",\"owner_since\":\"2030-01-01T00:00:00Z\","
                         + "\"owner_event\":\"control_passed\"}");
@@ -126,7 +126,7 @@ class ChatOwnerAutoReplyIT extends GatewayIntegrationTest {
         assertThat(post(HISTORY).body()).contains("\"stored\":1");
         assertStaysAt(() -> completions().size(), 0);
         assertThat(sends()).isEmpty();
-        assertThat(document("whatsapp-chat-settings", "meta:" + ACCOUNT + ":" + USER).path("owner").asText())
+        assertThat(document("whatsapp-chats", "meta:" + ACCOUNT + ":" + USER).path("owner").asText())
                 .isEqualTo("app");
         // the same customer on field messages is answered: the chat was ours all along
         post(inbound("wamid.OWNER_IN_3", 1750101120, "Hello?"));
@@ -139,7 +139,7 @@ class ChatOwnerAutoReplyIT extends GatewayIntegrationTest {
         // Meta's agent owns the thread: we see the customer on standby; history is imported meanwhile
         post(STANDBY_INBOUND);
         post(HISTORY);
-        assertThat(document("whatsapp-chat-settings", "meta:" + ACCOUNT + ":" + USER).path("owner").asText())
+        assertThat(document("whatsapp-chats", "meta:" + ACCOUNT + ":" + USER).path("owner").asText())
                 .isEqualTo("meta_agent");
         // a message on field messages while the record says Meta's agent owns the chat: stored, not answered
         HttpResponse<String> r = post(inbound("wamid.OWNER_IN_1", 1750101030, "Is my order shipped?"));

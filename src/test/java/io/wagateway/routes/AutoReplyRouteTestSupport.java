@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
  */
 abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
 
-    /** Settings documents of the whatsapp-chat-settings index, by _id {provider}:{account_id}:{chat_id}. */
+    /** Chat documents of the whatsapp-chats index (owner, auto_reply), by _id {provider}:{account_id}:{chat_id}. */
     static final Map<String, JsonNode> SETTINGS = new ConcurrentHashMap<>();
 
     @Override
@@ -53,7 +53,7 @@ abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
     }
 
     /**
-     * @return a store whose client answers GET whatsapp-chat-settings/_doc/{id} from {@link #SETTINGS} (plain
+     * @return a store whose client answers GET whatsapp-chats/_doc/{id} from {@link #SETTINGS} (plain
      *         subclasses rather than Mockito mocks: instrumenting the Elasticsearch client cost seconds per JVM)
      */
     private static ElasticsearchStore settingsStore() {

@@ -65,7 +65,7 @@ class AutoCreateStartupIT extends GatewayIntegrationTest {
 
     private static final List<String> ALIASES = List.of("whatsapp-messages", "whatsapp-message-updates",
             "whatsapp-dead-letters", "whatsapp-names", "whatsapp-replies", "whatsapp-message-lifecycle",
-            "whatsapp-chat-settings", "whatsapp-events");
+            "whatsapp-chats", "whatsapp-events");
 
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -123,6 +123,7 @@ class AutoCreateStartupIT extends GatewayIntegrationTest {
         env.put("ES_INDEX_REPLIES", PREFIX + "whatsapp-replies");
         env.put("ES_INDEX_LIFECYCLE", PREFIX + "whatsapp-message-lifecycle");
         env.put("ES_INDEX_CHAT_SETTINGS", PREFIX + "whatsapp-chat-settings");
+        env.put("ES_INDEX_CHATS", PREFIX + "whatsapp-chats");
         env.put("ES_INDEX_EVENTS", PREFIX + "whatsapp-events");
         env.put("WHATSAPP_APP_SECRET", Fixtures.SECRET);
         env.put("WAHA_WEBHOOK_HMAC_KEY", Fixtures.SECRET);

@@ -62,8 +62,11 @@ class MappingUpdateIT extends GatewayIntegrationTest {
             // the start-up (GatewayStartup) prepares every alias; each bean's alias once that bean has started
             await().atMost(60, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
                 for (Map.Entry<String, String> alias : previousAliases().entrySet()) {
-                    assertThat(missingFields(alias.getKey(), "elasticsearch/" + alias.getValue()))
-                            .as(alias.getKey()).isEmpty();
+                    // whatsapp-chat-settings is superseded by whatsapp-chats (issue 19; its documents are migrated)
+                    boolean settings = alias.getKey().equals("whatsapp-chat-settings");
+                    String target = settings ? "whatsapp-chats" : alias.getKey();
+                    String file = settings ? "chats-mapping.json" : alias.getValue();
+                    assertThat(missingFields(target, "elasticsearch/" + file)).as(target).isEmpty();
                 }
             });
             assertThat(started.mappingConflicts()).isEmpty();

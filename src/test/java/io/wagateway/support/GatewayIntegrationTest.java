@@ -87,7 +87,7 @@ public abstract class GatewayIntegrationTest {
         // wildcard deletes are refused (action.destructive_requires_name): name the index behind each alias
         List<String> names = java.util.stream.Stream.of(store.getMessagesIndex(), store.getUpdatesIndex(),
                 store.getDeadLettersIndex(), store.getNamesIndex(), store.getEventsIndex(), "whatsapp-replies",
-                "whatsapp-chat-settings", "whatsapp-message-lifecycle").map(alias -> alias + "-000001").toList();
+                "whatsapp-chats", "whatsapp-message-lifecycle").map(alias -> alias + "-000001").toList();
         String indices = String.join(",", names);
         if (!emptyInPlace(indices)) {
             // one request for all (one cluster-state update instead of eight), then every alias made again
@@ -108,6 +108,10 @@ public abstract class GatewayIntegrationTest {
             camelContext.getRegistry().findByType(io.wagateway.reply.AutoReplyPolicy.class).forEach(p -> {
                 p.invalidate();
                 p.start();
+            });
+            camelContext.getRegistry().findByType(io.wagateway.chat.Chats.class).forEach(c -> {
+                c.resetIndex();
+                c.start();
             });
             RESET_INDICES.clear();
             RESET_INDICES.putAll(uuids(indices));
