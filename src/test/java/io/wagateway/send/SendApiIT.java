@@ -365,8 +365,8 @@ class SendApiIT extends GatewayIntegrationTest {
     }
 
     @Test
-    void theKindsTableHasTwentySixRefusals() {
-        assertThat(kindsAProviderCannotSend().count()).isEqualTo(2 + 6 + 10 + 10);
+    void theKindsTableHasTwentyEightRefusals() {
+        assertThat(kindsAProviderCannotSend().count()).isEqualTo(0 + 2 + 6 + 10 + 10); // meta, waha, periskope, unipile, evolution
     }
 
     @Test
