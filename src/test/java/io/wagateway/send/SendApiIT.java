@@ -365,8 +365,8 @@ class SendApiIT extends GatewayIntegrationTest {
     }
 
     @Test
-    void theKindsTableHasTwentySixRefusals() {
-        assertThat(kindsAProviderCannotSend().count()).isEqualTo(2 + 6 + 10 + 10);
+    void theKindsTableHasTwentyEightRefusals() {
+        assertThat(kindsAProviderCannotSend().count()).isEqualTo(0 + 2 + 6 + 10 + 10); // meta, waha, periskope, unipile, evolution
     }
 
     @Test
@@ -376,16 +376,17 @@ class SendApiIT extends GatewayIntegrationTest {
         assertThat(JSON.readTree(unknown.body()).path("error").asText()).isEqualTo("unknown provider telegram");
 
         Properties off = new Properties();
-        off.setProperty("gateway.periskope.enabled", "false");
+        off.setProperty("gateway.waha.enabled", "false");
         camelContext.getPropertiesComponent().setOverrideProperties(off);
         try {
-            HttpResponse<String> r = send(request("periskope", "text").toString());
+            HttpResponse<String> r = send(WAHA_TEXT);
             assertThat(r.statusCode()).as(r.body()).isEqualTo(422);
-            assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("provider periskope is switched off");
+            assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("provider waha is switched off");
         } finally {
             camelContext.getPropertiesComponent().setOverrideProperties(new Properties());
         }
-        assertThat(send(request("periskope", "text").toString()).statusCode()).isEqualTo(202);
+        assertThat(send(WAHA_TEXT).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(15)).until(() -> wahaSends().size() == 1);
     }
 
     @Test
