@@ -204,8 +204,10 @@ public class ChatBrowser {
                 if (!updated.equals(doc)) {
                     updated.put("updated_at", Instant.now().toString());
                     try {
+                        // refresh=wait_for: once the call answers, the chat list (a search) shows it read too
                         store.client().index(i -> i.index(chats.getChatsIndex()).id(id).document(updated)
-                                .requireAlias(true).ifSeqNo(current.seqNo()).ifPrimaryTerm(current.primaryTerm()));
+                                .requireAlias(true).ifSeqNo(current.seqNo()).ifPrimaryTerm(current.primaryTerm())
+                                .refresh(co.elastic.clients.elasticsearch._types.Refresh.WaitFor));
                     } catch (ElasticsearchException e) {
                         if (e.status() == 409 && attempt < Chats.MAX_ATTEMPTS) {
                             continue;           // a message changed the chat meanwhile: read again

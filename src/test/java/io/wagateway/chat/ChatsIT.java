@@ -177,7 +177,7 @@ class ChatsIT extends GatewayIntegrationTest {
         assertThat(one.path("last_read_at").asText()).isEqualTo(answer.path("last_read_at").asText());
         // only that chat left the unread list
         JsonNode unread = JSON.readTree(api("GET", "/api/chats?unread=true&size=50", PAGE_TOKEN).body());
-        assertThat(unread.path("items")).hasSize(19);
+        assertThat(unread.path("items")).as(unread.toString()).hasSize(19);
 
         // a newer customer message makes it unread again
         Sent later = new Sent(chatId, "false_" + chatId + "_3EB0CHATSLATER", base + 3600 * 24, false, "one more");
