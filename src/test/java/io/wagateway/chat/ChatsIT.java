@@ -189,6 +189,32 @@ class ChatsIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void aFailedReceiptStillMarksTheChatReadAndAProviderWithoutReceiptsSaysSo() throws Exception {
+        Sent one = new Sent("15550200099@c.us", "false_15550200099@c.us_3EB0RECEIPT1", 1_767_610_800L, false, "hi");
+        assertThat(postWaha(webhook(one)).statusCode()).isEqualTo(200);
+        PEERS.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post(urlPathEqualTo("/api/sendSeen"))
+                .willReturn(aResponse().withStatus(500).withBody("{\"error\":\"session not ready\"}")));
+        String path = "/api/chats/" + encode("waha:default:" + one.chat()) + "/read";
+        JsonNode failed = JSON.readTree(api("POST", path, SEND_TOKEN).body());
+        assertThat(failed.path("receipt").asText()).isEqualTo("failed");
+        assertThat(failed.path("unread_count").asLong()).isZero();
+        assertThat(failed.path("last_read_at").asText()).isEqualTo(Instant.ofEpochSecond(one.epochSecond()).toString());
+        PEERS.verify(1, postRequestedFor(urlPathEqualTo("/api/sendSeen")));
+
+        // Periskope has no mark-read route (yet): not_supported, and the chat is read
+        assertThat(postPeriskope(io.wagateway.support.Fixtures.bytes(
+                "webhooks/periskope/message_created_inbound_text.json")).statusCode()).isEqualTo(200);
+        es("POST", "/whatsapp-messages,whatsapp-chats/_refresh", null);
+        JsonNode listed = JSON.readTree(api("GET", "/api/chats?provider=periskope", PAGE_TOKEN).body());
+        assertThat(listed.path("items")).hasSize(1);
+        assertThat(listed.path("items").get(0).path("unread_count").asLong()).isEqualTo(1);
+        String periskope = listed.path("items").get(0).path("id").asText();
+        JsonNode answer = JSON.readTree(api("POST", "/api/chats/" + encode(periskope) + "/read", SEND_TOKEN).body());
+        assertThat(answer.path("receipt").asText()).isEqualTo("not_supported");
+        assertThat(answer.path("unread_count").asLong()).isZero();
+    }
+
+    @Test
     void theApiAnswersItsErrorsLikeTheMessagesApi() throws Exception {
         assertThat(api("GET", "/api/chats", null).statusCode()).isEqualTo(401);
         HttpResponse<String> bad = api("GET", "/api/chats?owner=nobody", PAGE_TOKEN);
