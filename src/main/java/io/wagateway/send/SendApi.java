@@ -167,10 +167,11 @@ public class SendApi implements CamelContextAware {
                 return repeated(existing, request);
             }
         }
-        checkWindow(request);
+        ObjectNode chat = chatDocument(request);
+        checkWindow(request, chat);
         String outcome;
         try {
-            outcome = replyOutbox.enqueueSend(id, request, chatType(request)).join();
+            outcome = replyOutbox.enqueueSend(id, request, chatType(request, chat)).join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
@@ -278,34 +279,49 @@ public class SendApi implements CamelContextAware {
         return "pending".equals(state) || "claimed".equals(state) ? "queued" : state;
     }
 
-    /** Meta's customer service window: a free-form message (any type but template) needs an inbound message in it. */
-    private void checkWindow(ObjectNode request) {
-        if (!windowEnabled || !"meta".equals(request.get("provider").asText())
-                || "template".equals(request.get("type").asText())) {
-            return;
-        }
+    /**
+     * @return the chat's {@code whatsapp-chats} document (its {@code last_inbound_at} and {@code chat_type}, read in
+     *         real time), or null when the chat has none yet
+     * @throws StoreUnavailableException (503) when Elasticsearch cannot be read
+     */
+    private ObjectNode chatDocument(ObjectNode request) {
         String chat = request.get("provider").asText() + ":" + request.get("account_id").asText() + ":"
                 + request.get("chat_id").asText();
-        Instant lastInbound = null;
         try {
             GetResponse<ObjectNode> r = store.client().get(g -> g.index(chatsIndex).id(chat).realtime(true)
-                    .sourceIncludes("last_inbound_at"), ObjectNode.class);
-            if (r.found() && r.source() != null && r.source().hasNonNull("last_inbound_at")) {
-                lastInbound = Instant.parse(r.source().get("last_inbound_at").asText());
-            }
+                    .sourceIncludes("last_inbound_at", "chat_type"), ObjectNode.class);
+            return r.found() ? r.source() : null;
         } catch (ElasticsearchException e) {
             if (!"index_not_found_exception".equals(e.error().type())) {
                 throw e;
             }
+            return null;
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot read chat " + chat, e);
         }
+    }
+
+    /** Meta's customer service window: a free-form message (any type but template) needs an inbound message in it. */
+    private void checkWindow(ObjectNode request, ObjectNode chat) {
+        if (!windowEnabled || !"meta".equals(request.get("provider").asText())
+                || "template".equals(request.get("type").asText())) {
+            return;
+        }
+        Instant lastInbound = chat != null && chat.hasNonNull("last_inbound_at")
+                ? Instant.parse(chat.get("last_inbound_at").asText()) : null;
         if (lastInbound == null || lastInbound.plus(Duration.ofHours(windowHours)).isBefore(clock.instant())) {
             throw refused(422, OUTSIDE_WINDOW);
         }
     }
 
-    private static String chatType(ObjectNode request) {
+    /**
+     * @return {@code group} when the chat's document says so (a Meta group id has no mark of its own) or the chat id is
+     *         a WhatsApp group JID ({@code @g.us}), else {@code direct}
+     */
+    private static String chatType(ObjectNode request, ObjectNode chat) {
+        if (chat != null && "group".equals(chat.path("chat_type").asText())) {
+            return "group";
+        }
         return request.get("chat_id").asText().endsWith("@g.us") ? "group" : "direct";
     }
 

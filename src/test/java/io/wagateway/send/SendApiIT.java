@@ -429,6 +429,22 @@ class SendApiIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void aMetaGroupKnownFromItsChatDocumentIsAddressedAsAGroup() throws Exception {
+        // a Meta group id carries no mark of its own: the chat's document (chat_type group) says it. Meta's Groups
+        // API, "Send group messages": recipient_type "group", "to" the group id (providers.md 1.8)
+        lastInbound(Instant.now().minus(Duration.ofHours(1)));
+        HttpResponse<String> typed = es("POST", "/whatsapp-chats/_update/" + encode("meta:" + META_ACCOUNT + ":"
+                + META_CHAT) + "?refresh=true", "{\"doc\":{\"chat_type\":\"group\"}}");
+        assertThat(typed.statusCode()).as(typed.body()).isEqualTo(200);
+        String text = request("meta", "text").put("account_id", META_ACCOUNT).put("chat_id", META_CHAT).toString();
+        assertThat(send(text).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(15)).until(() -> metaSends().size() == 1);
+        JsonNode body = JSON.readTree(metaSends().get(0).getBodyAsString());
+        assertThat(body.path("recipient_type").asText()).isEqualTo("group");
+        assertThat(body.path("to").asText()).isEqualTo(META_CHAT);
+    }
+
+    @Test
     void aMetaTextIsRefusedAt24h01mOrWithoutAnyInboundMessageAndATemplatePasses() throws Exception {
         String text = request("meta", "text").put("account_id", META_ACCOUNT).put("chat_id", META_CHAT).toString();
         HttpResponse<String> none = send(text);
