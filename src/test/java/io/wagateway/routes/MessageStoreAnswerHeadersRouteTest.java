@@ -16,7 +16,7 @@ import org.springframework.test.context.TestPropertySource;
  * The answer headers of routes/message-store.camel.yaml (issue 19 item 6): a stored button or list answer reaches the
  * routes after the store (here the auto-reply decision, a mock endpoint) with headers named after its stored fields,
  * so a YAML {@code choice} can route on the chosen id. The store and the lifecycle are test doubles; enrichment and
- * the live page are mock endpoints. Payloads: the shared Meta fixtures.
+ * the chat update and the live page are mock endpoints. Payloads: the shared Meta fixtures.
  */
 @TestPropertySource(properties = "camel.main.routes-include-pattern=classpath:routes/message-store.camel.yaml")
 class MessageStoreAnswerHeadersRouteTest extends RouteTestSupport {
@@ -52,7 +52,7 @@ class MessageStoreAnswerHeadersRouteTest extends RouteTestSupport {
         context.getRegistry().bind("outboundLinks", new OutboundLinksDouble());
         context.getRegistry().bind("messageLifecycle", new LifecycleDouble());
         AdviceWith.adviceWith(context, "message-store", false, a -> a.mockEndpointsAndSkip(
-                "direct:enrich-names", "direct:auto-reply-decision", "seda:message-events*"));
+                "direct:enrich-names", "direct:chat-update", "direct:auto-reply-decision", "seda:message-events*"));
     }
 
     private static CanonicalMessage meta(String fixture) throws Exception {
