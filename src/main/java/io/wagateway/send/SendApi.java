@@ -40,6 +40,9 @@ import org.apache.camel.Exchange;
  */
 public class SendApi implements CamelContextAware {
 
+    /** The name of a provider's kinds bean is the provider followed by this. */
+    private static final String KINDS_SUFFIX = "SendKinds";
+
     /** The answer of Meta's window check (issue 19 item 4). */
     public static final String OUTSIDE_WINDOW = "outside the 24-hour customer service window: send a template";
 
@@ -146,11 +149,20 @@ public class SendApi implements CamelContextAware {
         ObjectNode request = SendRequestRules.check(parse(body));
         String provider = request.get("provider").asText();
         String type = request.get("type").asText();
+        // the providers that can send are those whose route file declares a <provider>SendKinds bean: a provider
+        // added in YAML alone (docs/recipes.md, recipe 10) sends without Java
+        Map<String, SendKinds> declared = camelContext.getRegistry().findByTypeWithName(SendKinds.class);
+        SendKinds kinds = declared.get(provider + "SendKinds");
+        if (kinds == null) {
+            ObjectNode json = mapper().createObjectNode().put("error", "unknown provider " + provider);
+            json.putPOJO("providers", declared.keySet().stream().filter(n -> n.endsWith(KINDS_SUFFIX))
+                    .map(n -> n.substring(0, n.length() - KINDS_SUFFIX.length())).sorted().toList());
+            throw new SendRefusedException(422, json);
+        }
         if (!"true".equalsIgnoreCase(property("gateway." + provider + ".enabled", "true"))) {
             throw refused(422, "provider " + provider + " is switched off");
         }
-        SendKinds kinds = camelContext.getRegistry().lookupByNameAndType(provider + "SendKinds", SendKinds.class);
-        List<String> can = kinds == null ? List.of() : kinds.kinds();
+        List<String> can = kinds.kinds();
         if (!can.contains(type)) {
             ObjectNode json = mapper().createObjectNode().put("error", provider + " cannot send " + type);
             json.putPOJO("kinds", can);

@@ -374,6 +374,9 @@ class SendApiIT extends GatewayIntegrationTest {
         HttpResponse<String> unknown = send(request("telegram", "text").toString());
         assertThat(unknown.statusCode()).isEqualTo(422);
         assertThat(JSON.readTree(unknown.body()).path("error").asText()).isEqualTo("unknown provider telegram");
+        // the providers are those whose route file declares <provider>SendKinds
+        assertThat(JSON.convertValue(JSON.readTree(unknown.body()).path("providers"), List.class))
+                .containsExactly("evolution", "meta", "periskope", "unipile", "waha");
 
         Properties off = new Properties();
         off.setProperty("gateway.waha.enabled", "false");
