@@ -168,6 +168,9 @@ public class SendApi implements CamelContextAware {
             json.putPOJO("kinds", can);
             throw new SendRefusedException(422, json);
         }
+        if (request.has("media_id") && !kinds.mediaIds()) {
+            throw refused(422, provider + " sends media by url, not by media_id");
+        }
         String accountId = request.get("account_id").asText();
         boolean keyed = idempotencyKey != null && !idempotencyKey.isBlank();
         String key = keyed ? key(provider, accountId, idempotencyKey)

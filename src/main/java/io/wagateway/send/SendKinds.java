@@ -13,6 +13,7 @@ import java.util.Locale;
 public class SendKinds {
 
     private volatile List<String> kinds = List.of();
+    private volatile boolean mediaIds;
 
     /**
      * @param kinds comma-separated kinds, e.g. {@code text,image,video}; blanks and case are ignored, order is kept
@@ -36,5 +37,18 @@ public class SendKinds {
      */
     public boolean supports(String type) {
         return type != null && kinds.contains(type.strip().toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * @param mediaIds true when the provider sends media by its own media id ({@code media_id}; Meta's uploaded
+     *                 media), not only by URL; false (default): a request with {@code media_id} is refused (422)
+     */
+    public void setMediaIds(boolean mediaIds) {
+        this.mediaIds = mediaIds;
+    }
+
+    /** @return true when the provider takes a {@code media_id} for media kinds */
+    public boolean mediaIds() {
+        return mediaIds;
     }
 }

@@ -374,6 +374,14 @@ class SendApiIT extends GatewayIntegrationTest {
         HttpResponse<String> unknown = send(request("telegram", "text").toString());
         assertThat(unknown.statusCode()).isEqualTo(422);
         assertThat(JSON.readTree(unknown.body()).path("error").asText()).isEqualTo("unknown provider telegram");
+        // a media id is Meta's alone (media uploaded to Meta); WAHA and Periskope take a url (docs/sending.md)
+        ObjectNode byId = request("waha", "image");
+        byId.remove("url");
+        byId.put("media_id", "1234567890");
+        HttpResponse<String> mediaId = send(byId.toString());
+        assertThat(mediaId.statusCode()).as(mediaId.body()).isEqualTo(422);
+        assertThat(JSON.readTree(mediaId.body()).path("error").asText())
+                .isEqualTo("waha sends media by url, not by media_id");
         // the providers are those whose route file declares <provider>SendKinds
         assertThat(JSON.convertValue(JSON.readTree(unknown.body()).path("providers"), List.class))
                 .containsExactly("evolution", "meta", "periskope", "unipile", "waha");
