@@ -67,12 +67,6 @@ class RecipesIT extends GatewayIntegrationTest {
                 Files.copy(f, routesCopy.resolve(f.getFileName()));
             }
         }
-        if (!sendMessageRouteIn(Path.of("routes"))) {
-            // recipe 11 sends through direct:send-message (issue 19): until the send API's route is there, a test
-            // stand-in that sends recipe 11's two kinds to Meta at once
-            Files.copy(Path.of("src/test/resources/recipes/send-message-stand-in.camel.yaml"),
-                    routesCopy.resolve("send-message-stand-in.camel.yaml"));
-        }
         Matcher section = SECTION.matcher(doc);
         List<int[]> bounds = new ArrayList<>();
         while (section.find()) {
@@ -107,19 +101,6 @@ class RecipesIT extends GatewayIntegrationTest {
         properties.forEach((k, v) -> args.add("--" + k + "=" + v));
         recipes = startAnotherGateway(args.toArray(String[]::new));
         recipesPort = Integer.parseInt(recipes.getEnvironment().getProperty("local.server.port"));
-    }
-
-    /** True when a route file of {@code dir} has a route from {@code direct:send-message}. */
-    private static boolean sendMessageRouteIn(Path dir) throws Exception {
-        Pattern from = Pattern.compile("(?m)^\\s*uri:\\s*\"?direct:send-message\"?\\s*$");
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path f : s.filter(p -> p.toString().endsWith(".camel.yaml")).toList()) {
-                if (from.matcher(Files.readString(f)).find()) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     @AfterAll
