@@ -8,7 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.reply.AutoReplyIT;
 import io.wagateway.support.Fixtures;
 import io.wagateway.support.GatewayIntegrationTest;
-import java.net.ServerSocket;
+import io.wagateway.support.PackagedGateway;
+
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,23 +39,8 @@ class GatewayKillIT extends GatewayIntegrationTest {
 
     private static final int MESSAGES = 600;
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private Process startGateway(int httpPort, Path log) throws Exception {
-        Path jar;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("whatsapp-gateway-.*\\.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("run the package phase first: no jar in target/"));
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Map<String, String> env = pb.environment();
-        env.put("PORT", Integer.toString(httpPort));
+        Map<String, String> env = new HashMap<>();
         env.put("ELASTICSEARCH_URL", store().getUrl());
         env.put("WAHA_WEBHOOK_HMAC_KEY", Fixtures.SECRET);
         env.put("WAHA_BASE_URL", PEERS.baseUrl());
@@ -65,17 +52,7 @@ class GatewayKillIT extends GatewayIntegrationTest {
         env.put("AUTO_REPLY_RECOVERY_INTERVAL_MS", "1000");
         env.put("AUTO_REPLY_WORKERS", "8");
         env.put("DEAD_LETTER_JOURNAL_DIR", "target/kill-test-dead-letters");
-        Process p = pb.start();
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/actuator/health"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (Exception e) {
-                assertThat(p.isAlive()).as("gateway process died; see %s", log).isTrue();
-                return false;
-            }
-        });
-        return p;
+        return PackagedGateway.start(httpPort, log, env, List.of(), Duration.ofSeconds(90));
     }
 
     private static byte[] message(int i) throws Exception {
@@ -100,7 +77,7 @@ class GatewayKillIT extends GatewayIntegrationTest {
                         "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
                                 + "\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}")
                         .withFixedDelay(50)));
-        int gatewayPort = freePort();
+        int gatewayPort = PackagedGateway.freePort();
         Path log = Path.of("target/kill-test-gateway.log");
         Files.deleteIfExists(log);
         Process gateway = startGateway(gatewayPort, log);

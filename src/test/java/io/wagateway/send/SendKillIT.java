@@ -9,15 +9,18 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.github.tomakehurst.wiremock.client.WireMock;
 import io.wagateway.support.GatewayIntegrationTest;
-import java.net.ServerSocket;
+import io.wagateway.support.PackagedGateway;
+
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,24 +33,8 @@ class SendKillIT extends GatewayIntegrationTest {
     /** The killed gateway's outbox, apart from this test JVM's own gateway (whose recovery would claim it too). */
     private static final String REPLIES_INDEX = "send-kill-test-replies";
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     private Process startGateway(int httpPort, Path log) throws Exception {
-        Path jar;
-        try (Stream<Path> files = Files.list(Path.of("target"))) {
-            jar = files.filter(p -> p.getFileName().toString().matches("whatsapp-gateway-.*\\.jar")).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("run the package phase first: no jar in target/"));
-        }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx384m", "-jar", jar.toString(),
-                "--gateway.elasticsearch.index.replies=" + REPLIES_INDEX)
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        Map<String, String> env = pb.environment();
-        env.put("PORT", Integer.toString(httpPort));
+        Map<String, String> env = new HashMap<>();
         env.put("ELASTICSEARCH_URL", store().getUrl());
         env.put("WAHA_BASE_URL", PEERS.baseUrl());
         env.put("WAHA_API_KEY", "test-waha-key");
@@ -55,17 +42,8 @@ class SendKillIT extends GatewayIntegrationTest {
         env.put("AUTO_REPLY_LEASE_MS", "3000");
         env.put("SEND_RECOVERY_INTERVAL_MS", "1000");
         env.put("DEAD_LETTER_JOURNAL_DIR", "target/send-kill-test-dead-letters");
-        Process p = pb.start();
-        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500)).until(() -> {
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/actuator/health"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (Exception e) {
-                assertThat(p.isAlive()).as("gateway process died; see %s", log).isTrue();
-                return false;
-            }
-        });
-        return p;
+        return PackagedGateway.start(httpPort, log, env,
+                List.of("--gateway.elasticsearch.index.replies=" + REPLIES_INDEX), Duration.ofSeconds(120));
     }
 
     private static HttpResponse<String> call(int port, String method, String path, String body) throws Exception {
@@ -87,7 +65,7 @@ class SendKillIT extends GatewayIntegrationTest {
         // the provider takes the message and answers only after the kill
         PEERS.stubFor(WireMock.post(urlPathEqualTo("/api/sendText"))
                 .willReturn(okJson("{\"id\":\"true_15550100001@c.us_3EB0KILL00000001\"}").withFixedDelay(60_000)));
-        int gatewayPort = freePort();
+        int gatewayPort = PackagedGateway.freePort();
         Path log = Path.of("target/send-kill-test-gateway.log");
         Files.deleteIfExists(log);
         Process gateway = startGateway(gatewayPort, log);
