@@ -10,6 +10,8 @@ import io.wagateway.store.StoreUnavailableException;
 import io.wagateway.store.ElasticsearchStore;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 
@@ -24,6 +26,8 @@ import org.apache.camel.Exchange;
  */
 public class GatewayStartup {
 
+    private final CountDownLatch done = new CountDownLatch(1);
+
     /**
      * Connects the store and creates its indices (the reply outbox and the chats too; the chats bean migrates whatsapp-chat-settings), prepares the names cache, and logs each provider's signature
      * state. (The Unipile webhook registration is a route of its own: routes/unipile-registration.camel.yaml.)
@@ -31,7 +35,26 @@ public class GatewayStartup {
      * @param exchange the startup timer's exchange (gives the Camel context)
      */
     public void run(Exchange exchange) {
-        CamelContext context = exchange.getContext();
+        try {
+            start(exchange.getContext());
+        } finally {
+            done.countDown();
+        }
+    }
+
+    /**
+     * Waits until {@link #run} has returned (or thrown), so that nothing else creates or deletes the gateway's
+     * indices at the same time as the start-up does (the integration tests' reset of the indices does).
+     *
+     * @param timeoutMs the longest wait, in ms
+     * @return true when the start-up has run; false when the wait timed out
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public boolean awaitDone(long timeoutMs) throws InterruptedException {
+        return done.await(timeoutMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void start(CamelContext context) {
         context.getRegistry().findByType(ElasticsearchStore.class).forEach(ElasticsearchStore::start);
         context.getRegistry().findByType(EnrichmentCache.class).forEach(EnrichmentCache::start);
         // each asks the store for its alias, which makes it part of the store's readiness; when Elasticsearch is

@@ -91,7 +91,7 @@ class ReadReceiptIT extends GatewayIntegrationTest {
     void wahaGetsSendSeenStartTypingTheReplyThenStopTypingInThatOrder() throws Exception {
         assertThat(postWaha(wahaInbound("3EB0SEEN0000000001", "Is the blue one in stock?")).statusCode())
                 .isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> recorded(WAHA_PATHS).size() == 4);
+        await().atMost(Duration.ofSeconds(15)).until(() -> recorded(WAHA_PATHS).size() >= 4);
         List<ServeEvent> calls = recorded(WAHA_PATHS);
         assertThat(calls).extracting(e -> e.getRequest().getUrl())
                 .containsExactly("/api/sendSeen", "/api/startTyping", "/api/sendText", "/api/stopTyping");
@@ -113,8 +113,9 @@ class ReadReceiptIT extends GatewayIntegrationTest {
     @Test
     void metaGetsOneReadAndTypingCallThenTheReply() throws Exception {
         assertThat(postMeta(Fixtures.bytes("webhooks/meta/inbound_text.json")).statusCode()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(15)).until(() -> recorded(Set.of(META_MESSAGES)).size() == 2);
+        await().atMost(Duration.ofSeconds(15)).until(() -> recorded(Set.of(META_MESSAGES)).size() >= 2);
         List<ServeEvent> calls = recorded(Set.of(META_MESSAGES));
+        assertThat(calls).hasSize(2);
         JsonNode read = JSON.readTree(calls.get(0).getRequest().getBodyAsString());
         assertThat(read).isEqualTo(JSON.readTree("{\"messaging_product\":\"whatsapp\",\"status\":\"read\","
                 + "\"message_id\":\"wamid.HBgLMTU1NTAxMDAwMDEVAgASGBRGQUtFMDAwMDAwMDAwMDAwMDEwMQA=\","

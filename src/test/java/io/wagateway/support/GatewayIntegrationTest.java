@@ -80,9 +80,55 @@ public abstract class GatewayIntegrationTest {
      */
     private static final Map<String, String> RESET_INDICES = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The timer routes this class stopped in a cached context that is not the running test's, per context. */
+    private static final Map<CamelContext, List<String>> STOPPED_TIMERS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Spring keeps the contexts of earlier test classes running (its context cache), all on the same Elasticsearch
+     * indices. Their timer routes (the reply and send recoveries, the lifecycle sweep, the dead-letter drain) would
+     * claim the running test's work as another instance would: stop them, and start again the ones stopped in this
+     * test's context when it is reused.
+     */
+    private void isolateFromCachedContexts() throws Exception {
+        LIVE_CONTEXTS.removeIf(other -> other != camelContext && !other.isStarted()); // closed (evicted, dirtied)
+        STOPPED_TIMERS.keySet().removeIf(other -> other != camelContext && !other.isStarted());
+        List<String> mine = STOPPED_TIMERS.remove(camelContext);
+        if (mine != null) {
+            for (String id : mine) {
+                camelContext.getRouteController().startRoute(id);
+            }
+        }
+        for (CamelContext other : LIVE_CONTEXTS) {
+            if (other == camelContext || !other.isStarted() || STOPPED_TIMERS.containsKey(other)) {
+                continue;
+            }
+            List<String> stopped = new java.util.ArrayList<>();
+            for (org.apache.camel.Route route : other.getRoutes()) {
+                if (route.getEndpoint().getEndpointUri().startsWith("timer:")
+                        && !"gateway-startup".equals(route.getRouteId())
+                        && other.getRouteController().getRouteStatus(route.getRouteId()).isStarted()) {
+                    other.getRouteController().stopRoute(route.getRouteId(), 10, java.util.concurrent.TimeUnit.SECONDS);
+                    stopped.add(route.getRouteId());
+                }
+            }
+            STOPPED_TIMERS.put(other, stopped);
+        }
+        LIVE_CONTEXTS.add(camelContext);
+    }
+
+    /** Every gateway context a test of this JVM has run in. */
+    private static final java.util.Set<CamelContext> LIVE_CONTEXTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @BeforeEach
     void emptyIndices() throws Exception {
         stubProviderApis();
+        isolateFromCachedContexts();
+        // the start-up creates the indices on its own thread: a reset racing it loses an alias or re-creates an index
+        io.wagateway.GatewayStartup startup = camelContext.getRegistry()
+                .lookupByNameAndType("gatewayStartup", io.wagateway.GatewayStartup.class);
+        if (startup != null && !startup.awaitDone(60_000)) {
+            throw new IllegalStateException("the gateway-startup route has not run within 60 s");
+        }
         ElasticsearchStore store = store();
         // wildcard deletes are refused (action.destructive_requires_name): name the index behind each alias
         List<String> names = java.util.stream.Stream.of(store.getMessagesIndex(), store.getUpdatesIndex(),
