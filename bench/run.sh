@@ -50,6 +50,12 @@
 #                [--slow-seconds 30] [--storm-clients 32] [--es-port 9299] [--gateway-port 18080] [--WEBHOOK_... value]
 # runs HttpEntryCheck instead (issue 15: unauthenticated memory, slow bodies, restart under a retry storm) with the
 # gateway at -Xmx512m -XX:+ExitOnOutOfMemoryError; figures in target/bench/http-entry.json.
+#
+#   bench/run.sh --check media [--media-count 200] [--media-bytes 5000000] [--media-mbps 40] [--light-webhooks 1500]
+#                [--gateway-heap 1g] [--MEDIA_WORKERS 4]
+# runs MediaCheck instead (issue 20): WAHA text webhooks' acknowledgement latency alone, then while 200 documents of
+# 5 MB are downloaded (a media server paces each at --media-mbps MB/s), the gateway's peak heap (jstat), and every
+# stored sha256 checked; figures in target/bench/media.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/bench
@@ -63,6 +69,9 @@ javac -nowarn -d target/bench/classes -cp "$CP" bench/src/*.java
 main=GatewayBenchmark
 if [ "${1:-}" = --check ] && [ "${2:-}" = http-entry ]; then
   main=HttpEntryCheck
+  shift 2
+elif [ "${1:-}" = --check ] && [ "${2:-}" = media ]; then
+  main=MediaCheck
   shift 2
 fi
 exec java -Xmx2g ${BENCH_JAVA_OPTS:-} -cp "target/bench/classes:$CP" "$main" --project . "$@"
