@@ -195,4 +195,33 @@ class MediaDownloadIT extends GatewayIntegrationTest {
                 .allMatch(m -> "stored".equals(m.path("media_download").asText())));
         assertThat(blobs()).hasSize(1);
     }
+
+    @Test
+    void aWrongSha256IsRefusedRecordedAndNothingIsStored() throws Exception {
+        byte[] bytes = randomBytes(5000, 5);
+        PEERS.stubFor(WireMock.get(urlPathEqualTo(FILE)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "image/jpeg").withBody(bytes)));
+        // a stored message the provider states a hash for (Meta states it in base64): the empty file's sha256
+        String docId = docId("wrong-hash");
+        String doc = JSON.createObjectNode().put("provider", "waha").put("account_id", "default")
+                .put("message_id", "wrong-hash").put("chat_id", "15550100003@c.us").put("type", "image")
+                .put("media_download", "pending").put("received_at", java.time.Instant.now().toString())
+                .set("media", JSON.createObjectNode().put("url", PEERS.baseUrl() + FILE)).toString();
+        assertThat(es("PUT", "/" + store().getMessagesIndex() + "/_doc/" + encode(docId) + "?refresh=true", doc)
+                .statusCode()).isEqualTo(201);
+        MediaItem item = new MediaItem(MediaItem.jobId(docId, 0), docId, "waha", "default", "wrong-hash",
+                "15550100003@c.us", 0, "image", "image/jpeg", PEERS.baseUrl() + FILE, null, null, null,
+                "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        camelContext.createProducerTemplate().sendBody(
+                camelContext.getRoute("media-download").getEndpoint(), item);
+
+        JsonNode failed = awaitMediaDownload("wrong-hash", "failed");
+        assertThat(failed.path("media").path("download_error").path("reason").asText()).isEqualTo("sha256_mismatch");
+        assertThat(failed.path("media").path("download_error").path("final").asBoolean()).isTrue();
+        assertThat(failed.path("media").has("stored")).isFalse();
+        assertThat(PEERS.findAll(getRequestedFor(urlPathEqualTo(FILE)))).hasSize(1); // final: not retried
+        assertThat(DIR.resolve(sha256(bytes))).doesNotExist();
+        await().atMost(Duration.ofSeconds(10)).until(() -> all(store().getDeadLettersIndex()),
+                l -> l.size() == 1 && "media-download-failed".equals(l.get(0).path("reason").asText()));
+    }
 }
