@@ -89,6 +89,13 @@ class MediaDownloadIT extends GatewayIntegrationTest {
                 m -> m != null && state.equals(m.path("media_download").asText()));
     }
 
+    /** @return gateway.media.downloads{provider=waha, outcome} so far */
+    private static double downloads(String outcome) {
+        io.micrometer.core.instrument.Counter c = io.micrometer.core.instrument.Metrics.globalRegistry
+                .find("gateway.media.downloads").tags("provider", "waha", "outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
     private List<Path> blobs() throws Exception {
         try (Stream<Path> files = Files.list(DIR)) {
             return files.filter(Files::isRegularFile).toList();
@@ -123,6 +130,7 @@ class MediaDownloadIT extends GatewayIntegrationTest {
         JsonNode second = awaitMediaDownload("second", "stored");
         assertThat(second.path("media").path("stored").path("sha256").asText()).isEqualTo(sha256(bytes));
         assertThat(blobs()).hasSize(1);  // one blob, two messages pointing to it
+        assertThat(downloads("duplicate")).isGreaterThanOrEqualTo(1);
         JsonNode job = await().atMost(Duration.ofSeconds(10)).until(() -> document("whatsapp-media",
                 MediaItem.jobId(docId("second"), 0)), j -> "stored".equals(j.path("state").asText()));
         assertThat(job.path("sha256").asText()).isEqualTo(sha256(bytes));
@@ -175,6 +183,7 @@ class MediaDownloadIT extends GatewayIntegrationTest {
         JsonNode stored = awaitMediaDownload("flaky", "stored");
         assertThat(stored.path("media").path("stored").path("sha256").asText()).isEqualTo(sha256(bytes));
         assertThat(PEERS.findAll(getRequestedFor(urlPathEqualTo(FILE)))).hasSize(2);
+        assertThat(downloads("retried")).isGreaterThanOrEqualTo(1);
         await().atMost(Duration.ofSeconds(10)).until(() -> document("whatsapp-media",
                 MediaItem.jobId(docId("flaky"), 0)).path("attempts").asInt(), n -> n == 2);
         assertThat(all(store().getDeadLettersIndex())).isEmpty();

@@ -90,7 +90,9 @@ class MediaKillIT extends GatewayIntegrationTest {
                     .until(() -> message(docId), m -> m != null && "stored".equals(m.path("media_download").asText()));
             assertThat(stored.path("media").path("stored").path("sha256").asText()).isEqualTo(sha256);
             assertThat(Files.readAllBytes(DIR.resolve(sha256))).isEqualTo(bytes);
-            assertThat(PEERS.findAll(getRequestedFor(urlPathEqualTo(FILE)))).hasSize(2);
+            // downloaded again after the restart (more than twice if the first run's recovery took over its own
+            // expired 3 s lease before the kill)
+            assertThat(PEERS.findAll(getRequestedFor(urlPathEqualTo(FILE))).size()).isGreaterThanOrEqualTo(2);
         } finally {
             gateway.destroy();
             gateway.waitFor();
