@@ -35,7 +35,12 @@ import org.springframework.test.context.TestPropertySource;
  * whose sha256 is the served bytes', which the media store holds. Meta's stated sha256 (base64 in the webhook) is
  * checked: a wrong one is refused and recorded.
  */
-@TestPropertySource(properties = {"gateway.meta.access-token=test-meta-token",
+@TestPropertySource(properties = {
+        "gateway.media.enabled=true",
+        "gateway.media.dir=target/provider-media-it",
+        "gateway.media.retries=1",
+        "gateway.media.retry-delay-ms=100",
+        "gateway.meta.access-token=test-meta-token",
         "gateway.evolution.api-key=test-evolution-key"})
 class ProviderMediaIT extends GatewayIntegrationTest {
 
@@ -48,8 +53,13 @@ class ProviderMediaIT extends GatewayIntegrationTest {
     }
 
     @BeforeEach
-    void stubs() {
+    void stubs() throws Exception {
         stubProviderApis();
+        es("DELETE", "/whatsapp-media-000001?ignore_unavailable=true", null);
+        io.wagateway.media.MediaDownloads downloads = camelContext.getRegistry()
+                .lookupByNameAndType("mediaDownloads", io.wagateway.media.MediaDownloads.class);
+        downloads.resetIndex();
+        downloads.start();
     }
 
     private static byte[] bytes(String seed) {
