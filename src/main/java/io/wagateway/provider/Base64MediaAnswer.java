@@ -16,9 +16,9 @@ import java.nio.file.Path;
 import org.apache.camel.Exchange;
 
 /**
- * Spools media that a provider answers as a base64 string inside a JSON object (Evolution API's
- * {@code POST /chat/getBase64FromMediaMessage/{instance}} answers {@code {mediaType, fileName, ..., mimetype, base64}})
- * without holding the file in the heap: Jackson's streaming parser decodes the {@code base64} value in chunks into a
+ * Spools media that a provider answers as a base64 string inside a JSON object (the fifth provider's
+ * {@code POST /chat/getBase64FromMediaMessage/{instance}} answers {@code {mediaType, fileName, ..., mimetype, base64}};
+ * docs/media-providers.md) without holding the file in the heap: Jackson's streaming parser decodes the {@code base64} value in chunks into a
  * temporary file (capped at the type's size limit), which {@link MediaSpool} then hashes into its spool.
  */
 public class Base64MediaAnswer {
