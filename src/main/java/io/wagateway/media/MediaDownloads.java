@@ -113,7 +113,7 @@ public class MediaDownloads {
     private static MediaItem item(CanonicalMessage m, int n, String type, Media media) {
         return new MediaItem(MediaItem.jobId(m.documentId(), n), m.documentId(), m.provider(), m.accountId(),
                 m.messageId(), m.chatId(), n, normalType(type), media.mime(), media.url(), media.id(),
-                media.filename(), media.sizeBytes(), null);
+                media.filename(), media.sizeBytes(), media.sha256());
     }
 
     /** The items of a stored message document ({@code _source}), as {@link #items(CanonicalMessage)} finds them. */
@@ -141,7 +141,8 @@ public class MediaDownloads {
                 doc.path("account_id").asText(null), doc.path("message_id").asText(null),
                 doc.path("chat_id").asText(null), n, normalType(type), media.path("mime").asText(null),
                 media.path("url").asText(null), media.path("id").asText(null), media.path("filename").asText(null),
-                media.hasNonNull("size_bytes") ? media.get("size_bytes").asLong() : null, null);
+                media.hasNonNull("size_bytes") ? media.get("size_bytes").asLong() : null,
+                media.path("sha256").asText(null));
     }
 
     private static String normalType(String type) {

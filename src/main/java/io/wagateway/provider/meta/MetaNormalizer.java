@@ -260,7 +260,7 @@ public class MetaNormalizer {
         if (MEDIA_TYPES.contains(type)) {
             JsonNode md = m.path(type);
             media = new Media(Json.text(md, "mime_type"), Json.text(md, "url"), Json.text(md, "id"),
-                    Json.text(md, "caption"), Json.text(md, "filename"), null);
+                    Json.text(md, "caption"), Json.text(md, "filename"), null, Json.text(md, "sha256"), null);
         }
         String replyTo = Json.path(m, "context", "id");
         MessageDetails details = MessageDetails.NONE;

@@ -90,7 +90,7 @@ public class PeriskopeNormalizer {
         JsonNode mediaNode = d.get("media");
         String mime = Json.text(mediaNode, "mimetype");
         Media media = mediaNode != null && mediaNode.isObject()
-                ? new Media(mime, Json.text(mediaNode, "path"), null, Json.text(d, "body"),
+                ? new Media(mime, Json.first(Json.text(mediaNode, "path"), Json.text(mediaNode, "url")), null, Json.text(d, "body"),
                         Json.text(mediaNode, "filename"), Json.wholeNumber(mediaNode.get("size")))
                 : null;
         String replyTo = d.path("has_quoted_msg").asBoolean(true) ? Json.text(d, "quoted_message_id") : null;

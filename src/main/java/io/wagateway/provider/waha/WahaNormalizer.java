@@ -106,7 +106,7 @@ public class WahaNormalizer {
         boolean hasMedia = p.path("hasMedia").asBoolean(false) || mime != null;
         Media media = hasMedia && mediaNode != null && !mediaNode.isNull()
                 ? new Media(mime, Json.text(mediaNode, "url"), null, hasMedia ? Json.text(p, "body") : null,
-                        Json.text(mediaNode, "filename"), null)
+                        Json.text(mediaNode, "filename"), null, null, mediaError(mediaNode.get("error")))
                 : null;
         String replyTo = Json.first(Json.path(p, "replyTo", "id"), Json.path(p, "_data", "quotedStanzaID"));
         String senderName = fromMe ? Json.path(envelope, "me", "pushName")
@@ -115,6 +115,20 @@ public class WahaNormalizer {
         return new CanonicalMessage(PROVIDER, session, Json.text(p, "id"), chatId, Json.chatType(chatId), null,
                 senderOf(envelope, p), senderName, fromMe, messageType(p, mime, hasMedia), Json.text(p, "body"), media,
                 replyTo, Json.instant(p.get("timestamp")), receivedAt, fromMe ? ackStatus(p) : "received", p);
+    }
+
+    /**
+     * WAHA's {@code media.error}: set when WAHA could not download the file ("Receive messages", Media Files).
+     *
+     * @param error the field, any JSON or null
+     * @return its text (an object as JSON text), or null when absent, null or empty
+     */
+    private static String mediaError(JsonNode error) {
+        if (error == null || error.isNull() || error.isMissingNode()) {
+            return null;
+        }
+        String text = error.isValueNode() ? error.asText() : error.toString();
+        return text.isBlank() || "{}".equals(text) ? null : text;
     }
 
     /**

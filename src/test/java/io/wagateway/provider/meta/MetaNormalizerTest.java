@@ -31,6 +31,31 @@ class MetaNormalizerTest {
         assertThat(added.text()).isEqualTo("\uD83D\uDE2E");
     }
 
+    /**
+     * What the media download (issue 20) needs from a Meta media message is kept in {@code media}: the media id, the
+     * lookaside url, the mime type and the sha256 exactly as the webhook states it (base64, providers.md 1.5).
+     */
+    @Test
+    void mediaKeepsIdUrlMimeAndTheStatedSha256() throws Exception {
+        io.wagateway.message.CanonicalMessage image = (io.wagateway.message.CanonicalMessage)
+                normalize("webhooks/meta/inbound_image.json").get(0);
+        assertThat(image.type()).isEqualTo("image");
+        assertThat(image.media().id()).isEqualTo("900000000000104");
+        assertThat(image.media().mime()).isEqualTo("image/jpeg");
+        assertThat(image.media().url()).startsWith("https://lookaside.fbsbx.com/whatsapp_business/attachments/");
+        assertThat(image.media().sha256()).isEqualTo("q0F6a2VUZXN0U2hhMjU2T25seU5vdFJlYWxCeXRlcz0=");
+        io.wagateway.message.CanonicalMessage document = (io.wagateway.message.CanonicalMessage)
+                normalize("peer/meta/pywa__document_forwarded.json").get(0);
+        assertThat(document.type()).isEqualTo("document");
+        assertThat(document.media().sha256()).isEqualTo("grwfwe/ZPx0wAbdfbdeFUNItPZ0RylL8gGUvdt3YFqc18SY=");
+        assertThat(document.media().filename()).isNotBlank();
+        io.wagateway.message.CanonicalMessage voice = (io.wagateway.message.CanonicalMessage)
+                normalize("peer/meta/pywa__audio_voice_note.json").get(0);
+        assertThat(voice.type()).isEqualTo("audio");
+        assertThat(voice.media().id()).isNotBlank();
+        assertThat(voice.media().sha256()).isEqualTo("m04pFf2ERdaopTyFkGPA0+bX3i+YY2dYgVFwOgDLSDI=");
+    }
+
     @Test
     void callsFieldIsAcknowledgedNotStored() throws Exception {
         List<WebhookItem> items = normalize("peer/meta/pywa__calls_terminate_with_value_errors.json");
