@@ -7,7 +7,7 @@ package io.wagateway.media;
  *
  * @param jobId          the download job's {@code _id} in {@code whatsapp-media}: {@code {messageDocId}:media:{n}}
  * @param messageDocId   the message document's {@code _id} ({@code {provider}:{account_id}:{message_id}})
- * @param provider       meta | waha | periskope | unipile | evolution
+ * @param provider       the provider id (meta, waha, ...)
  * @param accountId      Meta phone_number_id, WAHA session, Periskope phone, Unipile account id
  * @param messageId      the provider's message id
  * @param chatId         the chat id
