@@ -9,7 +9,9 @@ import co.elastic.clients.elasticsearch.core.SearchResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.search.Hit;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wagateway.message.LifecycleUpdate;
 import io.wagateway.store.ElasticsearchStore;
+import io.wagateway.store.JsonMapperFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,12 +27,16 @@ import org.slf4j.LoggerFactory;
  * {@code gateway.media.retention-days} is above 0). A blob is content-addressed and may be shared by several messages
  * (a forwarded image), so it is deleted only when no download job of its sha256 was created inside the retention
  * period: {@link #expired()} lists those hashes (a terms aggregation on {@code sha256} ordered by its newest
- * {@code created_at}); {@link #delete(String)} checks again, deletes the blob, and records {@code deleted_at} on every
- * job of that hash. The messages keep their metadata ({@code media.stored}).
+ * {@code created_at}); {@link #delete(String)} checks again, deletes the blob, records {@code deleted_at} on every
+ * job of that hash, and answers the lifecycle updates that project {@code media.stored.deleted_at} onto their messages.
+ * The messages keep their metadata ({@code media.stored}).
  */
 public class MediaRetention implements org.apache.camel.CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(MediaRetention.class);
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = JsonMapperFactory.create();
+    /** The lifecycle update kind of a download's outcome (MessageLifecycle, docs/media.md). */
+    static final String UPDATE = "media";
 
     private org.apache.camel.CamelContext camelContext;
     private ElasticsearchStore store;
@@ -86,10 +92,12 @@ public class MediaRetention implements org.apache.camel.CamelContextAware {
      * jobs. Does nothing when, meanwhile, a job of the same hash was created inside the period.
      *
      * @param sha256 lowercase hex sha256
-     * @return the ids of the message documents whose media was deleted (empty when nothing was deleted)
+     * @return one lifecycle update of kind {@code media} per job ({@code raw}: {@code n} and {@code deleted_at}), for
+     *         {@code messageLifecycle.keep}: it projects {@code media.stored.deleted_at} (or
+     *         {@code attachments[n].stored.deleted_at}) onto the job's message; empty when nothing was deleted
      * @throws IOException when the store or Elasticsearch cannot be reached (the next run tries again)
      */
-    public List<String> delete(String sha256) throws IOException {
+    public List<LifecycleUpdate> delete(String sha256) throws IOException {
         Instant cutoff = cutoff();
         Query ofHash = Query.of(q -> q.bool(b -> b.filter(f -> f.term(t -> t.field("sha256").value(sha256)))));
         long recent = store().client().count(c -> c.index(mediaIndex).query(q -> q.bool(b -> b
@@ -99,26 +107,31 @@ public class MediaRetention implements org.apache.camel.CamelContextAware {
             return List.of();
         }
         boolean deleted = mediaStore.delete(sha256);
-        String now = clock.instant().toString();
+        Instant now = clock.instant();
         SearchResponse<ObjectNode> jobs = store().client().search(s -> s.index(mediaIndex).size(10_000)
-                .source(src -> src.filter(f -> f.includes("message_doc_id")))
+                .source(src -> src.filter(f -> f.includes("message_doc_id", "provider", "account_id", "message_id",
+                        "chat_id", "n")))
                 .query(q -> q.bool(b -> b.filter(ofHash).mustNot(m -> m.exists(e -> e.field("deleted_at"))))),
                 ObjectNode.class);
-        List<BulkOperation> updates = new ArrayList<>();
-        List<String> messages = new ArrayList<>();
+        List<BulkOperation> marks = new ArrayList<>();
+        List<LifecycleUpdate> updates = new ArrayList<>();
         for (Hit<ObjectNode> job : jobs.hits().hits()) {
-            updates.add(BulkOperation.of(o -> o.update(u -> u.index(job.index()).id(job.id())
-                    .action(a -> a.doc(Map.of("deleted_at", now, "updated_at", now))))));
-            if (job.source() != null && job.source().hasNonNull("message_doc_id")) {
-                messages.add(job.source().get("message_doc_id").asText());
+            marks.add(BulkOperation.of(o -> o.update(u -> u.index(job.index()).id(job.id())
+                    .action(a -> a.doc(Map.of("deleted_at", now.toString(), "updated_at", now.toString()))))));
+            ObjectNode j = job.source();
+            if (j != null && j.hasNonNull("message_id")) {
+                ObjectNode raw = JSON.createObjectNode().put("n", j.path("n").asInt()).put("deleted_at", now.toString());
+                updates.add(new LifecycleUpdate(j.path("provider").asText(), j.path("account_id").asText(),
+                        j.path("message_id").asText(), j.path("chat_id").asText(null), UPDATE, null, null, null,
+                        j.path("n").asInt() + ":deleted", null, now, now, raw));
             }
         }
-        if (!updates.isEmpty()) {
-            store().client().bulk(b -> b.operations(updates).refresh(Refresh.WaitFor));
+        if (!marks.isEmpty()) {
+            store().client().bulk(b -> b.operations(marks).refresh(Refresh.WaitFor));
         }
-        LOG.info("Media retention: deleted blob {} ({} job(s), none newer than {}; blob {})", sha256, updates.size(),
+        LOG.info("Media retention: deleted blob {} ({} job(s), none newer than {}; blob {})", sha256, marks.size(),
                 cutoff, deleted ? "removed" : "already gone");
-        return messages;
+        return updates;
     }
 
     private Instant cutoff() {

@@ -27,7 +27,8 @@ import org.springframework.test.context.TestPropertySource;
  * Elasticsearch and the filesystem store ({@link MediaApiS3IT}: the same against a real S3-compatible server). The
  * download jobs of the {@code whatsapp-media} index are written here as the download pipeline writes them (M2).
  */
-@TestPropertySource(properties = {"gateway.media.dir=target/media-it", "gateway.media.retention-days=30"})
+@TestPropertySource(properties = {"gateway.media.enabled=true", "gateway.media.dir=target/media-it",
+        "gateway.media.retention-days=30"})
 class MediaApiIT extends GatewayIntegrationTest {
 
     static final String TOKEN = "test-admin-token"; // gateway.page.token defaults to the admin token
@@ -201,6 +202,46 @@ class MediaApiIT extends GatewayIntegrationTest {
         assertThat(jobsOf(shared)).hasSize(2).allSatisfy(j -> assertThat(j.has("deleted_at")).isFalse());
         assertThat(mediaStore().head(recent)).isNotNull();
         assertThat(request("GET", recent, Map.of("Authorization", "Bearer " + TOKEN)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void aDownloadedMediaIsServedThenRetentionProjectsItsDeletionOntoTheMessage() throws Exception {
+        byte[] content = random(50_000);
+        String h = sha256(content);
+        String path = "/api/files/default/retention-" + h.substring(0, 8) + ".jpeg";
+        PEERS.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(
+                com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo(path))
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(200)
+                        .withHeader("Content-Type", "image/jpeg").withBody(content)));
+        com.fasterxml.jackson.databind.node.ObjectNode hook = (com.fasterxml.jackson.databind.node.ObjectNode) JSON
+                .readTree(io.wagateway.support.Fixtures.bytes("webhooks/waha/message_media_image.json"));
+        String id = "retention-" + h.substring(0, 12);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) hook.get("payload")).put("id", id);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) hook.get("payload").get("media"))
+                .put("url", PEERS.baseUrl() + path);
+        String docId = "waha:default:" + id;
+
+        assertThat(postWaha(JSON.writeValueAsBytes(hook)).statusCode()).isEqualTo(200);
+        JsonNode stored = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> message(docId), m -> m != null && "stored".equals(m.path("media_download").asText()));
+        assertThat(stored.path("media").path("stored").path("sha256").asText()).isEqualTo(h);
+        // the pipeline projects media.stored onto the message before it marks the job stored (visible to searches
+        // within Elasticsearch's refresh interval, 1 s)
+        HttpResponse<byte[]> served = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> request("GET", h, Map.of("Authorization", "Bearer " + TOKEN)), r -> r.statusCode() == 200);
+        assertThat(served.body()).isEqualTo(content);
+
+        // the download is 40 days old now
+        HttpResponse<String> aged = es("POST", "/" + MEDIA_INDEX + "/_update/" + encode(MediaItem.jobId(docId, 0))
+                + "?refresh=true", "{\"doc\":{\"created_at\":\"" + Instant.now().minus(Duration.ofDays(40)) + "\"}}");
+        assertThat(aged.statusCode()).as(aged.body()).isEqualTo(200);
+        camelContext.createProducerTemplate().sendBody("direct:media-retention-sweep", null);
+
+        assertThat(mediaStore().head(h)).isNull();
+        JsonNode after = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> message(docId),
+                m -> m.path("media").path("stored").hasNonNull("deleted_at"));
+        assertThat(after.path("media").path("stored").path("sha256").asText()).as("metadata kept").isEqualTo(h);
+        assertThat(request("GET", h, Map.of("Authorization", "Bearer " + TOKEN)).statusCode()).isEqualTo(404);
     }
 
     // ---- support -------------------------------------------------------------------------------------------
