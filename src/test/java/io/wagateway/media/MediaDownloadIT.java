@@ -96,9 +96,11 @@ class MediaDownloadIT extends GatewayIntegrationTest {
         return c == null ? 0 : c.count();
     }
 
+    /** The filesystem store's objects: {@code {dir}/{h[0:2]}/{h}} (not their {@code .mime} files, not the spool). */
     private List<Path> blobs() throws Exception {
-        try (Stream<Path> files = Files.list(DIR)) {
-            return files.filter(Files::isRegularFile).toList();
+        try (Stream<Path> files = Files.walk(DIR)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> f.getFileName().toString().matches("[0-9a-f]{64}")).toList();
         }
     }
 
@@ -121,7 +123,8 @@ class MediaDownloadIT extends GatewayIntegrationTest {
         assertThat(stored.path("size_bytes").asLong()).isEqualTo(bytes.length);
         assertThat(stored.path("mime").asText()).isEqualTo("image/jpeg");
         assertThat(stored.path("store").asText()).isEqualTo("filesystem");
-        assertThat(Files.readAllBytes(DIR.resolve(sha256(bytes)))).isEqualTo(bytes);
+        assertThat(Files.readAllBytes(DIR.resolve(sha256(bytes).substring(0, 2)).resolve(sha256(bytes))))
+                .isEqualTo(bytes);
         // WAHA's key went with the download (the URL is on gateway.waha.base-url)
         PEERS.verify(getRequestedFor(urlPathEqualTo(FILE))
                 .withHeader("X-Api-Key", com.github.tomakehurst.wiremock.client.WireMock.equalTo("test-waha-key")));

@@ -54,7 +54,7 @@ class MediaKillIT extends GatewayIntegrationTest {
         byte[] bytes = new byte[200_000];
         new Random(7).nextBytes(bytes);
         String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        Files.deleteIfExists(DIR.resolve(sha256));
+        Files.deleteIfExists(DIR.resolve(sha256.substring(0, 2)).resolve(sha256));
         PEERS.stubFor(WireMock.get(urlPathEqualTo(FILE)).willReturn(aResponse().withStatus(200)
                 .withHeader("Content-Type", "image/jpeg").withBody(bytes).withChunkedDribbleDelay(30, 30_000)));
 
@@ -81,7 +81,7 @@ class MediaKillIT extends GatewayIntegrationTest {
             assertThat(message(docId).path("media_download").asText()).isEqualTo("pending");
 
             gateway.destroyForcibly().waitFor(); // SIGKILL mid-download: no shutdown hook, no flush
-            assertThat(DIR.resolve(sha256)).doesNotExist();
+            assertThat(DIR.resolve(sha256.substring(0, 2)).resolve(sha256)).doesNotExist();
             PEERS.stubFor(WireMock.get(urlPathEqualTo(FILE)).willReturn(aResponse().withStatus(200)
                     .withHeader("Content-Type", "image/jpeg").withBody(bytes)));
 
@@ -89,7 +89,7 @@ class MediaKillIT extends GatewayIntegrationTest {
             JsonNode stored = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .until(() -> message(docId), m -> m != null && "stored".equals(m.path("media_download").asText()));
             assertThat(stored.path("media").path("stored").path("sha256").asText()).isEqualTo(sha256);
-            assertThat(Files.readAllBytes(DIR.resolve(sha256))).isEqualTo(bytes);
+            assertThat(Files.readAllBytes(DIR.resolve(sha256.substring(0, 2)).resolve(sha256))).isEqualTo(bytes);
             // downloaded again after the restart (more than twice if the first run's recovery took over its own
             // expired 3 s lease before the kill)
             assertThat(PEERS.findAll(getRequestedFor(urlPathEqualTo(FILE))).size()).isGreaterThanOrEqualTo(2);
