@@ -29,8 +29,9 @@ import org.apache.camel.Message;
  * HEAD answers the same headers without the bytes.
  *
  * <p>Authorised by the page token ({@code Authorization: Bearer}, never a query parameter) or by a signed URL's
- * {@code exp} and {@code sig} ({@link MediaUrls#verify}), else 401. A hash that no stored download job of the
- * {@code whatsapp-media} index names (or whose object retention deleted) is 404.
+ * {@code exp} and {@code sig} ({@link MediaUrls#verify}), else 401. A hash whose object the store does not hold
+ * (never stored, or deleted by retention) is 404. The MIME type is the stored download job's (the
+ * {@code whatsapp-media} index), else the one the store kept with the object.
  */
 public class MediaApi implements CamelContextAware {
 
@@ -77,7 +78,7 @@ public class MediaApi implements CamelContextAware {
      * @param exchange the authorised request
      * @return the object's first and last byte offsets to send ({@code [first, last]}, inclusive), or null when no
      *         bytes are to be sent (304, 416, HEAD)
-     * @throws AdminAccessException 404 when no stored job names the hash, or the store has no object for it
+     * @throws AdminAccessException 404 when the store has no object for the hash
      * @throws IOException          when the store or Elasticsearch cannot be read (503)
      */
     public long[] respond(Exchange exchange) throws IOException {
@@ -140,8 +141,8 @@ public class MediaApi implements CamelContextAware {
     }
 
     /**
-     * @return the MIME type of a stored download job of the hash (not deleted by retention), or "" when it has none
-     * @throws AdminAccessException 404 when there is no such job (or no media index yet)
+     * @return the MIME type of a stored download job of the hash (not deleted by retention), or null when it has
+     *         none or no such job is searchable yet
      */
     private String storedJobMime(String sha256) throws IOException {
         SearchResponse<ObjectNode> r;
@@ -153,13 +154,15 @@ public class MediaApi implements CamelContextAware {
                             .filter(f -> f.term(t -> t.field("state").value("stored")))
                             .mustNot(m -> m.exists(e -> e.field("deleted_at"))))), ObjectNode.class);
         } catch (ElasticsearchException e) {
-            if (e.status() == 404) { // no media index yet: nothing was ever stored
-                throw new AdminAccessException(404, "no such media");
+            if (e.status() == 404) { // no media index yet: the store's own object decides
+                return null;
             }
             throw e;
         }
         if (r.hits().hits().isEmpty()) {
-            throw new AdminAccessException(404, "no such media");
+            // no stored job seen yet: the job is marked stored just after the message shows media.stored, and a
+            // search sees it only after the next refresh (1 s); the store's own object (and its MIME type) decides
+            return null;
         }
         ObjectNode job = r.hits().hits().get(0).source();
         String mime = job == null ? "" : job.path("stored").path("mime").asText(job.path("mime").asText(""));

@@ -169,17 +169,20 @@ class MediaApiIT extends GatewayIntegrationTest {
     }
 
     @Test
-    void aHashNoStoredJobNamesIs404() throws Exception {
+    void aHashTheStoreDoesNotHoldIs404() throws Exception {
         assertThat(request("GET", sha256(random(10)), Map.of("Authorization", "Bearer " + TOKEN)).statusCode())
                 .isEqualTo(404);
-        // bytes in the store without a stored job (e.g. a download whose record failed) are not served either
-        byte[] orphan = random(10);
-        String orphanSha = sha256(orphan);
-        Path spool = Files.createTempFile("orphan", ".part");
-        Files.write(spool, orphan);
-        mediaStore().put(spool, orphanSha, orphan.length, "image/png");
-        assertThat(request("GET", orphanSha, Map.of("Authorization", "Bearer " + TOKEN)).statusCode())
-                .isEqualTo(404);
+        // bytes in the store whose job is not searchable yet (marked stored less than a refresh ago) are served,
+        // with the MIME type the store kept
+        byte[] fresh = random(10);
+        String freshSha = sha256(fresh);
+        Path spool = Files.createTempFile("fresh", ".part");
+        Files.write(spool, fresh);
+        mediaStore().put(spool, freshSha, fresh.length, "image/png");
+        HttpResponse<byte[]> served = request("GET", freshSha, Map.of("Authorization", "Bearer " + TOKEN));
+        assertThat(served.statusCode()).isEqualTo(200);
+        assertThat(served.body()).isEqualTo(fresh);
+        assertThat(served.headers().firstValue("Content-Type")).hasValue("image/png");
         assertThat(requestPath("GET", "/api/media/not-a-hash", Map.of("Authorization", "Bearer " + TOKEN))
                 .statusCode()).isEqualTo(404);
     }

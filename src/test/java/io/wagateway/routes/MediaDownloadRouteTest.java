@@ -9,7 +9,7 @@ import io.wagateway.media.MediaDownloads;
 import io.wagateway.media.MediaItem;
 import io.wagateway.media.MediaJob;
 import io.wagateway.media.MediaSpool;
-import io.wagateway.media.PlaceholderMediaStore;
+import io.wagateway.media.FileMediaStore;
 import io.wagateway.media.StoredObject;
 import io.wagateway.message.LifecycleUpdate;
 import java.io.ByteArrayInputStream;
@@ -81,7 +81,7 @@ class MediaDownloadRouteTest extends RouteTestSupport {
         context.getRegistry().bind("mediaDownloads", new JobsDouble());
         context.getRegistry().bind("mediaDownloadRetried", new io.wagateway.media.MediaDownloadRetried());
         context.getRegistry().bind("messageLifecycle", new LifecycleDouble());
-        PlaceholderMediaStore store = new PlaceholderMediaStore();
+        FileMediaStore store = new FileMediaStore();
         store.setDir("target/media-route-test");
         context.getRegistry().bind("mediaStore", store);
         context.addRoutes(new RouteBuilder() {
