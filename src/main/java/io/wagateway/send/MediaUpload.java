@@ -20,7 +20,8 @@ import org.apache.hc.core5.http.HttpEntity;
  * file part is streamed from the media store (bean {@code mediaStore}) with its known length: never the whole file in
  * the heap, and a {@code Content-Length} on the request. Used by {@code media-upload-meta}
  * (routes/meta-cloud-api.camel.yaml): Meta's Cloud API "Upload media", {@code POST /{phone-number-id}/media} with
- * {@code messaging_product=whatsapp}, {@code type} (the MIME type) and {@code file}.
+ * {@code messaging_product=whatsapp}, {@code type} (the MIME type) and {@code file}; and by
+ * {@code send-message-unipile}: the {@code attachments} part of Unipile's multipart send (providers.md 4.6).
  */
 public class MediaUpload implements CamelContextAware {
 
@@ -37,18 +38,35 @@ public class MediaUpload implements CamelContextAware {
      * @throws IOException when the media store cannot be read
      */
     public HttpEntity metaUpload(JsonNode request) throws IOException {
+        StoredBody file = storedPart("meta", request);
+        return MultipartEntityBuilder.create()
+                .addTextBody("messaging_product", "whatsapp")
+                .addTextBody("type", file.getMimeType())
+                .addPart("file", file)
+                .build();
+    }
+
+    /**
+     * The stored item of a send request as one multipart part (Meta's {@code file}, Unipile's {@code attachments}):
+     * its content type is the request's {@code mime_type}, else the stored MIME type; its file name the request's
+     * {@code filename}, else the hash; its bytes are read from the store only while the request is written.
+     *
+     * @param provider the provider it is sent to (named in the exception)
+     * @param request  the flat send request, with {@code media_sha256}
+     * @return the part, with its known length
+     * @throws SendRejectedException (final) when nothing is stored under the hash any more (deleted since the request
+     *                               was accepted)
+     * @throws IOException when the media store cannot be read
+     */
+    public StoredBody storedPart(String provider, JsonNode request) throws IOException {
         String sha256 = request.path("media_sha256").asText();
         MediaStore store = camelContext.getRegistry().lookupByNameAndType(SendApi.MEDIA_STORE, MediaStore.class);
         StoredObject stored = store == null ? null : store.head(sha256);
         if (stored == null) {
-            throw new SendRejectedException("meta", 422, "no media stored with sha256 " + sha256);
+            throw new SendRejectedException(provider, 422, "no media stored with sha256 " + sha256);
         }
         String mime = text(request, "mime_type", stored.mime() == null ? "application/octet-stream" : stored.mime());
-        return MultipartEntityBuilder.create()
-                .addTextBody("messaging_product", "whatsapp")
-                .addTextBody("type", mime)
-                .addPart("file", new StoredBody(store, stored, ContentType.parse(mime), text(request, "filename", sha256)))
-                .build();
+        return new StoredBody(store, stored, ContentType.parse(mime), text(request, "filename", sha256));
     }
 
     /**
@@ -73,7 +91,7 @@ public class MediaUpload implements CamelContextAware {
     }
 
     /** One stored object as a multipart part: its known length, its bytes read from the store while they are sent. */
-    static final class StoredBody extends AbstractContentBody {
+    public static final class StoredBody extends AbstractContentBody {
         private final MediaStore store;
         private final StoredObject stored;
         private final String filename;

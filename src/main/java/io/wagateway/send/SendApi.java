@@ -176,6 +176,9 @@ public class SendApi implements CamelContextAware {
         if (request.has("media_id") && !kinds.mediaIds()) {
             throw refused(422, provider + " sends media by url, not by media_id");
         }
+        if (request.hasNonNull("url") && SendRequestRules.isMedia(type) && !kinds.mediaUrls()) {
+            throw refused(422, provider + " sends media by media_sha256 (a stored item), not by url");
+        }
         if (request.hasNonNull("media_sha256")) {
             checkStored(provider, kinds, request.get("media_sha256").asText());
         }

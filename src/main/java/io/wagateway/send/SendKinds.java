@@ -15,6 +15,7 @@ public class SendKinds {
     private volatile List<String> kinds = List.of();
     private volatile boolean mediaIds;
     private volatile boolean storedMedia;
+    private volatile boolean mediaUrls = true;
 
     /**
      * @param kinds comma-separated kinds, e.g. {@code text,image,video}; blanks and case are ignored, order is kept
@@ -65,5 +66,18 @@ public class SendKinds {
     /** @return true when the provider takes a {@code media_sha256} for media kinds */
     public boolean storedMedia() {
         return storedMedia;
+    }
+
+    /**
+     * @param mediaUrls true (default) when the provider sends media by URL ({@code url}); false: such a request is
+     *                  refused (422), e.g. Unipile, which takes the bytes only
+     */
+    public void setMediaUrls(boolean mediaUrls) {
+        this.mediaUrls = mediaUrls;
+    }
+
+    /** @return true when the provider takes a {@code url} for media kinds */
+    public boolean mediaUrls() {
+        return mediaUrls;
     }
 }

@@ -77,6 +77,14 @@ public final class SendRequestRules {
     /** The ways to give media, exactly one per request: a URL, the provider's media id, or a stored item's hash. */
     private static final List<String> MEDIA_SOURCES = List.of("url", "media_id", "media_sha256");
 
+    /**
+     * @param type a request's {@code type}
+     * @return true for the media kinds (image, video, audio, document, sticker)
+     */
+    public static boolean isMedia(String type) {
+        return MEDIA.contains(type);
+    }
+
     private static void media(ObjectNode r, String type) {
         List<String> given = MEDIA_SOURCES.stream().filter(f -> present(r, f)).toList();
         if (given.size() != 1) {

@@ -254,6 +254,39 @@ class SendApiIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void aStoredMediaItemIsSentToUnipileAsAnAttachmentsPartStreamedFromTheStore() throws Exception {
+        byte[] bytes = "%PDF-1.4 a stored invoice".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String sha256 = storeMedia(bytes, "application/pdf");
+        HttpResponse<String> r = send("{\"provider\":\"unipile\",\"account_id\":\"acc1\",\"chat_id\":\"CHAT1\","
+                + "\"type\":\"document\",\"media_sha256\":\"" + sha256 + "\",\"filename\":\"invoice.pdf\","
+                + "\"caption\":\"your invoice\",\"reply_to\":\"MSG0\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String id = JSON.readTree(r.body()).path("id").asText();
+        List<LoggedRequest> sends = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            sends.clear();
+            sends.addAll(PEERS.findAll(postRequestedFor(urlPathEqualTo("/api/v1/chats/CHAT1/messages"))));
+            return sends.size() == 1;
+        });
+        // providers.md 4.6: multipart text, attachments (the stored bytes, with their length), quote_id
+        LoggedRequest sent = sends.get(0);
+        assertThat(sent.getHeader("X-API-KEY")).isEqualTo("test-unipile-key");
+        assertThat(sent.getHeader("Content-Length")).isEqualTo(String.valueOf(sent.getBody().length));
+        assertThat(sent.getPart("text").getBody().asString()).isEqualTo("your invoice");
+        assertThat(sent.getPart("quote_id").getBody().asString()).isEqualTo("MSG0");
+        assertThat(sent.getPart("attachments").getBody().asBytes()).isEqualTo(bytes);
+        assertThat(sent.getPart("attachments").getHeader("Content-Type").firstValue()).isEqualTo("application/pdf");
+        assertThat(sent.getPart("attachments").getHeader("Content-Disposition").firstValue())
+                .contains("filename=\"invoice.pdf\"");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(stateOf(id).path("state").asText()));
+
+        // Unipile takes bytes only: a media url is refused before anything is recorded
+        HttpResponse<String> byUrl = send(request("unipile", "image").toString());
+        assertThat(byUrl.statusCode()).as(byUrl.body()).isEqualTo(422);
+        assertThat(JSON.readTree(byUrl.body()).path("error").asText()).contains("media_sha256");
+    }
+
+    @Test
     void aHashNothingIsStoredUnderOrAProviderThatCannotSendStoredMediaIsA422() throws Exception {
         String sha256 = storeMedia("a stored document".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
         PEERS.stubFor(WireMock.post(urlPathEqualTo("/v23.0/" + META_ACCOUNT + "/media"))
@@ -428,7 +461,7 @@ class SendApiIT extends GatewayIntegrationTest {
         KINDS.put("waha", List.of("text", "image", "video", "audio", "document", "buttons", "list", "reaction",
                 "location"));
         KINDS.put("periskope", List.of("text", "image", "video", "audio", "document"));
-        KINDS.put("unipile", List.of("text"));
+        KINDS.put("unipile", List.of("text", "image", "video", "audio", "document"));  // media by media_sha256 only
         KINDS.put("evolution", List.of("text"));
     }
 
@@ -451,7 +484,7 @@ class SendApiIT extends GatewayIntegrationTest {
 
     @Test
     void theKindsTableHasTwentyEightRefusals() {
-        assertThat(kindsAProviderCannotSend().count()).isEqualTo(0 + 2 + 6 + 10 + 10); // meta, waha, periskope, unipile, evolution
+        assertThat(kindsAProviderCannotSend().count()).isEqualTo(0 + 2 + 6 + 6 + 10); // meta, waha, periskope, unipile, evolution
     }
 
     @Test
