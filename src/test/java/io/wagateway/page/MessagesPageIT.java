@@ -24,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -280,6 +281,11 @@ class MessagesPageIT extends GatewayIntegrationTest {
         assertThat(text("#conversation .bubble[data-id$='3EB0IMG0002']")).contains("downloading\u2026");
         assertThat(text("#conversation .bubble[data-id$='3EB0IMG0003']")).contains("not kept: not_found");
         screenshot("conversation-media");
+    }
+
+    @AfterEach
+    void removeMediaPlaceholders() throws Exception {
+        io.wagateway.support.MediaPlaceholders.remove(camelContext);
     }
 
     @Test

@@ -77,9 +77,10 @@ class SendApiIT extends GatewayIntegrationTest {
 
     /** No send of this test may reach the next one's WireMock: every outbox entry ends sent, failed or unknown. */
     @org.junit.jupiter.api.AfterEach
-    void sendsSettled() {
+    void sendsSettled() throws Exception {
         await().atMost(Duration.ofSeconds(20)).until(() -> all("whatsapp-replies").stream()
                 .allMatch(e -> Set.of("sent", "failed", "unknown").contains(e.path("state").asText())));
+        io.wagateway.support.MediaPlaceholders.remove(camelContext);
     }
 
     HttpResponse<String> send(String body, String token, String idempotencyKey) throws Exception {

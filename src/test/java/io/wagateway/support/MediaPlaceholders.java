@@ -42,6 +42,20 @@ public final class MediaPlaceholders {
         }
     }
 
+    /**
+     * Removes what {@link #ensure} added (the context is shared with other test classes: OpenApiIT checks every route
+     * under /api is described).
+     */
+    public static void remove(CamelContext context) throws Exception {
+        if (context.getRoute("media-api-get-placeholder") != null) {
+            context.getRouteController().stopRoute("media-api-get-placeholder");
+            context.removeRoute("media-api-get-placeholder");
+        }
+        if (context.getRegistry().lookupByNameAndType("mediaStore", MediaStore.class) instanceof DirectoryStore) {
+            context.getRegistry().unbind("mediaStore");
+        }
+    }
+
     private static void serve(Exchange exchange) throws IOException {
         String sha256 = exchange.getMessage().getHeader("sha256", String.class);
         MediaUrls urls = exchange.getContext().getRegistry().lookupByNameAndType("mediaUrls", MediaUrls.class);
