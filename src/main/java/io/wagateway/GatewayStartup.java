@@ -62,6 +62,8 @@ public class GatewayStartup {
         for (Runnable start : new Runnable[] {
                 () -> context.getRegistry().findByType(MessageLifecycle.class).forEach(MessageLifecycle::start),
                 () -> context.getRegistry().findByType(ReplyOutbox.class).forEach(ReplyOutbox::start),
+                () -> context.getRegistry().findByType(io.wagateway.media.MediaDownloads.class)
+                        .forEach(io.wagateway.media.MediaDownloads::start),
                 () -> context.getRegistry().findByType(AutoReplyPolicy.class).forEach(AutoReplyPolicy::start),
                 () -> context.getRegistry().findByType(Chats.class).forEach(Chats::start)}) {
             try {

@@ -51,6 +51,12 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
 
     private final ObjectMapper mapper = JsonMapperFactory.create();
     private ReplyOutbox replyOutbox;
+    private io.wagateway.media.MediaDownloads mediaDownloads;
+
+    /** @param mediaDownloads the download jobs a failed download's dead letter is reset in on replay */
+    public void setMediaDownloads(io.wagateway.media.MediaDownloads mediaDownloads) {
+        this.mediaDownloads = mediaDownloads;
+    }
 
     /** @param replyOutbox the outbox a failed AI reply's dead letter is requeued in on replay */
     public void setReplyOutbox(ReplyOutbox replyOutbox) {
@@ -105,7 +111,8 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
      * Replays one dead letter.
      *
      * @param id dead-letter id
-     * @return JSON {@code {"id":..,"outcome":..}}: the webhook's answer summary, {@code requeued} for an AI reply or a send,
+     * @return JSON {@code {"id":..,"outcome":..}}: the webhook's answer summary, {@code requeued} for an AI reply, a send
+     *         or a media download (its job reset to pending),
      *         or {@code {"id":..,"error":..}} when it failed again
      * @throws AdminAccessException 404 when there is no such dead letter
      */
@@ -123,6 +130,14 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
                     // an AI reply's worker, or the send API's (routes/send-message.camel.yaml)
                     String worker = "send-failed".equals(reason) ? "seda:send-message" : "seda:auto-reply";
                     producer().sendBody(worker + "?waitForTaskToComplete=Never&size=10000", ref);
+                }
+            } else if ("media-download-failed".equals(reason) && doc.hasNonNull("ref") && mediaDownloads != null) {
+                // a failed media download (routes/media.camel.yaml): its job back to pending, to a download worker
+                io.wagateway.media.MediaItem item = mediaDownloads.requeue(doc.get("ref").asText());
+                outcome = item != null ? "requeued" : "nothing to download";
+                if (item != null) {
+                    producer().sendBody("seda:media-download?waitForTaskToComplete=Never"
+                            + "&size={{gateway.media.queue-size:10000}}", item);
                 }
             } else if (doc.hasNonNull("raw_body_base64")) {
                 byte[] raw = Base64.getDecoder().decode(doc.get("raw_body_base64").asText());

@@ -227,6 +227,28 @@ public class MessageLifecycle {
                     }
                 }
             }
+            case MEDIA -> {
+                // a media download's outcome (io.wagateway.media.MediaDownloads): per item n, the first stored
+                // object wins, the latest error is kept, the earliest deletion (retention) is kept
+                JsonNode raw = u.raw();
+                if (raw != null && raw.has("n")) {
+                    ObjectNode item = doc.with("media").with(raw.get("n").asText());
+                    if (raw.has("stored") && !item.has("stored")) {
+                        item.set("stored", raw.get("stored"));
+                    }
+                    JsonNode error = raw.get("download_error");
+                    JsonNode seenError = item.get("download_error");
+                    if (error != null && (seenError == null
+                            || error.path("at").asText().compareTo(seenError.path("at").asText()) > 0)) {
+                        item.set("download_error", error);
+                    }
+                    JsonNode deleted = raw.get("deleted_at");
+                    if (deleted != null && (!item.has("deleted_at")
+                            || deleted.asText().compareTo(item.get("deleted_at").asText()) < 0)) {
+                        item.set("deleted_at", deleted);
+                    }
+                }
+            }
             case LINK -> {
                 // the outbound document this provider id was sent as (bean {@code outboundLinks}): the first
                 // link wins, so a redelivered or repeated link changes nothing
@@ -250,6 +272,12 @@ public class MessageLifecycle {
      * {@code {provider}:{account_id}:out:{key}}, its statuses and echo keyed on the provider's id).
      */
     public static final String MESSAGE_DOC_ID = "message_doc_id";
+    /**
+     * The update that carries a media download's outcome ({@code raw}: {@code n} and {@code stored},
+     * {@code download_error} or {@code deleted_at}; docs/media.md), projected onto {@code media} /
+     * {@code attachments[n]} and {@code media_download}.
+     */
+    public static final String MEDIA = "media";
     /** Lifecycle and message field: the provider's id of a message sent through the gateway. */
     public static final String PROVIDER_MESSAGE_ID = "provider_message_id";
 
@@ -320,6 +348,10 @@ public class MessageLifecycle {
                 m.set("text", content.get("text"));
             }
         }
+        JsonNode mediaItems = lifecycle.get("media");
+        if (mediaItems != null && mediaItems.size() > 0) {
+            projectMedia(m, mediaItems);
+        }
         JsonNode edits = lifecycle.get("edits");
         if (edits != null && edits.size() > 0) {
             if (!m.has("original_text")) {
@@ -361,6 +393,55 @@ public class MessageLifecycle {
             }
         }
         return m;
+    }
+
+    /**
+     * Projects the download outcomes: item n's {@code stored} (with {@code deleted_at} once retention deleted the blob)
+     * or {@code download_error} onto {@code attachments[n]} and, for n = 0, {@code media}; then
+     * {@code media_download} = {@code stored} when every item is stored, {@code failed} when an item failed, else it
+     * stays as it is ({@code pending}).
+     */
+    private static void projectMedia(ObjectNode m, JsonNode items) {
+        JsonNode attachments = m.get("attachments");
+        int count = attachments != null && attachments.isArray() && attachments.size() > 0 ? attachments.size()
+                : m.get("media") instanceof ObjectNode ? 1 : 0;
+        int stored = 0;
+        boolean failed = false;
+        for (int n = 0; n < count; n++) {
+            JsonNode item = items.get(Integer.toString(n));
+            if (item == null) {
+                continue;
+            }
+            List<ObjectNode> targets = new ArrayList<>();
+            if (attachments != null && attachments.get(n) instanceof ObjectNode a) {
+                targets.add(a);
+            }
+            if (n == 0 && m.get("media") instanceof ObjectNode media) {
+                targets.add(media);
+            }
+            for (ObjectNode target : targets) {
+                if (item.has("stored")) {
+                    ObjectNode s = item.get("stored").deepCopy();
+                    if (item.has("deleted_at")) {
+                        s.set("deleted_at", item.get("deleted_at"));
+                    }
+                    target.set("stored", s);
+                    target.remove("download_error");
+                } else if (item.has("download_error")) {
+                    target.set("download_error", item.get("download_error"));
+                }
+            }
+            if (item.has("stored")) {
+                stored++;
+            } else if (item.has("download_error")) {
+                failed = true;
+            }
+        }
+        if (count > 0 && stored == count) {
+            m.put("media_download", "stored");
+        } else if (failed) {
+            m.put("media_download", "failed");
+        }
     }
 
     private static int rank(String status) {

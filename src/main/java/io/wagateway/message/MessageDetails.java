@@ -25,6 +25,8 @@ import java.util.List;
  * @param standby            true for a message received on Meta {@code field: standby} (another owner handled the chat)
  * @param webhookField       Meta {@code field} the message came in when not {@code messages} ({@code standby},
  *                           {@code smb_message_echoes}, {@code history})
+ * @param mediaDownload      {@code pending} when the message is stored with media the gateway downloads (the durable
+ *                           pending mark, docs/media.md); the lifecycle later projects {@code stored} or {@code failed}
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -39,33 +41,48 @@ public record MessageDetails(
         String channel,
         Boolean history,
         Boolean standby,
-        String webhookField) {
+        String webhookField,
+        String mediaDownload) {
 
     /** No details. */
     public static final MessageDetails NONE = new MessageDetails(null, null, null, null, null, null, null, null, null,
-            null, null);
+            null, null, null);
+
+    /** Details without {@code media_download} (see the canonical constructor for the parameters). */
+    public MessageDetails(String senderUserId, String senderParentUserId, String senderUsername, String senderPhone,
+            JsonNode interactive, JsonNode button, List<Media> attachments, String channel, Boolean history,
+            Boolean standby, String webhookField) {
+        this(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button, attachments, channel,
+                history, standby, webhookField, null);
+    }
 
     /** @return a copy with the Meta identity fields set */
     public MessageDetails withIdentity(String userId, String parentUserId, String username, String phone) {
         return new MessageDetails(userId, parentUserId, username, phone, interactive, button, attachments, channel,
-                history, standby, webhookField);
+                history, standby, webhookField, mediaDownload);
     }
 
     /** @return a copy with Meta's interactive answer and template button tap set */
     public MessageDetails withAnswer(JsonNode newInteractive, JsonNode newButton) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, newInteractive,
-                newButton, attachments, channel, history, standby, webhookField);
+                newButton, attachments, channel, history, standby, webhookField, mediaDownload);
     }
 
     /** @return a copy with the attachments and channel set */
     public MessageDetails withAttachments(List<Media> newAttachments, String newChannel) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
-                newAttachments, newChannel, history, standby, webhookField);
+                newAttachments, newChannel, history, standby, webhookField, mediaDownload);
     }
 
     /** @return a copy with the Meta coexistence flags set */
     public MessageDetails withOrigin(Boolean newHistory, Boolean newStandby, String newWebhookField) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
-                attachments, channel, newHistory, newStandby, newWebhookField);
+                attachments, channel, newHistory, newStandby, newWebhookField, mediaDownload);
+    }
+
+    /** @return a copy with {@code media_download} set ({@code pending}: the durable mark of a download to do) */
+    public MessageDetails withMediaDownload(String newMediaDownload) {
+        return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
+                attachments, channel, history, standby, webhookField, newMediaDownload);
     }
 }

@@ -36,7 +36,8 @@ class KubernetesManifestsTest {
     static final List<String> CREDENTIALS = List.of("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN",
             "WHATSAPP_ACCESS_TOKEN", "WAHA_WEBHOOK_HMAC_KEY", "WAHA_API_KEY", "PERISKOPE_SIGNING_SECRET",
             "PERISKOPE_API_KEY", "UNIPILE_WEBHOOK_SECRET", "UNIPILE_API_KEY", "OPENROUTER_API_KEY", "ADMIN_TOKEN",
-            "ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD");
+            "ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD", "MEDIA_S3_ACCESS_KEY", "MEDIA_S3_SECRET_KEY",
+            "MEDIA_URL_SECRET");
 
     static <T> T read(String file, Class<T> type) throws IOException {
         Map<String, Object> yaml = new Yaml().load(Files.readString(GENERATED.resolve(file)));
@@ -75,6 +76,15 @@ class KubernetesManifestsTest {
         assertThat(env.get("GATEWAY_ROUTES").getValue()).isEqualTo("file:/config/routes/*.camel.yaml");
         assertThat(env.get("SPRING_CONFIG_ADDITIONAL_LOCATION").getValue()).contains("/config/application.yaml");
         assertThat(env.get("JAVA_OPTIONS").getValue()).contains("-Xmx512m");
+        // replicas share no disk: the media store is the S3-compatible one, configured from the env ConfigMap
+        assertThat(env.get("MEDIA_STORE").getValue()).isEqualTo("s3");
+        ConfigMap settings = read("whatsapp-gateway-env-configmap.yml", ConfigMap.class);
+        for (String s3 : List.of("MEDIA_S3_ENDPOINT", "MEDIA_S3_BUCKET", "MEDIA_S3_REGION", "MEDIA_S3_PATH_STYLE")) {
+            String key = env.get(s3).getValueFrom().getConfigMapKeyRef().getKey();
+            assertThat(env.get(s3).getValueFrom().getConfigMapKeyRef().getName()).isEqualTo("whatsapp-gateway-env");
+            assertThat(settings.getData()).as(s3).containsKey(key);
+        }
+        assertThat(settings.getData().get("media-s3-bucket")).isNotBlank();
 
         Map<String, VolumeMount> mounts = c.getVolumeMounts().stream()
                 .collect(Collectors.toMap(VolumeMount::getMountPath, m -> m));

@@ -51,6 +51,8 @@ class MessageStoreAnswerHeadersRouteTest extends RouteTestSupport {
         context.getRegistry().bind("elasticsearchStore", new StoreDouble());
         context.getRegistry().bind("outboundLinks", new OutboundLinksDouble());
         context.getRegistry().bind("messageLifecycle", new LifecycleDouble());
+        // the media pending mark and enqueue (routes/media.camel.yaml): these messages have no media
+        context.getRegistry().bind("mediaDownloads", new io.wagateway.media.MediaDownloads());
         AdviceWith.adviceWith(context, "message-store", false, a -> a.mockEndpointsAndSkip(
                 "direct:enrich-names", "direct:chat-update", "direct:auto-reply-decision", "seda:message-events*"));
     }
