@@ -77,10 +77,9 @@ class SendApiIT extends GatewayIntegrationTest {
 
     /** No send of this test may reach the next one's WireMock: every outbox entry ends sent, failed or unknown. */
     @org.junit.jupiter.api.AfterEach
-    void sendsSettled() throws Exception {
+    void sendsSettled() {
         await().atMost(Duration.ofSeconds(20)).until(() -> all("whatsapp-replies").stream()
                 .allMatch(e -> Set.of("sent", "failed", "unknown").contains(e.path("state").asText())));
-        io.wagateway.support.MediaPlaceholders.remove(camelContext);
     }
 
     HttpResponse<String> send(String body, String token, String idempotencyKey) throws Exception {
@@ -198,7 +197,6 @@ class SendApiIT extends GatewayIntegrationTest {
 
     /** Puts bytes in the media store (bean mediaStore) as a finished download would; answers their sha256 (hex). */
     String storeMedia(byte[] bytes, String mime) throws Exception {
-        io.wagateway.support.MediaPlaceholders.ensure(camelContext);
         String sha256 = java.util.HexFormat.of().formatHex(
                 java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
         java.nio.file.Path spool = java.nio.file.Files.createTempFile("send-media", ".bin");
