@@ -98,7 +98,8 @@ public final class SendRequestRules {
             throw badRequest("url", "url must be an http or https URL");
         }
         if ("media_sha256".equals(source) && !r.get("media_sha256").asText().matches("[0-9a-f]{64}")) {
-            throw badRequest("media_sha256", "media_sha256 must be the 64 lowercase hex digits of a stored item's sha256");
+            throw badRequest("media_sha256",
+                    "media_sha256 must be the 64 lowercase hex digits of a stored item's sha256");
         }
         if (present(r, "caption") && ("audio".equals(type) || "sticker".equals(type))) {
             throw badRequest("caption", "a " + type + " has no caption");
