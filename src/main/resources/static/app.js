@@ -99,13 +99,50 @@ async function openConversation(m) {
   }
 }
 
+// ---- media (issue 20): the stored bytes through short-lived signed URLs (url inside media.stored and
+// attachments[n].stored, signed by the API for this one object), so no token ever goes in a URL
+function mediaKind(type, mime) {
+  if (['image', 'sticker', 'audio', 'video', 'document'].includes(type)) return type;
+  const top = (mime || '').split('/')[0];
+  return ['image', 'audio', 'video'].includes(top) ? top : 'document';
+}
+
+function mediaItem(item, kind, pending) {
+  const stored = item.stored;
+  const name = item.filename || (stored && stored.sha256 ? kind + ' ' + stored.sha256.slice(0, 8) : kind);
+  if (stored && stored.deleted_at) return el('div', { class: 'media-note' }, '[' + kind + ' deleted ' + fmtTime(stored.deleted_at) + ']');
+  if (stored && stored.url) {
+    if (kind === 'image' || kind === 'sticker') {
+      return el('img', { class: 'media ' + kind, src: stored.url, loading: 'lazy', alt: item.caption || name });
+    }
+    if (kind === 'audio') return el('audio', { class: 'media', src: stored.url, controls: true, preload: 'none' });
+    if (kind === 'video') return el('video', { class: 'media', src: stored.url, controls: true, preload: 'metadata' });
+    return el('a', { class: 'media document', href: stored.url, download: item.filename || '' }, '\ud83d\udcc4 ' + name);
+  }
+  if (item.download_error) {
+    return el('div', { class: 'media-note error' }, '[' + kind + ' not kept: ' + (item.download_error.reason || 'error')
+      + (item.download_error.message ? ' \u00b7 ' + item.download_error.message : '') + ']');
+  }
+  return pending ? el('div', { class: 'media-note' }, '[' + kind + ' downloading\u2026]') : null;
+}
+
+function mediaView(m) {
+  const pending = m.media_download === 'pending';
+  const attachments = Array.isArray(m.attachments) && m.attachments.length ? m.attachments : null;
+  const items = attachments || (m.media ? [m.media] : []);
+  const views = items.map((x) => mediaItem(x || {}, attachments ? mediaKind(null, x && x.mime) : mediaKind(m.type, x && x.mime), pending))
+    .filter((v) => v);
+  return views.length ? el('div', { class: 'media-list' }, views) : null;
+}
+
 function bubble(m, reply) {
   const history = (m.status_history || []).map((s) => s.status + ' ' + fmtTime(s.timestamp)).join('\n');
   const reactions = (m.reactions || []).filter((x) => x.emoji);
   return el('div', { class: 'bubble' + (m.from_me ? ' out' : '') + (m.deleted ? ' deleted' : ''), 'data-id': m.id },
     m.chat_type !== 'direct' && !m.from_me ? el('div', { class: 'meta' }, m.sender_name || m.sender_id) : null,
     m.edited && m.original_text ? el('div', { class: 'orig' }, m.original_text) : null,
-    el('div', { class: 'body' }, m.deleted ? '(deleted) ' : '', m.text || '[' + m.type + ']'),
+    mediaView(m),
+    el('div', { class: 'body' }, m.deleted ? '(deleted) ' : '', m.text || (m.media || m.attachments ? '' : '[' + m.type + ']')),
     reactions.length ? el('div', { class: 'reactions' }, reactions.map((x) => x.emoji + ' ').join('')) : null,
     el('div', { class: 'meta', title: history },
       fmtTime(m.timestamp), ' \u00b7 ', m.status || '', m.edited ? ' \u00b7 edited' : '',
@@ -208,7 +245,8 @@ function handleEvent(block) {
     el('div', { class: 'meta' }, fmtTime(m.timestamp), ' \u00b7 ', el('span', { class: 'p-' + m.provider }, m.provider),
       ' \u00b7 ', m.chat_name || m.chat_id, ' \u00b7 ', m.sender_name || m.sender_id, ' \u00b7 ', direction(m), ' \u00b7 ', m.type,
       m.ai_reply ? [' ', el('span', { class: 'badge ai' }, 'AI')] : null),
-    el('div', { class: 'text' }, m.text || '[' + m.type + ']')));
+    el('div', { class: 'text' }, m.text || '[' + m.type + ']',
+      m.media_download === 'pending' ? el('span', { class: 'muted' }, ' \u00b7 media downloading\u2026') : null)));
   while (list.children.length > LIVE_MAX) list.lastChild.remove();
 }
 

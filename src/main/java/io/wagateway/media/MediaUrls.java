@@ -1,5 +1,9 @@
 package io.wagateway.media;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.MessageDigest;
@@ -22,6 +26,7 @@ import javax.crypto.spec.SecretKeySpec;
 public class MediaUrls {
 
     private static final String ALGORITHM = "HmacSHA256";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private String urlSecret = "";
     private String pageToken = "";
@@ -36,6 +41,58 @@ public class MediaUrls {
     public String sign(String sha256) {
         long exp = clock.instant().getEpochSecond() + ttlSeconds;
         return "/api/media/" + sha256 + "?exp=" + exp + "&sig=" + signature(sha256, exp);
+    }
+
+    /**
+     * Adds {@code url} = {@link #sign(String)} of {@code stored.sha256} inside {@code media.stored} and every
+     * {@code attachments[n].stored} of the message documents of a page API answer: the elements of {@code items}
+     * ({@code /api/messages}, {@code /api/conversation}) and {@code message} ({@code GET /api/messages/{id}}). Nothing
+     * else of the answer changes; an answer with no stored media is returned as it came. A blob deleted by retention
+     * ({@code stored.deleted_at}) gets no URL.
+     *
+     * @param answer the API's JSON answer (an object)
+     * @return the same answer, with the signed URLs
+     * @throws IllegalArgumentException when {@code answer} is not JSON
+     */
+    public String signAnswer(String answer) {
+        if (answer == null || !answer.contains("\"stored\"")) {
+            return answer;
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(answer);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("not a JSON answer", e);
+        }
+        for (JsonNode doc : root.path("items")) {
+            signDocument(doc);
+        }
+        signDocument(root.path("message"));
+        return root.toString();
+    }
+
+    /**
+     * Adds {@code url} inside {@code media.stored} and every {@code attachments[n].stored} of one message document
+     * (issue 20, M6).
+     *
+     * @param doc a message document (an {@link ObjectNode}; anything else is left alone)
+     */
+    public void signDocument(JsonNode doc) {
+        if (!doc.isObject()) {
+            return;
+        }
+        signStored(doc.path("media").path("stored"));
+        for (JsonNode attachment : doc.path("attachments")) {
+            signStored(attachment.path("stored"));
+        }
+    }
+
+    private void signStored(JsonNode stored) {
+        String sha256 = stored.path("sha256").asText("");
+        // a blob retention deleted (stored.deleted_at) gets no URL: there is nothing left to serve
+        if (stored instanceof ObjectNode o && sha256.matches("[0-9a-f]{64}") && !o.has("deleted_at")) {
+            o.put("url", sign(sha256));
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BearerAuth;
+import io.wagateway.media.MediaStore;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.reply.ReplyOutbox;
 import io.wagateway.reply.ReplyTask;
@@ -42,6 +43,9 @@ public class SendApi implements CamelContextAware {
 
     /** The name of a provider's kinds bean is the provider followed by this. */
     private static final String KINDS_SUFFIX = "SendKinds";
+
+    /** The media store's bean name (issue 20, M4): where {@code media_sha256} is looked up. */
+    static final String MEDIA_STORE = "mediaStore";
 
     /** The answer of Meta's window check (issue 19 item 4). */
     public static final String OUTSIDE_WINDOW = "outside the 24-hour customer service window: send a template";
@@ -142,7 +146,8 @@ public class SendApi implements CamelContextAware {
      * @param idempotencyKey the {@code Idempotency-Key} header, or null (every request is then a new message)
      * @return the outbound id, its state, and whether it was recorded now (with the message document to store)
      * @throws SendRefusedException 400 (a rule of C1, naming the field), 422 (a kind the provider cannot send, a
-     *                              provider unknown or switched off, outside Meta's window, a key reused with another
+     *                              provider unknown or switched off, a {@code media_sha256} the provider cannot send
+     *                              or nothing is stored under, outside Meta's window, a key reused with another
      *                              request)
      */
     public Accepted accept(Object body, String idempotencyKey) {
@@ -170,6 +175,12 @@ public class SendApi implements CamelContextAware {
         }
         if (request.has("media_id") && !kinds.mediaIds()) {
             throw refused(422, provider + " sends media by url, not by media_id");
+        }
+        if (request.hasNonNull("url") && SendRequestRules.isMedia(type) && !kinds.mediaUrls()) {
+            throw refused(422, provider + " sends media by media_sha256 (a stored item), not by url");
+        }
+        if (request.hasNonNull("media_sha256")) {
+            checkStored(provider, kinds, request.get("media_sha256").asText());
         }
         String accountId = request.get("account_id").asText();
         boolean keyed = idempotencyKey != null && !idempotencyKey.isBlank();
@@ -313,6 +324,29 @@ public class SendApi implements CamelContextAware {
             return null;
         } catch (IOException e) {
             throw new StoreUnavailableException("cannot read chat " + chat, e);
+        }
+    }
+
+    /**
+     * A stored media item to send ({@code media_sha256}, issue 20): the provider must send stored media and the
+     * media store (bean {@code mediaStore}) must hold the hash.
+     *
+     * @throws SendRefusedException 422 when the provider cannot send stored media or nothing is stored under the hash
+     * @throws StoreUnavailableException (503) when the media store cannot be read
+     */
+    private void checkStored(String provider, SendKinds kinds, String sha256) {
+        if (!kinds.storedMedia()) {
+            throw refused(422, provider + " cannot send a stored media item (media_sha256)");
+        }
+        MediaStore mediaStore = camelContext.getRegistry().lookupByNameAndType(MEDIA_STORE, MediaStore.class);
+        try {
+            if (mediaStore == null || mediaStore.head(sha256) == null) {
+                ObjectNode json = mapper().createObjectNode().put("error", "no media stored with that sha256")
+                        .put("field", "media_sha256");
+                throw new SendRefusedException(422, json);
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("cannot read the media store", e);
         }
     }
 

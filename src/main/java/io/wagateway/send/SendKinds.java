@@ -14,6 +14,8 @@ public class SendKinds {
 
     private volatile List<String> kinds = List.of();
     private volatile boolean mediaIds;
+    private volatile boolean storedMedia;
+    private volatile boolean mediaUrls = true;
 
     /**
      * @param kinds comma-separated kinds, e.g. {@code text,image,video}; blanks and case are ignored, order is kept
@@ -50,5 +52,32 @@ public class SendKinds {
     /** @return true when the provider takes a {@code media_id} for media kinds */
     public boolean mediaIds() {
         return mediaIds;
+    }
+
+    /**
+     * @param storedMedia true when the provider's send route sends a stored media item ({@code media_sha256}: the
+     *                    bytes of the media store, streamed to the provider); false (default): such a request is
+     *                    refused (422)
+     */
+    public void setStoredMedia(boolean storedMedia) {
+        this.storedMedia = storedMedia;
+    }
+
+    /** @return true when the provider takes a {@code media_sha256} for media kinds */
+    public boolean storedMedia() {
+        return storedMedia;
+    }
+
+    /**
+     * @param mediaUrls true (default) when the provider sends media by URL ({@code url}); false: such a request is
+     *                  refused (422), e.g. Unipile, which takes the bytes only
+     */
+    public void setMediaUrls(boolean mediaUrls) {
+        this.mediaUrls = mediaUrls;
+    }
+
+    /** @return true when the provider takes a {@code url} for media kinds */
+    public boolean mediaUrls() {
+        return mediaUrls;
     }
 }

@@ -74,15 +74,32 @@ public final class SendRequestRules {
         return r;
     }
 
+    /** The ways to give media, exactly one per request: a URL, the provider's media id, or a stored item's hash. */
+    private static final List<String> MEDIA_SOURCES = List.of("url", "media_id", "media_sha256");
+
+    /**
+     * @param type a request's {@code type}
+     * @return true for the media kinds (image, video, audio, document, sticker)
+     */
+    public static boolean isMedia(String type) {
+        return MEDIA.contains(type);
+    }
+
     private static void media(ObjectNode r, String type) {
-        boolean url = present(r, "url");
-        boolean mediaId = present(r, "media_id");
-        if (url == mediaId) {
-            throw badRequest(url ? "media_id" : "url", "exactly one of url or media_id is required");
+        List<String> given = MEDIA_SOURCES.stream().filter(f -> present(r, f)).toList();
+        if (given.size() != 1) {
+            // none: the first way is named; several: the second one given
+            throw badRequest(given.isEmpty() ? "url" : given.get(1),
+                    "exactly one of url, media_id or media_sha256 is required");
         }
-        required(r, url ? "url" : "media_id");
-        if (url && !r.get("url").asText().matches("(?i)https?://\\S+")) {
+        String source = given.get(0);
+        required(r, source);
+        if ("url".equals(source) && !r.get("url").asText().matches("(?i)https?://\\S+")) {
             throw badRequest("url", "url must be an http or https URL");
+        }
+        if ("media_sha256".equals(source) && !r.get("media_sha256").asText().matches("[0-9a-f]{64}")) {
+            throw badRequest("media_sha256",
+                    "media_sha256 must be the 64 lowercase hex digits of a stored item's sha256");
         }
         if (present(r, "caption") && ("audio".equals(type) || "sticker".equals(type))) {
             throw badRequest("caption", "a " + type + " has no caption");

@@ -74,6 +74,7 @@ class SendMessageRoutesTest {
                         .map(f -> Path.of("routes", f + ".camel.yaml")).toList(),
                 routes, props,
                 Map.of("providerSendApi", new ProviderSendApi(), "unipileMessageForm", new UnipileMessageForm(),
+                        "mediaUpload", new io.wagateway.send.MediaUpload(),
                         "wahaNumberedMenus", new WahaNumberedMenus()));
         context.start();
     }

@@ -61,6 +61,7 @@ class SendReplyRoutesTest {
         context = ProviderRoutes.load(files.stream().map(f -> Path.of("routes", f + ".camel.yaml")).toList(),
                 loaded, props,
                 Map.of("providerSendApi", new ProviderSendApi(), "unipileMessageForm", new UnipileMessageForm(),
+                        "mediaUpload", new io.wagateway.send.MediaUpload(),
                         "wahaNumberedMenus", new io.wagateway.provider.waha.WahaNumberedMenus()));
         for (String routeId : ROUTES.stream().map(r -> r.replace("send-reply-", "send-message-")).toList()) {
             AdviceWith.adviceWith(context, routeId, a -> a.interceptSendToEndpoint("http*")

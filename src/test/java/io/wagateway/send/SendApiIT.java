@@ -195,6 +195,116 @@ class SendApiIT extends GatewayIntegrationTest {
         assertStaysAt(() -> metaSends().size(), 1);
     }
 
+    /** Puts bytes in the media store (bean mediaStore) as a finished download would; answers their sha256 (hex). */
+    String storeMedia(byte[] bytes, String mime) throws Exception {
+        String sha256 = java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        java.nio.file.Path spool = java.nio.file.Files.createTempFile("send-media", ".bin");
+        java.nio.file.Files.write(spool, bytes);
+        camelContext.getRegistry().lookupByNameAndType("mediaStore", io.wagateway.media.MediaStore.class)
+                .put(spool, sha256, bytes.length, mime);
+        return sha256;
+    }
+
+    static List<LoggedRequest> metaUploads() {
+        return PEERS.findAll(postRequestedFor(urlPathEqualTo("/v23.0/" + META_ACCOUNT + "/media")));
+    }
+
+    @Test
+    void aStoredMediaItemIsUploadedToMetaFromTheStoreThenSentByTheReturnedId() throws Exception {
+        byte[] bytes = new byte[300_000];
+        new java.util.Random(20).nextBytes(bytes);
+        String sha256 = storeMedia(bytes, "image/jpeg");
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/v23.0/" + META_ACCOUNT + "/media"))
+                .willReturn(okJson("{\"id\":\"1037543291543636\"}")));
+        lastInbound(Instant.now().minus(Duration.ofHours(1)));
+        String request = "{\"provider\":\"meta\",\"account_id\":\"" + META_ACCOUNT + "\",\"chat_id\":\"" + META_CHAT
+                + "\",\"type\":\"image\",\"media_sha256\":\"" + sha256 + "\",\"caption\":\"the blue model\"}";
+        HttpResponse<String> r = send(request);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String id = JSON.readTree(r.body()).path("id").asText();
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> metaSends().size() == 1);
+        // Cloud API "Upload media": multipart messaging_product, type, file - the stored bytes, with their length
+        assertThat(metaUploads()).hasSize(1);
+        LoggedRequest upload = metaUploads().get(0);
+        assertThat(upload.getHeader("Authorization")).isEqualTo("Bearer test-meta-token");
+        assertThat(upload.getHeader("Content-Type")).startsWith("multipart/form-data;").contains("boundary=");
+        assertThat(upload.getHeader("Content-Length")).isEqualTo(String.valueOf(upload.getBody().length));
+        assertThat(upload.getPart("messaging_product").getBody().asString()).isEqualTo("whatsapp");
+        assertThat(upload.getPart("type").getBody().asString()).isEqualTo("image/jpeg");
+        assertThat(upload.getPart("file").getHeader("Content-Type").firstValue()).isEqualTo("image/jpeg");
+        assertThat(upload.getPart("file").getBody().asBytes()).isEqualTo(bytes);
+        // then the message, by the id Meta returned
+        assertThat(JSON.readTree(metaSends().get(0).getBodyAsString())).isEqualTo(JSON.readTree("{\"messaging_product\":"
+                + "\"whatsapp\",\"recipient_type\":\"individual\",\"to\":\"" + META_CHAT + "\",\"type\":\"image\","
+                + "\"image\":{\"id\":\"1037543291543636\",\"caption\":\"the blue model\"}}"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(stateOf(id).path("state").asText()));
+        assertThat(message(id).path("raw").path("request").path("media_sha256").asText()).isEqualTo(sha256);
+        assertStaysAt(() -> metaUploads().size(), 1);
+
+        // GET /api/messages/{id} signs a stored item of its document, as the page's API does (M6)
+        HttpResponse<String> updated = es("POST", "/" + store().getMessagesIndex() + "/_update/" + encode(id)
+                + "?refresh=true", "{\"doc\":{\"media\":{\"mime\":\"image/jpeg\",\"stored\":{\"key\":\"" + sha256
+                + "\",\"sha256\":\"" + sha256 + "\",\"size_bytes\":" + bytes.length + ",\"store\":\"filesystem\"}}}}");
+        assertThat(updated.statusCode()).as(updated.body()).isEqualTo(200);
+        assertThat(stateOf(id).at("/message/media/stored/url").asText()).startsWith("/api/media/" + sha256 + "?exp=")
+                .contains("&sig=");
+    }
+
+    @Test
+    void aStoredMediaItemIsSentToUnipileAsAnAttachmentsPartStreamedFromTheStore() throws Exception {
+        byte[] bytes = "%PDF-1.4 a stored invoice".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String sha256 = storeMedia(bytes, "application/pdf");
+        HttpResponse<String> r = send("{\"provider\":\"unipile\",\"account_id\":\"acc1\",\"chat_id\":\"CHAT1\","
+                + "\"type\":\"document\",\"media_sha256\":\"" + sha256 + "\",\"filename\":\"invoice.pdf\","
+                + "\"caption\":\"your invoice\",\"reply_to\":\"MSG0\"}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        String id = JSON.readTree(r.body()).path("id").asText();
+        List<LoggedRequest> sends = new ArrayList<>();
+        await().atMost(Duration.ofSeconds(15)).until(() -> {
+            sends.clear();
+            sends.addAll(PEERS.findAll(postRequestedFor(urlPathEqualTo("/api/v1/chats/CHAT1/messages"))));
+            return sends.size() == 1;
+        });
+        // providers.md 4.6: multipart text, attachments (the stored bytes, with their length), quote_id
+        LoggedRequest sent = sends.get(0);
+        assertThat(sent.getHeader("X-API-KEY")).isEqualTo("test-unipile-key");
+        assertThat(sent.getHeader("Content-Length")).isEqualTo(String.valueOf(sent.getBody().length));
+        assertThat(sent.getPart("text").getBody().asString()).isEqualTo("your invoice");
+        assertThat(sent.getPart("quote_id").getBody().asString()).isEqualTo("MSG0");
+        assertThat(sent.getPart("attachments").getBody().asBytes()).isEqualTo(bytes);
+        assertThat(sent.getPart("attachments").getHeader("Content-Type").firstValue()).isEqualTo("application/pdf");
+        assertThat(sent.getPart("attachments").getHeader("Content-Disposition").firstValue())
+                .contains("filename=\"invoice.pdf\"");
+        await().atMost(Duration.ofSeconds(10)).until(() -> "sent".equals(stateOf(id).path("state").asText()));
+
+        // Unipile takes bytes only: a media url is refused before anything is recorded
+        HttpResponse<String> byUrl = send(request("unipile", "image").toString());
+        assertThat(byUrl.statusCode()).as(byUrl.body()).isEqualTo(422);
+        assertThat(JSON.readTree(byUrl.body()).path("error").asText()).contains("media_sha256");
+    }
+
+    @Test
+    void aHashNothingIsStoredUnderOrAProviderThatCannotSendStoredMediaIsA422() throws Exception {
+        String sha256 = storeMedia("a stored document".getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain");
+        PEERS.stubFor(WireMock.post(urlPathEqualTo("/v23.0/" + META_ACCOUNT + "/media"))
+                .willReturn(okJson("{\"id\":\"1037543291543637\"}")));
+        lastInbound(Instant.now().minus(Duration.ofHours(1)));
+        String meta = "{\"provider\":\"meta\",\"account_id\":\"" + META_ACCOUNT + "\",\"chat_id\":\"" + META_CHAT
+                + "\",\"type\":\"document\",\"media_sha256\":\"%s\"}";
+        HttpResponse<String> unknown = send(String.format(meta, "0".repeat(64)));
+        assertThat(unknown.statusCode()).as(unknown.body()).isEqualTo(422);
+        assertThat(JSON.readTree(unknown.body()).path("field").asText()).isEqualTo("media_sha256");
+        HttpResponse<String> waha = send("{\"provider\":\"waha\",\"account_id\":\"default\",\"chat_id\":\"" + WAHA_CHAT
+                + "\",\"type\":\"document\",\"media_sha256\":\"" + sha256 + "\"}");
+        assertThat(waha.statusCode()).as(waha.body()).isEqualTo(422);
+        assertThat(JSON.readTree(waha.body()).path("error").asText()).contains("media_sha256");
+        assertThat(all("whatsapp-replies")).isEmpty();
+        // the stored one is accepted
+        assertThat(send(String.format(meta, sha256)).statusCode()).isEqualTo(202);
+    }
+
     @Test
     void theSameIdempotencyKeyFiveTimesConcurrentlyIsOneProviderCallAndOneId() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(5);
@@ -260,6 +370,13 @@ class SendApiIT extends GatewayIntegrationTest {
                 Arguments.of("{" + base + "\"type\":\"sticker\",\"media_id\":\"1\",\"caption\":\"c\"}", "caption"),
                 Arguments.of("{" + base + "\"type\":\"image\",\"media_id\":\"1\",\"filename\":\"a.jpg\"}", "filename"),
                 Arguments.of("{" + base + "\"type\":\"document\",\"media_id\":\"1\",\"mime_type\":7}", "mime_type"),
+                // media: a stored item's hash (issue 20) is a third way, exclusive, 64 lowercase hex digits
+                Arguments.of("{" + base + "\"type\":\"image\",\"url\":\"https://e.com/i.jpg\",\"media_sha256\":\""
+                        + "a".repeat(64) + "\"}", "media_sha256"),
+                Arguments.of("{" + base + "\"type\":\"image\",\"media_id\":\"1\",\"media_sha256\":\"" + "a".repeat(64)
+                        + "\"}", "media_sha256"),
+                Arguments.of("{" + base + "\"type\":\"image\",\"media_sha256\":\"" + "A".repeat(64) + "\"}", "media_sha256"),
+                Arguments.of("{" + base + "\"type\":\"image\",\"media_sha256\":\"abc\"}", "media_sha256"),
                 // buttons
                 Arguments.of("{" + base + "\"type\":\"buttons\",\"buttons\":[{\"id\":\"a\",\"title\":\"A\"}]}", "text"),
                 Arguments.of("{" + base + "\"type\":\"buttons\",\"text\":\"t\",\"buttons\":[]}", "buttons"),
@@ -343,7 +460,7 @@ class SendApiIT extends GatewayIntegrationTest {
         KINDS.put("waha", List.of("text", "image", "video", "audio", "document", "buttons", "list", "reaction",
                 "location"));
         KINDS.put("periskope", List.of("text", "image", "video", "audio", "document"));
-        KINDS.put("unipile", List.of("text"));
+        KINDS.put("unipile", List.of("text", "image", "video", "audio", "document"));  // media by media_sha256 only
         KINDS.put("evolution", List.of("text"));
     }
 
@@ -366,7 +483,7 @@ class SendApiIT extends GatewayIntegrationTest {
 
     @Test
     void theKindsTableHasTwentyEightRefusals() {
-        assertThat(kindsAProviderCannotSend().count()).isEqualTo(0 + 2 + 6 + 10 + 10); // meta, waha, periskope, unipile, evolution
+        assertThat(kindsAProviderCannotSend().count()).isEqualTo(0 + 2 + 6 + 6 + 10); // meta, waha, periskope, unipile, evolution
     }
 
     @Test

@@ -59,7 +59,7 @@ class SendKindsTest {
                 Map.entry("metaSendKinds", "text,image,video,audio,document,sticker,buttons,list,template,reaction,location"),
                 Map.entry("wahaSendKinds", "text,image,video,audio,document,location,reaction,buttons,list"),
                 Map.entry("periskopeSendKinds", "text,image,video,audio,document"),
-                Map.entry("unipileSendKinds", "text"),
+                Map.entry("unipileSendKinds", "text,image,video,audio,document"),
                 Map.entry("evolutionSendKinds", "text"));
     }
 }

@@ -2,7 +2,9 @@ package io.wagateway.provider.unipile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Objects;
+import org.apache.hc.client5.http.entity.mime.ContentBody;
 import org.apache.hc.client5.http.entity.mime.MultipartEntityBuilder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.HttpEntity;
@@ -37,15 +39,48 @@ public class UnipileMessageForm {
      *
      * @param request the flat send request
      * @return the multipart/form-data entity (see {@link #text(String, String)})
-     * @throws IllegalArgumentException when the request is not a text with a {@code text}: Unipile's media needs the
-     *                                  bytes uploaded, which the gateway does not do yet
+     * @throws IllegalArgumentException when the request is not a text with a {@code text} (media goes with
+     *                                  {@link #request(JsonNode, ContentBody)})
      */
     public HttpEntity request(JsonNode request) {
-        JsonNode text = request.path("text");
-        if (!"text".equals(request.path("type").asText()) || !text.isTextual()) {
-            throw new IllegalArgumentException("unipile cannot send " + request.path("type").asText());
-        }
-        JsonNode replyTo = request.path("reply_to");
-        return text(text.asText(), replyTo.isTextual() && !replyTo.asText().isEmpty() ? replyTo.asText() : null);
+        return request(request, null);
     }
+
+    /**
+     * The body for a flat send request (contract C1): a {@code text}, or a media kind whose bytes are the given part
+     * (part {@code attachments}; the {@code caption}, or {@code ""}, as {@code text}), quoting {@code reply_to}.
+     *
+     * @param request    the flat send request
+     * @param attachment the media bytes as one part (the stored item of {@code media_sha256}, streamed from the
+     *                   media store), or null for a text
+     * @return the multipart/form-data entity; it carries its own {@code Content-Type: multipart/form-data;
+     *         boundary=…}
+     * @throws IllegalArgumentException when the request is not a text with a {@code text}, nor media with its part
+     */
+    public HttpEntity request(JsonNode request, ContentBody attachment) {
+        String type = request.path("type").asText();
+        JsonNode replyTo = request.path("reply_to");
+        String quoteId = replyTo.isTextual() && !replyTo.asText().isEmpty() ? replyTo.asText() : null;
+        if (attachment != null && MEDIA.contains(type)) {
+            ContentType plainUtf8 = ContentType.TEXT_PLAIN.withCharset(StandardCharsets.UTF_8);
+            JsonNode caption = request.path("caption");
+            MultipartEntityBuilder builder = MultipartEntityBuilder.create()
+                    .setCharset(StandardCharsets.UTF_8)
+                    .addTextBody("text", caption.isTextual() ? caption.asText() : "", plainUtf8)
+                    .addPart("attachments", attachment);
+            if (quoteId != null) {
+                builder.addTextBody("quote_id", quoteId, plainUtf8);
+            }
+            return builder.build();
+        }
+        JsonNode text = request.path("text");
+        if (!"text".equals(type) || !text.isTextual()) {
+            throw new IllegalArgumentException("unipile cannot send " + type + (MEDIA.contains(type)
+                    ? " without its bytes (media_sha256)" : ""));
+        }
+        return text(text.asText(), quoteId);
+    }
+
+    /** The media kinds Unipile takes as an {@code attachments} part. */
+    private static final List<String> MEDIA = List.of("image", "video", "audio", "document");
 }

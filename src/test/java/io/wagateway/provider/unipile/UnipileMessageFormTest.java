@@ -29,6 +29,26 @@ class UnipileMessageFormTest {
         assertThat(quoted).contains("name=\"quote_id\"").contains("msg_123");
     }
 
+    @Test
+    void mediaGoesAsTheAttachmentsPartWithTheCaptionAsText() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode request = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"type\":\"document\",\"media_sha256\":\"" + "a".repeat(64) + "\",\"caption\":\"your invoice\","
+                        + "\"reply_to\":\"msg_1\"}");
+        org.apache.hc.client5.http.entity.mime.ByteArrayBody part = new org.apache.hc.client5.http.entity.mime.ByteArrayBody(
+                "%PDF-1.4".getBytes(StandardCharsets.US_ASCII), org.apache.hc.core5.http.ContentType.create("application/pdf"),
+                "invoice.pdf");
+        HttpEntity entity = form.request(request, part);
+        assertThat(entity.getContentLength()).isPositive();   // every part has a known length: a Content-Length
+        String written = written(entity);
+        assertThat(written).contains("name=\"attachments\"; filename=\"invoice.pdf\"").contains("%PDF-1.4")
+                .contains("Content-Type: application/pdf");
+        assertThat(written).contains("name=\"text\"").contains("your invoice");
+        assertThat(written).contains("name=\"quote_id\"").contains("msg_1");
+        // media without its bytes is never sent as a text
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> form.request(request))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("media_sha256");
+    }
+
     private static String written(HttpEntity entity) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         entity.writeTo(out);
