@@ -21,14 +21,14 @@ import org.yaml.snakeyaml.Yaml;
 
 /**
  * docs/openapi.yaml against the running gateway: every path and method it describes is served by a platform-http
- * route, and every platform-http route under {@code /api/messages} and {@code /api/chats} is described, so neither
+ * route, and every platform-http route under {@code /api/messages}, {@code /api/chats} and {@code /api/media} is described, so neither
  * can change without the other. Also checks the file's own integrity: OpenAPI 3.1, every {@code $ref} resolves, and
  * the send request's discriminator covers exactly the message kinds.
  */
 class OpenApiIT extends GatewayIntegrationTest {
 
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
-    private static final List<String> DESCRIBED_PREFIXES = List.of("/api/messages", "/api/chats");
+    private static final List<String> DESCRIBED_PREFIXES = List.of("/api/messages", "/api/chats", "/api/media");
 
     private static JsonNode spec;
 
