@@ -138,7 +138,7 @@ public class MediaRetention implements org.apache.camel.CamelContextAware {
         return clock.instant().minus(Duration.ofDays(retentionDays));
     }
 
-    /** The store is found on first use (see {@link MediaApi}: cross-file bean references depend on load order). */
+    /** The store is found on first use (as the media API bean does: cross-file bean references depend on load order). */
     private ElasticsearchStore store() {
         if (store == null) {
             store = ElasticsearchStore.in(camelContext);

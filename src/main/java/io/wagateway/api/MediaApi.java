@@ -1,11 +1,11 @@
-package io.wagateway.media;
+package io.wagateway.api;
 
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.SearchResponse;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.wagateway.api.AdminAccessException;
-import io.wagateway.api.BearerAuth;
-import io.wagateway.api.QueryParams;
+import io.wagateway.media.MediaStore;
+import io.wagateway.media.MediaUrls;
+import io.wagateway.media.StoredObject;
 import io.wagateway.store.ElasticsearchStore;
 import java.io.IOException;
 import java.io.InputStream;

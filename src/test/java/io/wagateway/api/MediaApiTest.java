@@ -1,4 +1,4 @@
-package io.wagateway.media;
+package io.wagateway.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
