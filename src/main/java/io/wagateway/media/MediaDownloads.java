@@ -99,16 +99,20 @@ public class MediaDownloads {
         if (attachments != null && !attachments.isEmpty()) {
             for (int n = 0; n < attachments.size(); n++) {
                 Media a = attachments.get(n);
-                if (a != null && (a.url() != null || a.id() != null)) {
+                if (a != null) {
                     items.add(item(m, n, n == 0 && MEDIA_TYPES.contains(m.type()) ? m.type() : typeOf(a.mime()), a));
                 }
             }
-        } else if (m.media() != null && MEDIA_TYPES.contains(m.type())
-                && (m.media().url() != null || m.media().id() != null)) {
-            items.add(item(m, 0, m.type(), m.media()));
+        } else if (MEDIA_TYPES.contains(m.type())) {
+            // also without a url or id (WAHA media.error, a provider that sent none): the provider's route records
+            // the final reason (no_source, provider_error), so a media message never ends without a download state
+            items.add(item(m, 0, m.type(), m.media() != null ? m.media() : NO_MEDIA));
         }
         return items;
     }
+
+    /** The media of a media message that came without any: its item has no source, and its download says so. */
+    private static final Media NO_MEDIA = new Media(null, null, null, null, null, null);
 
     private static MediaItem item(CanonicalMessage m, int n, String type, Media media) {
         return new MediaItem(MediaItem.jobId(m.documentId(), n), m.documentId(), m.provider(), m.accountId(),
@@ -124,13 +128,12 @@ public class MediaDownloads {
         if (attachments.isArray() && attachments.size() > 0) {
             for (int n = 0; n < attachments.size(); n++) {
                 JsonNode a = attachments.get(n);
-                if (a.hasNonNull("url") || a.hasNonNull("id")) {
+                if (a.isObject()) {
                     items.add(item(doc, docId, n, n == 0 && MEDIA_TYPES.contains(type) ? type
                             : typeOf(a.path("mime").asText(null)), a));
                 }
             }
-        } else if (MEDIA_TYPES.contains(type) && (doc.path("media").hasNonNull("url")
-                || doc.path("media").hasNonNull("id"))) {
+        } else if (MEDIA_TYPES.contains(type)) {
             items.add(item(doc, docId, 0, type, doc.path("media")));
         }
         return items;
@@ -369,9 +372,25 @@ public class MediaDownloads {
         ObjectNode error = mapper.createObjectNode();
         error.put("reason", media != null ? media.getReason() : "error");
         error.put("status", media != null ? media.getStatus() : 0);
-        error.put("message", e == null ? null : String.valueOf(e.getMessage()));
+        error.put("message", media != null ? media.getMessage() : e == null ? null : String.valueOf(e.getMessage()));
         error.put("final", media != null && media.isFinal());
         return error;
+    }
+
+    /**
+     * The {@code onWhen} of the worker's final-failure rule: a {@link MediaDownloadException} anywhere in the cause
+     * chain (a provider route that calls its bean as an expression gets it wrapped) that says it is final.
+     *
+     * @param exchange the failed exchange
+     * @return true when retrying cannot help (no redelivery)
+     */
+    public boolean finalFailure(Exchange exchange) {
+        Throwable e = exchange.getException();
+        if (e == null) {
+            e = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        }
+        MediaDownloadException media = e == null ? null : findMediaFailure(e);
+        return media != null && media.isFinal();
     }
 
     private static MediaDownloadException findMediaFailure(Throwable e) {

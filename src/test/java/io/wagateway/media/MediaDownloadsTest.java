@@ -35,14 +35,31 @@ class MediaDownloadsTest {
     }
 
     @Test
-    void textLocationsAndMediaWithoutASourceAreNotMarked() {
+    void textAndLocationsAreNotMarked() {
         MediaDownloads downloads = new MediaDownloads();
         assertThat(downloads.markPending(message("text", null)).details().mediaDownload()).isNull();
         assertThat(downloads.markPending(message("location", new Media(null, "http://x", null, null, null, null)))
                 .details().mediaDownload()).isNull();
-        assertThat(downloads.markPending(message("image", new Media("image/jpeg", null, null, "c", null, null)))
-                .details().mediaDownload()).isNull();
         assertThat(io.wagateway.store.JsonMapperFactory.create().valueToTree(message("text", null)).has("media_download")).isFalse();
+    }
+
+    /**
+     * A media message without a source (WAHA media.error, hasMedia without media) is marked and gets its item: the
+     * provider's route records the final reason, so it never ends without a download state.
+     */
+    @Test
+    void mediaWithoutASourceIsMarkedSoItsFailureIsRecorded() {
+        MediaDownloads downloads = new MediaDownloads();
+        CanonicalMessage noSource = downloads.markPending(
+                message("image", new Media("image/jpeg", null, null, "c", null, null, null, "{\"message\":\"gone\"}")));
+        assertThat(noSource.details().mediaDownload()).isEqualTo("pending");
+        assertThat(downloads.items(noSource)).singleElement().satisfies(item -> {
+            assertThat(item.url()).isNull();
+            assertThat(item.id()).isNull();
+            assertThat(item.type()).isEqualTo("image");
+        });
+        CanonicalMessage noMedia = downloads.markPending(message("video", null));
+        assertThat(downloads.items(noMedia)).extracting(MediaItem::type).containsExactly("video");
     }
 
     @Test

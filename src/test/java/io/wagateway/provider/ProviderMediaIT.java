@@ -171,6 +171,28 @@ class ProviderMediaIT extends GatewayIntegrationTest {
                 WireMock.equalTo("test-waha-key")));
     }
 
+    /**
+     * WAHA could not get the media itself (WAHA docs "Receive messages": {@code media.error} set, {@code media.url}
+     * null): the message is stored, and its download ends {@code failed} with the reason - never without a state.
+     */
+    @Test
+    void wahaMediaTheServerCouldNotGetIsRecordedAsFailed() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode body = (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(Fixtures.bytes("webhooks/waha/message_media_image.json"));
+        com.fasterxml.jackson.databind.node.ObjectNode payload =
+                (com.fasterxml.jackson.databind.node.ObjectNode) body.get("payload");
+        payload.put("id", "false_15550100003@c.us_3EB0MEDIAERROR0001");
+        com.fasterxml.jackson.databind.node.ObjectNode media =
+                (com.fasterxml.jackson.databind.node.ObjectNode) payload.get("media");
+        media.putNull("url");
+        media.putObject("error").put("message", "media download failed");
+        assertThat(postWaha(body.toString().getBytes(StandardCharsets.UTF_8)).statusCode()).isEqualTo(200);
+        JsonNode m = downloaded("waha", "false_15550100003@c.us_3EB0MEDIAERROR0001");
+        assertThat(m.path("media_download").asText()).isEqualTo("failed");
+        assertThat(m.path("media").path("download_error").path("reason").asText()).isEqualTo("provider_error");
+        assertThat(m.path("media").path("download_error").path("final").asBoolean()).isTrue();
+    }
+
     // ---------------------------------------------------------------- Periskope
 
     @Test
