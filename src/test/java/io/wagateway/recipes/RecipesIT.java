@@ -412,13 +412,15 @@ class RecipesIT extends GatewayIntegrationTest {
                         .put("title", "Opening hours"));
         assertThat(postMetaRecipes(tap).statusCode()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(20)).until(() ->
-                metaSendsContaining("Our shop is open Monday to Saturday, 9:00 to 18:00.").size() == 1);
+                metaSendsContaining("Our shop is open Monday to Saturday, 9:00 to 18:00.").size() >= 1);
         JsonNode answer = metaSendsContaining("Our shop is open Monday to Saturday, 9:00 to 18:00.").get(0);
         assertThat(answer.path("type").asText()).isEqualTo("text");
         assertThat(answer.path("text").path("body").asText()).isEqualTo("Our shop is open Monday to Saturday, 9:00 to 18:00.");
         assertThat(answer.path("context").path("message_id").asText()).isEqualTo("wamid.RECIPE11TAP");
+        // one answer, once: the answer's own stored message (sent from the route that handled the tap) is no tap
         staysTrue(() -> metaSendsContaining("A colleague").isEmpty()
-                && metaSendsContaining("opening-hours").size() == 1);
+                && metaSendsContaining("opening-hours").size() == 1
+                && metaSendsContaining("Our shop is open Monday to Saturday, 9:00 to 18:00.").size() == 1);
     }
 
     /** Live reload: an edited route file takes effect in the running gateway, without a restart. */
