@@ -35,7 +35,6 @@ import org.apache.camel.Message;
  */
 public class MediaApi implements CamelContextAware {
 
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
     private static final Set<String> INLINE = Set.of("image", "audio", "video");
 
@@ -55,7 +54,7 @@ public class MediaApi implements CamelContextAware {
      */
     public void authorize(Exchange exchange) {
         String sha256 = exchange.getMessage().getHeader("sha256", String.class);
-        if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+        if (!MediaStore.isSha256(sha256)) {
             throw new AdminAccessException(404, "no such media");
         }
         if (token != null && !token.isBlank() && BearerAuth.matches(BearerAuth.header(exchange, "Authorization"), token)) {

@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.regex.Pattern;
 
 /**
  * The filesystem media store (one instance; {@code gateway.media.store=filesystem}, the default): the bytes of hash
@@ -22,7 +21,6 @@ import java.util.regex.Pattern;
  */
 public class FileMediaStore implements MediaStore {
 
-    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
 
     private Path dir = Path.of(".local/media");
 
@@ -108,7 +106,7 @@ public class FileMediaStore implements MediaStore {
      * @throws IllegalArgumentException when it is not 64 lowercase hex characters (never a path outside the store)
      */
     static String key(String sha256) {
-        if (sha256 == null || !SHA256.matcher(sha256).matches()) {
+        if (!MediaStore.isSha256(sha256)) {
             throw new IllegalArgumentException("not a lowercase hex sha256: " + sha256);
         }
         return sha256.substring(0, 2) + "/" + sha256;

@@ -11,6 +11,14 @@ import java.nio.file.Path;
  */
 public interface MediaStore {
 
+    /**
+     * @param text a would-be key
+     * @return true when it is a lowercase hex sha256 (64 characters): the only keys a store takes or serves
+     */
+    static boolean isSha256(String text) {
+        return text != null && text.matches("[0-9a-f]{64}");
+    }
+
     /** @return {@code filesystem} or {@code s3}: the value of {@code media.stored.store} */
     String name();
 

@@ -90,7 +90,7 @@ public class MediaUrls {
     private void signStored(JsonNode stored) {
         String sha256 = stored.path("sha256").asText("");
         // a blob retention deleted (stored.deleted_at) gets no URL: there is nothing left to serve
-        if (stored instanceof ObjectNode o && sha256.matches("[0-9a-f]{64}") && !o.has("deleted_at")) {
+        if (stored instanceof ObjectNode o && MediaStore.isSha256(sha256) && !o.has("deleted_at")) {
             o.put("url", sign(sha256));
         }
     }

@@ -97,7 +97,7 @@ public final class SendRequestRules {
         if ("url".equals(source) && !r.get("url").asText().matches("(?i)https?://\\S+")) {
             throw badRequest("url", "url must be an http or https URL");
         }
-        if ("media_sha256".equals(source) && !r.get("media_sha256").asText().matches("[0-9a-f]{64}")) {
+        if ("media_sha256".equals(source) && !io.wagateway.media.MediaStore.isSha256(r.get("media_sha256").asText())) {
             throw badRequest("media_sha256",
                     "media_sha256 must be the 64 lowercase hex digits of a stored item's sha256");
         }
