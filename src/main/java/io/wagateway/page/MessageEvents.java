@@ -1,6 +1,7 @@
 package io.wagateway.page;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
@@ -32,16 +33,18 @@ public class MessageEvents {
 
     private static final Logger LOG = LoggerFactory.getLogger(MessageEvents.class);
     /** Queue element meaning "send a keep-alive comment". */
-    private static final String HEARTBEAT = "\u0000heartbeat";
+    private static final Event HEARTBEAT = new Event("", "");
 
     /** Where one subscriber's events go (an SSE connection). */
     public interface Sink {
         /**
-         * @param json one message as JSON (the stored document without {@code raw}, plus {@code id} and
-         *             {@code ai_reply})
+         * @param type the event's type (SSE event name): one of {@link MessageEvents#TYPES}
+         * @param json the event's data as JSON: for {@code message} and {@code reply} the stored document without
+         *             {@code raw}, plus {@code id} and {@code ai_reply}; for the others the object given to
+         *             {@link MessageEvents#publish(String, JsonNode)}
          * @throws IOException when the client is gone
          */
-        void send(String json) throws IOException;
+        void send(String type, String json) throws IOException;
 
         /** @throws IOException when the client is gone */
         void heartbeat() throws IOException;
@@ -72,23 +75,71 @@ public class MessageEvents {
         return s;
     }
 
+    /** A message stored by the store route (inbound, or outbound seen through a webhook): the message document. */
+    public static final String MESSAGE = "message";
+    /** An AI reply or an operator's (page, send API) message, stored by the gateway: the message document. */
+    public static final String REPLY = "reply";
+    /** A delivery status change of a message: {@code {"id","chat_key","status","at"}}. */
+    public static final String STATUS = "status";
+    /** A chat's unread state changed: {@code {"chat_key","has_unread","unread_count","last_read_at"}}. */
+    public static final String UNREAD = "unread";
+    /** A chat's owner changed: {@code {"chat_key","owner","previous_owner","by","operator","at"}}. */
+    public static final String OWNER = "owner";
+    /** The event types of the live stream, in the order they were added. */
+    public static final Set<String> TYPES = Set.of(MESSAGE, REPLY, STATUS, UNREAD, OWNER);
+
     /**
-     * Offers a stored message to every subscriber; never blocks (a full subscriber queue drops it).
+     * Offers a stored message to every subscriber as a {@code message} event; never blocks (a full subscriber queue
+     * drops it).
      *
      * @param message the message just stored
      */
     public void publish(CanonicalMessage message) {
-        if (subscribers.isEmpty()) {
+        publish(MESSAGE, message);
+    }
+
+    /**
+     * Offers a message document to every subscriber; never blocks.
+     *
+     * @param type    {@link #MESSAGE} or {@link #REPLY}
+     * @param message the message just stored
+     */
+    public void publish(String type, CanonicalMessage message) {
+        if (subscribers.isEmpty() || message == null) {
             return;
         }
         ObjectNode doc = mapper.valueToTree(message);
         doc.put("id", message.documentId());
         doc.put("ai_reply", message.raw() != null && message.raw().path("gateway_reply").asBoolean(false));
         doc.remove("raw");
-        String json = doc.toString();
-        for (Subscription s : subscribers) {
-            s.offer(json);
+        offerAll(type, doc.toString());
+    }
+
+    /**
+     * Offers one event to every subscriber; never blocks (a full subscriber queue drops it, counted).
+     *
+     * @param type one of {@link #TYPES}
+     * @param data the event's data (an object of the shape its type's constant gives)
+     * @throws IllegalArgumentException for a type not in {@link #TYPES}
+     */
+    public void publish(String type, JsonNode data) {
+        if (!TYPES.contains(type)) {
+            throw new IllegalArgumentException("unknown live event type " + type);
         }
+        if (subscribers.isEmpty() || data == null) {
+            return;
+        }
+        offerAll(type, data.toString());
+    }
+
+    private void offerAll(String type, String json) {
+        Event event = new Event(type, json);
+        for (Subscription s : subscribers) {
+            s.offer(event);
+        }
+    }
+
+    private record Event(String type, String json) {
     }
 
     /** Queues a keep-alive comment to every subscriber, so dead connections are noticed and proxies keep them. */
@@ -137,7 +188,7 @@ public class MessageEvents {
     /** One connected subscriber: a bounded queue drained by at most one sender task at a time. */
     public final class Subscription {
         private final Sink sink;
-        private final BlockingQueue<String> queue;
+        private final BlockingQueue<Event> queue;
         private final AtomicBoolean draining = new AtomicBoolean();
         private volatile boolean cancelled;
 
@@ -146,7 +197,7 @@ public class MessageEvents {
             this.queue = new ArrayBlockingQueue<>(capacity);
         }
 
-        private void offer(String json) {
+        private void offer(Event json) {
             if (cancelled) {
                 return;
             }
@@ -163,7 +214,7 @@ public class MessageEvents {
         private void drain() {
             try {
                 while (!cancelled) {
-                    String next = queue.poll();
+                    Event next = queue.poll();
                     if (next == null) {
                         draining.set(false);
                         // an offer between poll() and set(false) saw draining=true: take it over
@@ -172,10 +223,10 @@ public class MessageEvents {
                         }
                         continue;
                     }
-                    if (HEARTBEAT.equals(next)) {
+                    if (next == HEARTBEAT) {
                         sink.heartbeat();
                     } else {
-                        sink.send(next);
+                        sink.send(next.type(), next.json());
                     }
                 }
             } catch (IOException | RuntimeException e) {

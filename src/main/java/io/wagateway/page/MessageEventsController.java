@@ -59,8 +59,8 @@ public class MessageEventsController {
         try {
             subscription = bean("messageEvents", MessageEvents.class).subscribe(new MessageEvents.Sink() {
                 @Override
-                public void send(String json) throws IOException {
-                    emitter.send(SseEmitter.event().name("message").data(json, MediaType.APPLICATION_JSON));
+                public void send(String type, String json) throws IOException {
+                    emitter.send(SseEmitter.event().name(type).data(json, MediaType.APPLICATION_JSON));
                 }
 
                 @Override

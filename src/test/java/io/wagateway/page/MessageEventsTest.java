@@ -26,7 +26,7 @@ class MessageEventsTest {
     private static MessageEvents.Sink sink(List<String> got, CountDownLatch gate) {
         return new MessageEvents.Sink() {
             @Override
-            public void send(String json) throws IOException {
+            public void send(String type, String json) throws IOException {
                 if (gate != null) {
                     try {
                         gate.await();
@@ -35,7 +35,7 @@ class MessageEventsTest {
                         throw new IOException(e);
                     }
                 }
-                got.add(json);
+                got.add(type.equals(MessageEvents.MESSAGE) ? json : type + " " + json);
             }
 
             @Override
@@ -86,5 +86,21 @@ class MessageEventsTest {
         assertThat(events.subscriberCount()).isZero();
         events.subscribe(sink(new CopyOnWriteArrayList<>(), null));
         assertThat(events.subscriberCount()).isEqualTo(1);
+    }
+
+    @Test
+    void typedEventsKeepTheirTypeAndUnknownTypesAreRefused() {
+        MessageEvents events = new MessageEvents();
+        List<String> got = new CopyOnWriteArrayList<>();
+        events.subscribe(sink(got, null));
+        events.publish(MessageEvents.OWNER, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put("chat_key", "waha:default:c@c.us").put("owner", "human"));
+        events.publish(MessageEvents.REPLY, message(7));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 2);
+        assertThat(got.get(0)).isEqualTo("owner {\"chat_key\":\"waha:default:c@c.us\",\"owner\":\"human\"}");
+        assertThat(got.get(1)).startsWith("reply {").contains("\"id\":\"waha:default:m7\"");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> events.publish("typing",
+                com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

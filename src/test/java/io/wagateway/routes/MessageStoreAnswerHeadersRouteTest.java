@@ -54,7 +54,7 @@ class MessageStoreAnswerHeadersRouteTest extends RouteTestSupport {
         // the media pending mark and enqueue (routes/media.camel.yaml): these messages have no media
         context.getRegistry().bind("mediaDownloads", new io.wagateway.media.MediaDownloads());
         AdviceWith.adviceWith(context, "message-store", false, a -> a.mockEndpointsAndSkip(
-                "direct:enrich-names", "direct:chat-update", "direct:auto-reply-decision", "seda:message-events*"));
+                "direct:enrich-names", "direct:chat-update", "direct:conversation", "seda:message-events*"));
     }
 
     private static CanonicalMessage meta(String fixture) throws Exception {
@@ -64,7 +64,7 @@ class MessageStoreAnswerHeadersRouteTest extends RouteTestSupport {
 
     /** @return the headers the auto-reply decision received with the stored message */
     private Map<String, Object> headersAfterStoring(CanonicalMessage message) throws Exception {
-        MockEndpoint after = mock("mock:direct:auto-reply-decision");
+        MockEndpoint after = mock("mock:direct:conversation");
         after.expectedBodiesReceived(message);
         template.sendBody("direct:canonical-message", message);
         after.assertIsSatisfied();

@@ -41,7 +41,7 @@ class MessageStoreMediaRouteTest extends RouteTestSupport {
         context.getRegistry().bind("messageLifecycle", new MessageStoreAnswerHeadersRouteTest.LifecycleDouble());
         context.getRegistry().bind("mediaDownloads", new MediaDownloads());
         AdviceWith.adviceWith(context, "message-store", false, a -> {
-            a.mockEndpointsAndSkip("direct:enrich-names", "direct:chat-update", "direct:auto-reply-decision",
+            a.mockEndpointsAndSkip("direct:enrich-names", "direct:chat-update", "direct:conversation",
                     "seda:message-events*");
             a.weaveByToUri("seda:media-download*").replace().to("mock:media-queue");
         });
