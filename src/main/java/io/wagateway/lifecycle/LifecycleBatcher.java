@@ -99,6 +99,8 @@ final class LifecycleBatcher {
     private final AtomicLong retriedTargets = new AtomicLong();
     private final Runnable onIndexMissing;
     private volatile boolean stopped;
+    /** Told each message whose status a written projection changed: its document id and the message as written. */
+    private volatile java.util.function.BiConsumer<String, ObjectNode> statusApplied = (id, message) -> { };
     /** Called between a batch's read and its write (tests make a concurrent change there). */
     private volatile Consumer<Collection<String>> afterRead = targets -> { };
 
@@ -235,6 +237,14 @@ final class LifecycleBatcher {
         return Map.of("batches", batches.get(), "conflicts", conflicts.get(), "retried_targets", retriedTargets.get());
     }
 
+    /**
+     * @param listener told, after the write, each message whose status a batch changed (its document id and the
+     *                 message as written); it must not block
+     */
+    void onStatusApplied(java.util.function.BiConsumer<String, ObjectNode> listener) {
+        this.statusApplied = listener;
+    }
+
     /** @param hook called with a batch's targets between its read and its write (tests) */
     void afterRead(Consumer<Collection<String>> hook) {
         this.afterRead = hook;
@@ -304,6 +314,8 @@ final class LifecycleBatcher {
         boolean pending;
         boolean applied;
         boolean merged;
+        /** The message as projected when its status changed (a {@code status} event once written), else null. */
+        ObjectNode statusChanged;
 
         Plan(Work work) {
             this.work = work;
@@ -534,6 +546,9 @@ final class LifecycleBatcher {
                 plan.messageOp = BulkOperation.of(o -> o.index(i -> i.index(store.getMessagesIndex())
                         .id(messageDocId).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
                 plan.applied = true;
+                if (!projected.path("status").asText("").equals(plan.message.source().path("status").asText(""))) {
+                    plan.statusChanged = projected;
+                }
             }
         }
     }
@@ -642,6 +657,9 @@ final class LifecycleBatcher {
         }
         if (plan.pending && plan.lifecycleWrite != null) {
             check(w.target); // its message may have been stored while this batch ran: looked at again shortly
+        }
+        if (plan.statusChanged != null) {
+            statusApplied.accept(plan.messageDocId, plan.statusChanged);
         }
         String outcome = plan.applied ? "applied" : plan.pending && plan.merged ? "pending" : "unchanged";
         for (Pending p : w.updates) {

@@ -51,6 +51,32 @@ public class MessageLifecycle {
         this.store = store;
     }
 
+    /** The live stream: a {@code status} event when a delivery status is applied to a message (none when null). */
+    private io.wagateway.page.MessageEvents events;
+
+    /** @param events the live stream that gets a {@code status} event each time a message's status changes */
+    public void setEvents(io.wagateway.page.MessageEvents events) {
+        this.events = events;
+    }
+
+    /** Publishes the {@code status} event of a message whose new status was just written. */
+    private void statusApplied(String id, com.fasterxml.jackson.databind.node.ObjectNode message) {
+        io.wagateway.page.MessageEvents e = events;
+        if (e == null) {
+            return;
+        }
+        String chatKey = message.path("provider").asText() + ":" + message.path("account_id").asText() + ":"
+                + message.path("chat_id").asText();
+        String status = message.path("status").asText();
+        String at = null;
+        for (com.fasterxml.jackson.databind.JsonNode h : message.path("status_history")) {
+            if (status.equals(h.path("status").asText())) {
+                at = h.path("timestamp").asText(null);
+            }
+        }
+        e.publish(io.wagateway.page.MessageEvents.STATUS, e.statusEvent(id, chatKey, status, at));
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(MessageLifecycle.class);
     private static final List<String> ORDER = List.of("pending", "sent", "delivered", "read", "played");
     /** Fixed-width UTC times, so that string order is time order. */
@@ -135,6 +161,7 @@ public class MessageLifecycle {
         if (batcher == null) {
             LifecycleBatcher b = new LifecycleBatcher(store, lifecycleIndex, batchMax,
                     Math.max(1, pendingVisibleMs / 4), this::resetIndex);
+            b.onStatusApplied(this::statusApplied);
             if (sweepIntervalMs > 0) {
                 b.scheduleEvery(this::sweep, sweepIntervalMs);
             }

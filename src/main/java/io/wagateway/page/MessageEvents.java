@@ -99,6 +99,42 @@ public class MessageEvents {
     }
 
     /**
+     * Offers a message the store route just stored: a {@link #REPLY} when the gateway wrote it itself (a send through
+     * the send API, {@code raw.gateway_send}, or an AI reply, {@code raw.gateway_reply}), else a {@link #MESSAGE}.
+     * Never blocks.
+     *
+     * @param message the message just stored
+     */
+    public void publishStored(CanonicalMessage message) {
+        publish(typeOf(message), message);
+    }
+
+    /**
+     * @param message a stored message
+     * @return {@link #REPLY} for a document the gateway wrote for its own outbound message, else {@link #MESSAGE}
+     */
+    public static String typeOf(CanonicalMessage message) {
+        JsonNode raw = message == null ? null : message.raw();
+        boolean own = raw != null && (raw.path("gateway_send").asBoolean(false)
+                || raw.path("gateway_reply").asBoolean(false));
+        return own ? REPLY : MESSAGE;
+    }
+
+    /**
+     * The data of a {@link #STATUS} event.
+     *
+     * @param id      the message document's id ({@code {provider}:{account_id}:{message_id}})
+     * @param chatKey the chat's key ({@code {provider}:{account_id}:{chat_id}})
+     * @param status  the message's status now
+     * @param at      when the status was reached (ISO-8601), or null for now
+     * @return {@code {"id","chat_key","status","at"}}
+     */
+    public ObjectNode statusEvent(String id, String chatKey, String status, String at) {
+        return mapper.createObjectNode().put("id", id).put("chat_key", chatKey).put("status", status)
+                .put("at", at != null ? at : java.time.Instant.now().toString());
+    }
+
+    /**
      * Offers a message document to every subscriber; never blocks.
      *
      * @param type    {@link #MESSAGE} or {@link #REPLY}
