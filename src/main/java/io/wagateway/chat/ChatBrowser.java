@@ -49,6 +49,8 @@ public class ChatBrowser {
     private Chats chats;
     private String token;
     private String sendToken;
+    private long windowHours = 24;
+    private boolean windowEnabled = true;
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = JsonMapperFactory.create();
 
     /**
@@ -90,7 +92,8 @@ public class ChatBrowser {
      * {@code after} (the previous page's {@code next}).
      *
      * @param exchange the request
-     * @return JSON {@code {"items":[chat...],"next":cursor|null}}, each chat with {@code id} and {@code unread_count}
+     * @return JSON {@code {"items":[chat...],"next":cursor|null}}, each chat with {@code id}, {@code unread_count},
+     *         {@code window_open_until} and {@code window_enforced}
      * @throws BadRequestException (400) naming a parameter it cannot use
      */
     public String list(Exchange exchange) {
@@ -154,6 +157,23 @@ public class ChatBrowser {
             out.putNull("next");
         }
         return out.toString();
+    }
+
+    /**
+     * The {@code provider} parameter of {@code GET /api/templates} (required; {@code account} is optional and only
+     * echoed: one WhatsApp Business Account serves every number of the gateway).
+     *
+     * @param exchange the request
+     * @return the provider id
+     * @throws BadRequestException (400) when it is missing or not a provider id
+     */
+    public String templatesProvider(Exchange exchange) {
+        QueryParams params = QueryParams.of(exchange);
+        String provider = params.providerId("provider");
+        if (provider == null) {
+            throw new BadRequestException("provider", "missing provider");
+        }
+        return provider;
     }
 
     /**
@@ -275,7 +295,23 @@ public class ChatBrowser {
                 item.set(e.getKey(), e.getValue());
             }
         });
+        window(item, source);
         return item;
+    }
+
+    /**
+     * Meta's customer service window of a chat, as the send API checks it: {@code window_open_until} =
+     * {@code last_inbound_at} + {@code gateway.send.window-hours} (null when the customer never wrote), and
+     * {@code window_enforced} (true for Meta while {@code gateway.send.window.enabled}: only Meta enforces it).
+     */
+    void window(ObjectNode item, JsonNode source) {
+        Instant lastInbound = instant(source.get("last_inbound_at"));
+        if (lastInbound == null) {
+            item.putNull("window_open_until");
+        } else {
+            item.put("window_open_until", lastInbound.plus(java.time.Duration.ofHours(windowHours)).toString());
+        }
+        item.put("window_enforced", windowEnabled && "meta".equals(source.path("provider").asText()));
     }
 
     /**
@@ -352,6 +388,16 @@ public class ChatBrowser {
         if (value != null) {
             filters.add(Query.of(q -> q.term(t -> t.field(field).value(value))));
         }
+    }
+
+    /** @param windowHours the customer service window's length after the last inbound message, hours */
+    public void setWindowHours(long windowHours) {
+        this.windowHours = windowHours;
+    }
+
+    /** @param windowEnabled whether the send API refuses free-form Meta messages outside the window */
+    public void setWindowEnabled(boolean windowEnabled) {
+        this.windowEnabled = windowEnabled;
     }
 
     /** @param store the Elasticsearch store this bean reads through */
