@@ -1,9 +1,10 @@
-// The messages page: plain browser JavaScript, no build step and no third-party code.
-// Talks to the gateway's own API (routes/messages-page.camel.yaml, routes/admin.camel.yaml) with the bearer token
-// typed in the header, kept in sessionStorage (gone when the tab closes).
+// The messages page and inbox: plain browser JavaScript, no build step and no third-party code.
+// Talks to the gateway's own API (routes/messages-page.camel.yaml, routes/chats.camel.yaml, routes/send-message.camel.yaml,
+// routes/admin.camel.yaml) with the bearer token typed at sign-in, kept in sessionStorage (gone when the tab closes) and
+// sent in the Authorization header only. docs/inbox.md describes the inbox.
 'use strict';
 
-const PROVIDER_COLORS = { meta: '#1877f2', waha: '#25d366', periskope: '#8e44ad', unipile: '#e67e22' };
+const PROVIDER_COLORS = { meta: '#1877f2', waha: '#25d366', periskope: '#8e44ad', unipile: '#e67e22', evolution: '#607d8b' };
 const LIVE_MAX = 200;
 const $ = (sel) => document.querySelector(sel);
 
@@ -23,11 +24,23 @@ function token() { return sessionStorage.getItem('gatewayToken') || ''; }
 function authHeaders() { return token() ? { Authorization: 'Bearer ' + token() } : {}; }
 
 async function api(path, options) {
-  const r = await fetch(path, Object.assign({}, options, { headers: authHeaders() }));
+  const opts = Object.assign({}, options);
+  opts.headers = Object.assign({}, opts.headers || {}, authHeaders());
+  const r = await fetch(path, opts);
   let body = null;
   try { body = await r.json(); } catch (e) { body = null; }
-  if (!r.ok) throw new Error((body && body.error) || ('HTTP ' + r.status));
+  if (!r.ok) {
+    const err = new Error((body && body.error) || ('HTTP ' + r.status));
+    err.status = r.status;
+    err.body = body;
+    throw err;
+  }
   return body;
+}
+
+function postJson(path, value, extraHeaders) {
+  return api(path, { method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, extraHeaders || {}),
+    body: JSON.stringify(value) });
 }
 
 function fmtTime(iso) {
@@ -40,11 +53,13 @@ function toIso(localValue) { return localValue ? new Date(localValue).toISOStrin
 
 // ---- views
 function show(view) {
+  if (!token() && view !== 'signin') view = 'signin';
   document.querySelectorAll('.view').forEach((v) => { v.hidden = v.id !== 'view-' + view; });
   document.querySelectorAll('.tab').forEach((t) => t.classList.toggle('active', t.dataset.view === view
     || (view === 'conversation' && t.dataset.view === 'search')));
   if (view === 'dead') loadDeadLetters();
   if (view === 'search') drawChart();
+  if (view === 'inbox' && !inbox.loaded) loadChats();
 }
 
 // ---- search
@@ -135,6 +150,13 @@ function mediaView(m) {
   return views.length ? el('div', { class: 'media-list' }, views) : null;
 }
 
+// delivery status as WhatsApp shows it: one tick sent, two delivered, two blue read
+const TICKS = { queued: '\u231b', pending: '\u231b', sending: '\u231b', sent: '\u2713', delivered: '\u2713\u2713',
+  read: '\u2713\u2713', played: '\u2713\u2713', failed: '\u2717', unknown: '?' };
+function tick(status) {
+  return el('span', { class: 'tick ' + (status || ''), title: status || '' }, (TICKS[status] || '') + ' ');
+}
+
 function bubble(m, reply) {
   const history = (m.status_history || []).map((s) => s.status + ' ' + fmtTime(s.timestamp)).join('\n');
   const reactions = (m.reactions || []).filter((x) => x.emoji);
@@ -145,7 +167,8 @@ function bubble(m, reply) {
     el('div', { class: 'body' }, m.deleted ? '(deleted) ' : '', m.text || (m.media || m.attachments ? '' : '[' + m.type + ']')),
     reactions.length ? el('div', { class: 'reactions' }, reactions.map((x) => x.emoji + ' ').join('')) : null,
     el('div', { class: 'meta', title: history },
-      fmtTime(m.timestamp), ' \u00b7 ', m.status || '', m.edited ? ' \u00b7 edited' : '',
+      fmtTime(m.timestamp), ' \u00b7 ', m.from_me ? tick(m.status) : null, el('span', { class: 'status' }, m.status || ''),
+      m.edited ? ' \u00b7 edited' : '', m.operator ? ' \u00b7 ' + m.operator : '',
       m.ai_reply ? [' ', el('span', { class: 'badge ai' }, 'AI reply')] : null),
     reply && reply.state !== 'sent'
       ? el('div', { class: 'pending-reply' }, 'AI reply ' + reply.state + (reply.error ? ': ' + reply.error : '')) : null);
@@ -236,8 +259,11 @@ function handleEvent(block) {
     else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
   });
   if (name === 'ready') { setLiveStatus('connected', true); return; }
-  if (name !== 'message' || !data.length) return;
-  const m = JSON.parse(data.join('\n'));
+  if (!data.length) return;
+  let m;
+  try { m = JSON.parse(data.join('\n')); } catch (e) { return; }
+  inboxEvent(name, m);
+  if (name !== 'message' && name !== 'reply') return;
   liveCount++;
   $('#live-count').textContent = liveCount + ' received since the page opened';
   const list = $('#live-list');
@@ -310,16 +336,399 @@ async function deleteDeadLetter(id) {
   loadDeadLetters();
 }
 
+
+// ---- inbox: chats newest first (GET /api/chats), one conversation, a reply box (POST /api/messages), mark as read,
+// take over / hand back (POST /api/chats/{id}/owner), kept current by the live stream's events
+const inbox = { loaded: false, chats: new Map(), next: null, open: null, me: null, templates: null, readTimer: null };
+
+function chatParams(after) {
+  const p = new URLSearchParams({ size: '50' });
+  const put = (k, v) => { if (v) p.set(k, v); };
+  put('q', $('#inbox-q').value.trim()); put('provider', $('#inbox-provider').value);
+  put('owner', $('#inbox-owner').value); if ($('#inbox-unread').checked) p.set('unread', 'true');
+  put('after', after);
+  return p;
+}
+
+async function loadChats(more) {
+  if (!token()) return;
+  const list = $('#chat-list');
+  try {
+    const r = await api('/api/chats?' + chatParams(more ? inbox.next : null));
+    if (!more) { inbox.chats.clear(); list.replaceChildren(); }
+    r.items.forEach((c) => { inbox.chats.set(c.id, c); list.append(chatItem(c)); });
+    inbox.next = r.next;
+    inbox.loaded = true;
+    $('#chat-more').hidden = !r.next;
+    if (!inbox.chats.size) list.replaceChildren(el('p', { class: 'muted' }, 'no chats'));
+    updateTotal();
+  } catch (e) {
+    list.replaceChildren(el('p', { class: 'error' }, 'Chats failed: ' + e.message));
+  }
+}
+
+function ownerOf(c) { return c.owner || 'app'; }
+
+function chatItem(c) {
+  const unread = c.unread_count || 0;
+  return el('div', { class: 'chat-item' + (unread ? ' unread' : '') + (inbox.open === c.id ? ' open' : ''),
+    'data-id': c.id, style: 'border-left-color:' + (PROVIDER_COLORS[c.provider] || '#888'), onclick: () => openChat(c.id) },
+  el('div', { class: 'chat-line' },
+    el('span', { class: 'chat-name' }, c.chat_name || c.chat_id),
+    el('span', { class: 'unread-badge', 'data-count': unread, hidden: !unread }, String(unread))),
+  c.last_message_preview ? el('div', { class: 'chat-preview' }, c.last_message_preview) : null,
+  el('div', { class: 'chat-line muted' },
+    el('span', { class: 'p-' + c.provider }, c.provider),
+    ' \u00b7 ', c.last_message_from_me ? '\u2192 ' : '\u2190 ', fmtTime(c.last_message_at),
+    el('span', { class: 'owner-badge owner-' + ownerOf(c) }, ownerOf(c) + (c.owner_operator ? ' \u00b7 ' + c.owner_operator : ''))));
+}
+
+function redrawChat(id) {
+  const c = inbox.chats.get(id);
+  const old = document.querySelector('#chat-list .chat-item[data-id="' + CSS.escape(id) + '"]');
+  if (c && old) old.replaceWith(chatItem(c));
+  if (c && inbox.open === id) drawChatHead(c);
+  updateTotal();
+}
+
+function updateTotal() {
+  let n = 0;
+  inbox.chats.forEach((c) => { n += c.unread_count || 0; });
+  $('#inbox-total').textContent = n ? String(n) : '';
+}
+
+function windowText(c) {
+  if (!c.window_enforced) {
+    return c.provider === 'meta'
+      ? 'The window check is off here (gateway.send.window.enabled); Meta still enforces its 24-hour window.'
+      : 'No 24-hour window: only Meta enforces a customer service window; ' + c.provider + ' sends any time.';
+  }
+  if (!c.window_open_until) return 'Customer service window closed: the customer never wrote. Meta accepts only templates.';
+  const until = new Date(c.window_open_until);
+  if (until > new Date()) return 'Customer service window open until ' + fmtTime(c.window_open_until) + ' (enforced by Meta).';
+  return 'Customer service window closed since ' + fmtTime(c.window_open_until) + ': Meta accepts only approved templates.';
+}
+
+function windowClosed(c) {
+  return !!c.window_enforced && (!c.window_open_until || new Date(c.window_open_until) <= new Date());
+}
+
+function drawChatHead(c) {
+  $('#inbox-title').textContent = c.chat_name || c.chat_id;
+  const chip = $('#inbox-provider-name');
+  chip.textContent = c.provider + ' \u00b7 ' + c.account_id + ' \u00b7 ' + c.chat_id;
+  chip.style.borderColor = PROVIDER_COLORS[c.provider] || '#888';
+  const owner = ownerOf(c);
+  const badge = $('#inbox-owner-badge');
+  badge.textContent = 'owner: ' + owner + (c.owner_operator ? ' (' + c.owner_operator + ')' : '');
+  badge.className = 'owner-badge owner-' + owner;
+  $('#take-over').hidden = owner === 'human';
+  $('#hand-back').hidden = owner === 'app';
+  const closed = windowClosed(c);
+  const w = $('#inbox-window');
+  w.textContent = windowText(c);
+  w.classList.toggle('closed', closed);
+  $('#reply-text').disabled = closed;
+  $('#reply-buttons').disabled = closed;
+  $('#reply-send').disabled = closed;
+  $('#templates').hidden = !closed;
+  if (closed) loadTemplates(c);
+  if (inbox.me && inbox.me.can_send === false) {
+    $('#reply-result').textContent = 'This token can read but not send: sign in with API_SEND_TOKEN or an operator token.';
+  }
+}
+
+async function openChat(id) {
+  const c = inbox.chats.get(id);
+  if (!c) return;
+  inbox.open = id;
+  document.querySelectorAll('#chat-list .chat-item').forEach((x) => x.classList.toggle('open', x.dataset.id === id));
+  $('#inbox-empty').hidden = true;
+  $('#inbox-chat').hidden = false;
+  $('#reply-result').textContent = '';
+  $('#owner-result').textContent = '';
+  drawChatHead(c);
+  const box = $('#inbox-messages');
+  box.replaceChildren(el('p', {}, 'loading\u2026'));
+  try {
+    const p = new URLSearchParams({ provider: c.provider, account: c.account_id, chat: c.chat_id });
+    const r = await api('/api/conversation?' + p);
+    if (inbox.open !== id) return;
+    const replies = {};
+    (r.replies || []).forEach((x) => { replies[x.inbound_message_id] = x; });
+    box.replaceChildren(...r.items.map((x) => bubble(x, replies[x.message_id])));
+    if (!r.items.length) box.replaceChildren(el('p', { class: 'muted' }, 'no messages'));
+    box.scrollTop = box.scrollHeight;
+  } catch (e) {
+    box.replaceChildren(el('p', { class: 'error' }, 'Failed: ' + e.message));
+  }
+  if (c.unread_count) markRead(id);
+}
+
+async function markRead(id) {
+  try {
+    const r = await api('/api/chats/' + encodeURIComponent(id) + '/read', { method: 'POST' });
+    const c = inbox.chats.get(id);
+    if (c) { c.unread_count = r.unread_count || 0; c.last_read_at = r.last_read_at; redrawChat(id); }
+  } catch (e) {
+    $('#reply-result').textContent = 'Not marked read: ' + e.message;
+  }
+}
+
+// a message for the open chat: added, or put in place of the bubble with the same id
+function upsertBubble(m) {
+  const box = $('#inbox-messages');
+  const b = bubble(m);
+  const old = box.querySelector('.bubble[data-id="' + CSS.escape(m.id) + '"]');
+  if (old) { old.replaceWith(b); return; }
+  const empty = box.querySelector('p');
+  if (empty) empty.remove();
+  box.append(b);
+  box.scrollTop = box.scrollHeight;
+}
+
+function chatKeyOf(m) { return m.provider + ':' + m.account_id + ':' + m.chat_id; }
+
+let reloadTimer = null;
+function reloadChatsSoon() {
+  if (reloadTimer) return;
+  reloadTimer = setTimeout(() => { reloadTimer = null; loadChats(); }, 500);
+}
+
+function inboxEvent(type, d) {
+  if (!inbox.loaded) return;
+  if (type === 'message' || type === 'reply') {
+    const key = chatKeyOf(d);
+    const c = inbox.chats.get(key);
+    if (!c) { reloadChatsSoon(); return; }
+    if (!c.last_message_at || d.timestamp >= c.last_message_at) {
+      c.last_message_at = d.timestamp;
+      c.last_message_from_me = !!d.from_me;
+      c.last_message_preview = d.text || '[' + d.type + ']';
+    }
+    if (!d.from_me && !d.history) {
+      c.last_inbound_at = d.timestamp;
+      if (c.window_enforced) c.window_open_until = new Date(new Date(d.timestamp).getTime() + windowHours(c)).toISOString();
+      if (inbox.open === key && !document.hidden) {
+        clearTimeout(inbox.readTimer);
+        inbox.readTimer = setTimeout(() => markRead(key), 300);
+      } else {
+        c.unread_count = (c.unread_count || 0) + 1;
+      }
+    }
+    const item = document.querySelector('#chat-list .chat-item[data-id="' + CSS.escape(key) + '"]');
+    if (item) $('#chat-list').prepend(item);
+    redrawChat(key);
+    if (inbox.open === key) upsertBubble(d);
+  } else if (type === 'status') {
+    const b = document.querySelector('#inbox-messages .bubble[data-id="' + CSS.escape(d.id) + '"]');
+    if (b) {
+      const t = b.querySelector('.tick');
+      if (t) t.replaceWith(tick(d.status));
+      const s = b.querySelector('.status');
+      if (s) s.textContent = d.status;
+    }
+  } else if (type === 'unread') {
+    const c = inbox.chats.get(d.chat_key);
+    if (c) { c.unread_count = d.unread_count || 0; c.last_read_at = d.last_read_at; redrawChat(d.chat_key); }
+  } else if (type === 'owner') {
+    const c = inbox.chats.get(d.chat_key);
+    if (c) { c.owner = d.owner; c.owner_operator = d.operator || null; c.owner_by = d.by; redrawChat(d.chat_key); }
+  }
+}
+
+// the window's length as the server computed it (open_until - last_inbound_at), 24 h when it cannot tell
+function windowHours(c) {
+  const until = Date.parse(c.window_open_until || ''), last = Date.parse(c.last_inbound_at || '');
+  return isNaN(until) || isNaN(last) ? 24 * 3600 * 1000 : until - last;
+}
+
+function newKey() {
+  return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, '');
+}
+
+async function sendToChat(c, request) {
+  const body = Object.assign({ provider: c.provider, account_id: c.account_id, chat_id: c.chat_id }, request);
+  // one Idempotency-Key per click: a retried request never sends twice
+  const r = await postJson('/api/messages', body, { 'Idempotency-Key': newKey() });
+  if (inbox.open === c.id && !$('#inbox-messages .bubble[data-id="' + CSS.escape(r.id) + '"]')) {
+    upsertBubble({ id: r.id, provider: c.provider, account_id: c.account_id, chat_id: c.chat_id, chat_type: c.chat_type,
+      from_me: true, type: request.type, text: request.text || ('[' + request.type + (request.name ? ' ' + request.name : '') + ']'),
+      timestamp: new Date().toISOString(), status: r.state, operator: inbox.me && inbox.me.operator });
+  }
+  return r;
+}
+
+function slug(title, i) {
+  const s = title.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return (s || 'b') + '_' + (i + 1);
+}
+
+async function sendReply(ev) {
+  ev.preventDefault();
+  const c = inbox.chats.get(inbox.open);
+  const text = $('#reply-text').value.trim();
+  if (!c || !text) return;
+  const titles = $('#reply-buttons').value.split(',').map((x) => x.trim()).filter((x) => x);
+  const request = titles.length
+    ? { type: 'buttons', text, buttons: titles.slice(0, 3).map((t, i) => ({ id: slug(t, i), title: t.slice(0, 20) })) }
+    : { type: 'text', text };
+  $('#reply-send').disabled = true;
+  try {
+    const r = await sendToChat(c, request);
+    $('#reply-text').value = '';
+    $('#reply-buttons').value = '';
+    $('#reply-result').textContent = 'Sent: ' + r.state;
+  } catch (e) {
+    $('#reply-result').textContent = 'Not sent: ' + e.message;
+  } finally {
+    $('#reply-send').disabled = windowClosed(c);
+  }
+}
+
+// ---- templates (Meta): offered when the window is closed; body variables {{1}}, {{2}} get a field each
+async function loadTemplates(c) {
+  const select = $('#template-select');
+  const params = $('#template-params');
+  if (c.provider !== 'meta') { $('#templates').hidden = true; return; }
+  if (!inbox.templates) {
+    try {
+      inbox.templates = await api('/api/templates?' + new URLSearchParams({ provider: c.provider, account: c.account_id }));
+    } catch (e) {
+      select.replaceChildren();
+      params.textContent = e.status === 404 ? 'No templates: set WHATSAPP_WABA_ID on the gateway.' : 'Templates failed: ' + e.message;
+      $('#template-send').disabled = true;
+      return;
+    }
+  }
+  const items = inbox.templates.items || [];
+  select.replaceChildren(...items.map((t, i) => el('option', { value: String(i) }, t.name + ' (' + t.language + ', ' + (t.category || '').toLowerCase() + ')')));
+  $('#template-send').disabled = !items.length;
+  if (!items.length) params.textContent = 'No approved templates.';
+  else drawTemplateParams();
+}
+
+function templateBody(t) {
+  const body = (t.components || []).find((x) => (x.type || '').toUpperCase() === 'BODY');
+  return body ? body.text || '' : '';
+}
+
+function drawTemplateParams() {
+  const t = (inbox.templates.items || [])[Number($('#template-select').value)];
+  if (!t) return;
+  const text = templateBody(t);
+  const vars = [...new Set((text.match(/\{\{\s*(\d+)\s*\}\}/g) || []).map((v) => v.replace(/\D/g, '')))].sort((a, b) => a - b);
+  $('#template-params').replaceChildren(el('span', { class: 'template-text' }, text),
+    ...vars.map((n) => el('input', { class: 'template-var', 'data-n': n, placeholder: '{{' + n + '}}' })));
+}
+
+async function sendTemplate() {
+  const c = inbox.chats.get(inbox.open);
+  const t = (inbox.templates && inbox.templates.items || [])[Number($('#template-select').value)];
+  if (!c || !t) return;
+  const values = [...document.querySelectorAll('#template-params .template-var')].map((x) => x.value);
+  const request = { type: 'template', name: t.name, language: t.language };
+  if (values.length) request.components = [{ type: 'body', parameters: values.map((v) => ({ type: 'text', text: v })) }];
+  try {
+    const r = await sendToChat(c, request);
+    $('#reply-result').textContent = 'Template ' + t.name + ' sent: ' + r.state;
+  } catch (e) {
+    $('#reply-result').textContent = 'Template not sent: ' + e.message;
+  }
+}
+
+// ---- take over / hand back
+async function setOwner(owner) {
+  const c = inbox.chats.get(inbox.open);
+  if (!c) return;
+  try {
+    const r = await postJson('/api/chats/' + encodeURIComponent(c.id) + '/owner', { owner, reason: 'inbox' });
+    c.owner = r.owner;
+    c.owner_operator = inbox.me && inbox.me.operator;
+    $('#owner-result').textContent = r.changed ? 'owner now ' + r.owner : 'owner was already ' + r.owner;
+    redrawChat(c.id);
+  } catch (e) {
+    $('#owner-result').textContent = 'Owner not changed: ' + e.message;
+  }
+}
+
+// ---- sign-in: GET /api/me says who the token is (until it exists, GET /api/chats?size=1 says whether it reads)
+async function whoAmI() {
+  try {
+    return await api('/api/me');
+  } catch (e) {
+    if (e.status !== 404) throw e;
+  }
+  await api('/api/chats?size=1');
+  return { operator: null, can_read: true, can_send: null, can_admin: null };
+}
+
+async function signIn(value) {
+  sessionStorage.setItem('gatewayToken', value);
+  try {
+    inbox.me = await whoAmI();
+  } catch (e) {
+    sessionStorage.removeItem('gatewayToken');
+    inbox.me = null;
+    signedOut(e.status === 401 ? 'That token was refused (401).'
+      : e.status === 404 ? 'The page API is off: no MESSAGES_PAGE_TOKEN, ADMIN_TOKEN or operator is set on the gateway.'
+        : 'Sign-in failed: ' + e.message);
+    return false;
+  }
+  $('#token').value = value;
+  $('#whoami').hidden = false;
+  $('#whoami').textContent = inbox.me.operator ? 'signed in as ' + inbox.me.operator : 'signed in (shared token)';
+  $('#sign-out').hidden = false;
+  inbox.loaded = false;
+  inbox.templates = null;
+  connectLive();
+  return true;
+}
+
+function signedOut(message) {
+  if (live) { live.abort(); live = null; }
+  setLiveStatus('off');
+  $('#whoami').hidden = true;
+  $('#sign-out').hidden = true;
+  $('#signin-error').textContent = message || '';
+  show('signin');
+}
+
 // ---- wiring
 document.querySelectorAll('.tab').forEach((t) => t.addEventListener('click', () => show(t.dataset.view)));
 $('#search-form').addEventListener('submit', search);
 $('#dead-form').addEventListener('submit', loadDeadLetters);
 $('#conv-back').addEventListener('click', () => show('search'));
-$('#token-form').addEventListener('submit', (ev) => {
+$('#token-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
-  sessionStorage.setItem('gatewayToken', $('#token').value.trim());
-  connectLive();
-  search();
+  if (await signIn($('#token').value.trim())) {
+    search();
+    if (!$('#view-signin').hidden) show('inbox'); else if (!$('#view-inbox').hidden) loadChats();
+  }
 });
-if (token()) { $('#token').value = token(); connectLive(); search(); }
+$('#signin-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  if (await signIn($('#signin-token').value.trim())) { $('#signin-token').value = ''; show('inbox'); search(); }
+});
+$('#sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem('gatewayToken');
+  $('#token').value = '';
+  inbox.me = null;
+  signedOut('Signed out.');
+});
+$('#inbox-filter').addEventListener('submit', (ev) => { ev.preventDefault(); loadChats(); });
+['#inbox-provider', '#inbox-owner', '#inbox-unread'].forEach((s) => $(s).addEventListener('change', () => loadChats()));
+let qTimer = null;
+$('#inbox-q').addEventListener('input', () => { clearTimeout(qTimer); qTimer = setTimeout(() => loadChats(), 300); });
+$('#chat-more').addEventListener('click', () => loadChats(true));
+$('#reply-form').addEventListener('submit', sendReply);
+$('#template-select').addEventListener('change', drawTemplateParams);
+$('#template-send').addEventListener('click', sendTemplate);
+$('#take-over').addEventListener('click', () => setOwner('human'));
+$('#hand-back').addEventListener('click', () => setOwner('app'));
+if (token()) {
+  signIn(token()).then((ok) => { if (ok) { show('inbox'); search(); } });
+} else {
+  show('signin');
+}
 setInterval(() => { if (!$('#view-search').hidden && token()) drawChart(); }, 30000);
