@@ -43,10 +43,12 @@ public class MediaApi implements CamelContextAware {
     private MediaStore mediaStore;
     private MediaUrls mediaUrls;
     private String token = "";
+    private Operators operators;
     private String mediaIndex = "whatsapp-media";
 
     /**
-     * Lets the request in when it carries the page token or a valid signature for this very hash.
+     * Lets the request in when it carries the page token, an operator's token ({@link Operators}; sets the variable
+     * {@code operator}) or a valid signature for this very hash.
      *
      * @param exchange the request; header {@code sha256} is the path's hash
      * @throws AdminAccessException 401 without a valid token or signature; 404 when the path is not a lowercase hex
@@ -57,7 +59,14 @@ public class MediaApi implements CamelContextAware {
         if (!MediaStore.isSha256(sha256)) {
             throw new AdminAccessException(404, "no such media");
         }
-        if (token != null && !token.isBlank() && BearerAuth.matches(BearerAuth.header(exchange, "Authorization"), token)) {
+        String authorization = BearerAuth.header(exchange, "Authorization");
+        if (token != null && !token.isBlank() && BearerAuth.matches(authorization, token)) {
+            exchange.setVariable("operator", null);
+            return;
+        }
+        String operator = operators().match(authorization);
+        if (operator != null) {
+            exchange.setVariable("operator", operator);
             return;
         }
         QueryParams query = QueryParams.of(exchange);
@@ -240,6 +249,15 @@ public class MediaApi implements CamelContextAware {
         return store;
     }
 
+    private Operators operators() {
+        if (operators == null) {
+            Operators found = camelContext == null ? null
+                    : camelContext.getRegistry().lookupByNameAndType("operators", Operators.class);
+            operators = found == null ? new Operators() : found;
+        }
+        return operators;
+    }
+
     private MediaUrls mediaUrls() {
         if (mediaUrls == null) {
             mediaUrls = camelContext.getRegistry().findSingleByType(MediaUrls.class);
@@ -270,6 +288,14 @@ public class MediaApi implements CamelContextAware {
     /** @param mediaUrls verifies signed URLs; default: the context's {@code mediaUrls} */
     public void setMediaUrls(MediaUrls mediaUrls) {
         this.mediaUrls = mediaUrls;
+    }
+
+    /**
+     * @param operators the operators whose tokens open every object too (default: the {@code operators} bean, found
+     *                  on first use, as this bean is declared in another route file than it)
+     */
+    public void setOperators(Operators operators) {
+        this.operators = operators;
     }
 
     /** @param token {@code gateway.page.token}: the bearer token that opens every object; empty = signed URLs only */

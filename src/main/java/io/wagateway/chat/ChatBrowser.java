@@ -13,7 +13,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
-import io.wagateway.api.BearerAuth;
+import io.wagateway.api.Operators;
 import io.wagateway.api.QueryParams;
 import io.wagateway.api.SearchCursor;
 import io.wagateway.store.ElasticsearchStore;
@@ -51,37 +51,32 @@ public class ChatBrowser {
     private String sendToken;
     private long windowHours = 24;
     private boolean windowEnabled = true;
+    private Operators operators = new Operators();
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = JsonMapperFactory.create();
 
     /**
-     * Checks the page's bearer token ({@code Authorization} header only).
+     * Checks the page's bearer token or an operator's ({@code Authorization} header only, {@link Operators}); sets
+     * the variable {@code operator}.
      *
      * @param exchange the request
-     * @throws AdminAccessException 404 when the API is off (no page token configured), 401 when the token is missing
-     *                              or wrong
+     * @throws AdminAccessException 404 when the API is off (no page token nor operator configured), 401 when the
+     *                              token is missing or wrong
      */
     public void authorizeRead(Exchange exchange) {
-        check(token, "MESSAGES_PAGE_TOKEN / ADMIN_TOKEN", exchange);
+        operators.authorize(exchange, token);
     }
 
     /**
-     * Checks the send token ({@code gateway.api.send-token}, {@code API_SEND_TOKEN}): marking a chat read sends the
-     * provider a read receipt.
+     * Checks the send token ({@code gateway.api.send-token}, {@code API_SEND_TOKEN}) or an operator's token: marking a
+     * chat read sends the provider a read receipt, an owner change stops or starts the auto-reply. Sets the variable
+     * {@code operator}.
      *
      * @param exchange the request
-     * @throws AdminAccessException 404 when no send token is configured, 401 when the token is missing or wrong
+     * @throws AdminAccessException 404 when no send token nor operator is configured, 401 when the token is missing or
+     *                              wrong
      */
     public void authorizeSend(Exchange exchange) {
-        check(sendToken, "API_SEND_TOKEN", exchange);
-    }
-
-    private static void check(String expected, String name, Exchange exchange) {
-        if (expected == null || expected.isBlank()) {
-            throw new AdminAccessException(404, "chats API is off (" + name + " not set)");
-        }
-        if (!BearerAuth.matches(BearerAuth.header(exchange, "Authorization"), expected)) {
-            throw new AdminAccessException(401, "missing or wrong bearer token");
-        }
+        operators.authorize(exchange, sendToken);
     }
 
     /**
@@ -234,6 +229,8 @@ public class ChatBrowser {
                         }
                         throw e;
                     }
+                    chats.publish(io.wagateway.page.MessageEvents.UNREAD, Chats.unreadEvent(id, updated)
+                            .put("unread_count", 0));      // read up to the newest inbound message: none unread
                 }
                 exchange.setVariable("chatDocumentId", id);
                 exchange.setVariable("provider", doc.path("provider").asText());
@@ -270,6 +267,42 @@ public class ChatBrowser {
         out.put("unread_count", unread);
         out.put("receipt", receipt);
         return out.toString();
+    }
+
+    /**
+     * Reads the body of {@code POST /api/chats/{id}/owner}, {@code {"owner":"human"|"app"|"meta_agent"|"other_app",
+     * "reason":"..."}} ({@code reason} optional, at most 500 characters), and sets the variables {@code chatKey},
+     * {@code owner} and {@code reason} that {@code chatOwners.change} takes.
+     *
+     * @param exchange the request; header {@code id} (the path's chat key)
+     * @throws BadRequestException (400) naming the field that is missing or wrong
+     */
+    public void ownerRequest(Exchange exchange) {
+        String chatKey = id(exchange);
+        String text = exchange.getMessage().getBody(String.class);
+        if (text != null && text.length() > 4096) {
+            throw new BadRequestException("body", "larger than 4096 characters");
+        }
+        JsonNode body;
+        try {
+            body = text == null || text.isBlank() ? null : mapper.readTree(text);
+        } catch (IOException e) {
+            throw new BadRequestException("body", "not JSON");
+        }
+        if (body == null || !body.isObject()) {
+            throw new BadRequestException("body", "a JSON object {\"owner\":..} is needed");
+        }
+        JsonNode owner = body.get("owner");
+        if (owner == null || !owner.isTextual() || !OWNERS.contains(owner.asText())) {
+            throw new BadRequestException("owner", "must be one of app, human, meta_agent, other_app");
+        }
+        JsonNode reason = body.get("reason");
+        if (reason != null && !reason.isNull() && (!reason.isTextual() || reason.asText().length() > 500)) {
+            throw new BadRequestException("reason", "must be text of at most 500 characters");
+        }
+        exchange.setVariable("chatKey", chatKey);
+        exchange.setVariable("owner", owner.asText());
+        exchange.setVariable("reason", reason == null || reason.isNull() ? null : reason.asText());
     }
 
     private java.util.Optional<ObjectNode> read(String id) {
@@ -403,6 +436,11 @@ public class ChatBrowser {
     /** @param store the Elasticsearch store this bean reads through */
     public void setStore(ElasticsearchStore store) {
         this.store = store;
+    }
+
+    /** @param operators the operators whose tokens are accepted beside the shared ones */
+    public void setOperators(Operators operators) {
+        this.operators = operators;
     }
 
     /** @param chats the chats bean (its index name) */

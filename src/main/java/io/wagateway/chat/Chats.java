@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.ops.RateLimitedLog;
+import io.wagateway.page.MessageEvents;
 import io.wagateway.store.DocumentRejectedException;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At start the documents of the former {@code whatsapp-chat-settings} index are migrated ({@link #migrate}).
  */
-public class Chats {
+public class Chats implements org.apache.camel.CamelContextAware {
 
     private static final Logger LOG = LoggerFactory.getLogger(Chats.class);
     /** Elasticsearch's limit on {@code _id}, in bytes. */
@@ -60,6 +61,8 @@ public class Chats {
     private String settingsIndex = "whatsapp-chat-settings";
     private int batchMax = 500;
     private long migrationRetryMs = 5000;
+    private org.apache.camel.CamelContext camelContext;
+    private MessageEvents messageEvents;
 
     private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
     private Thread thread;
@@ -249,6 +252,7 @@ public class Chats {
         List<Work> writing = new ArrayList<>();
         List<BulkOperation> ops = new ArrayList<>();
         List<String> outcomes = new ArrayList<>();
+        List<ObjectNode> unread = new ArrayList<>();      // per write: the live unread event, or null
         for (int i = 0; i < works.size(); i++) {
             Work w = works.get(i);
             MultiGetResponseItem<ObjectNode> item = i < read.docs().size() ? read.docs().get(i) : null;
@@ -281,6 +285,9 @@ public class Chats {
             }
             writing.add(w);
             outcomes.add("chat_updated");
+            // a newer inbound message made the chat unread: the page's badge changes
+            boolean newInbound = !doc.path("last_inbound_at").equals(base.path("last_inbound_at"));
+            unread.add(newInbound && doc.path("has_unread").asBoolean() ? unreadEvent(w.id, doc) : null);
         }
         if (ops.isEmpty()) {
             return;
@@ -316,6 +323,9 @@ public class Chats {
                 }
             } else {
                 writes.incrementAndGet();
+                if (unread.get(i) != null) {
+                    publish(MessageEvents.UNREAD, unread.get(i));
+                }
                 complete(w, outcomes.get(i));
             }
         }
@@ -393,6 +403,55 @@ public class Chats {
      * @return true when its newest inbound customer message is after {@code last_read_at} (or it was never read):
      *         the filter of {@code GET /api/chats?unread=true}, kept in the document since both times are there
      */
+    /**
+     * @param chatKey the chat document's id
+     * @param doc     the chat document as written
+     * @return the live {@code unread} event of a chat: {@code {"chat_key","has_unread","last_read_at"}}
+     *         ({@code unread_count} is left out: counting costs a search; the page reads it from {@code /api/chats})
+     */
+    public static ObjectNode unreadEvent(String chatKey, JsonNode doc) {
+        ObjectNode data = JsonNodeFactory.instance.objectNode();
+        data.put("chat_key", chatKey);
+        data.put("has_unread", hasUnread(doc));
+        data.put("last_read_at", doc.path("last_read_at").asText(null));
+        return data;
+    }
+
+    /**
+     * Publishes a live event (never blocks; a failure is logged and changes nothing).
+     *
+     * @param type the event type ({@link MessageEvents#UNREAD})
+     * @param data its data
+     */
+    public void publish(String type, ObjectNode data) {
+        if (messageEvents == null && camelContext != null) {
+            // declared in routes/messages-page.camel.yaml, which may load after this bean's file: found on first use
+            messageEvents = camelContext.getRegistry().lookupByNameAndType("messageEvents", MessageEvents.class);
+        }
+        if (messageEvents != null) {
+            try {
+                messageEvents.publish(type, data);
+            } catch (RuntimeException e) {
+                LOG.debug("{} event not published: {}", type, e.toString());
+            }
+        }
+    }
+
+    /** @param messageEvents the live events (default: the {@code messageEvents} bean, found on first use) */
+    public void setMessageEvents(MessageEvents messageEvents) {
+        this.messageEvents = messageEvents;
+    }
+
+    @Override
+    public void setCamelContext(org.apache.camel.CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public org.apache.camel.CamelContext getCamelContext() {
+        return camelContext;
+    }
+
     static boolean hasUnread(JsonNode doc) {
         if (!doc.hasNonNull("last_inbound_at")) {
             return false;

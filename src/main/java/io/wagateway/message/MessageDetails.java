@@ -27,6 +27,8 @@ import java.util.List;
  *                           {@code smb_message_echoes}, {@code history})
  * @param mediaDownload      {@code pending} when the message is stored with media the gateway downloads (the durable
  *                           pending mark, docs/media.md); the lifecycle later projects {@code stored} or {@code failed}
+ * @param operator           the named operator who sent an outbound message through the send API (issue 21,
+ *                           docs/handover.md); null otherwise
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -42,47 +44,54 @@ public record MessageDetails(
         Boolean history,
         Boolean standby,
         String webhookField,
-        String mediaDownload) {
+        String mediaDownload,
+        String operator) {
 
     /** No details. */
     public static final MessageDetails NONE = new MessageDetails(null, null, null, null, null, null, null, null, null,
-            null, null, null);
+            null, null, null, null);
 
     /** Details without {@code media_download} (see the canonical constructor for the parameters). */
     public MessageDetails(String senderUserId, String senderParentUserId, String senderUsername, String senderPhone,
             JsonNode interactive, JsonNode button, List<Media> attachments, String channel, Boolean history,
             Boolean standby, String webhookField) {
         this(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button, attachments, channel,
-                history, standby, webhookField, null);
+                history, standby, webhookField, null, null);
     }
 
     /** @return a copy with the Meta identity fields set */
     public MessageDetails withIdentity(String userId, String parentUserId, String username, String phone) {
         return new MessageDetails(userId, parentUserId, username, phone, interactive, button, attachments, channel,
-                history, standby, webhookField, mediaDownload);
+                history, standby, webhookField, mediaDownload, operator);
     }
 
     /** @return a copy with Meta's interactive answer and template button tap set */
     public MessageDetails withAnswer(JsonNode newInteractive, JsonNode newButton) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, newInteractive,
-                newButton, attachments, channel, history, standby, webhookField, mediaDownload);
+                newButton, attachments, channel, history, standby, webhookField, mediaDownload, operator);
     }
 
     /** @return a copy with the attachments and channel set */
     public MessageDetails withAttachments(List<Media> newAttachments, String newChannel) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
-                newAttachments, newChannel, history, standby, webhookField, mediaDownload);
+                newAttachments, newChannel, history, standby, webhookField, mediaDownload, operator);
     }
 
     /** @return a copy with the Meta coexistence flags set */
     public MessageDetails withOrigin(Boolean newHistory, Boolean newStandby, String newWebhookField) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
-                attachments, channel, newHistory, newStandby, newWebhookField, mediaDownload);
+                attachments, channel, newHistory, newStandby, newWebhookField, mediaDownload, operator);
     }
 
     /** @return a copy with {@code media_download} set ({@code pending}: the durable mark of a download to do) */
     public MessageDetails withMediaDownload(String newMediaDownload) {
         return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
-                attachments, channel, history, standby, webhookField, newMediaDownload);
+                attachments, channel, history, standby, webhookField, newMediaDownload, operator);
+    }
+
+    /** @return a copy with {@code operator} set: the operator who sent this outbound message (issue 21) */
+    public MessageDetails withOperator(String newOperator) {
+        return new MessageDetails(senderUserId, senderParentUserId, senderUsername, senderPhone, interactive, button,
+                attachments, channel, history, standby, webhookField, mediaDownload, newOperator);
     }
 }

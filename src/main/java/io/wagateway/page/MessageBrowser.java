@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.BearerAuth;
+import io.wagateway.api.Operators;
 import io.wagateway.api.QueryParams;
 import io.wagateway.enrich.IdentityLinks;
 import io.wagateway.store.ElasticsearchStore;
@@ -47,6 +48,11 @@ public class MessageBrowser {
         this.store = store;
     }
 
+    /** @param operators the operators whose tokens are accepted beside the page token */
+    public void setOperators(Operators operators) {
+        this.operators = operators;
+    }
+
     /** @param links the identity links a chat id is expanded through (phone and BSUID); none: the id alone */
     public void setLinks(IdentityLinks links) {
         this.links = links;
@@ -55,33 +61,32 @@ public class MessageBrowser {
     private static final int MAX_SIZE = 500;
 
     private String token;
+    private Operators operators = new Operators();
     private String repliesIndex = "whatsapp-replies";
     private IdentityLinks links;
     private final ObjectMapper mapper = JsonMapperFactory.create();
 
     /**
+     * Checks the page token or an operator's token ({@link Operators}).
+     *
      * @param authorization the request's {@code Authorization} header
-     * @throws AdminAccessException 404 when the page's API is off (no token configured), 401 when the bearer token is
-     *                              missing or wrong
+     * @return the operator's name, or null for the page token
+     * @throws AdminAccessException 404 when the page's API is off (no token nor operator configured), 401 when the
+     *                              bearer token is missing or wrong
      */
-    public void authorize(String authorization) {
-        if (token == null || token.isBlank()) {
-            throw new AdminAccessException(404, "messages API is off (MESSAGES_PAGE_TOKEN / ADMIN_TOKEN not set)");
-        }
-        if (!BearerAuth.matches(authorization, token)) {
-            throw new AdminAccessException(401, "missing or wrong bearer token");
-        }
+    public String authorize(String authorization) {
+        return operators.authorize(authorization, token);
     }
 
     /**
      * Checks the bearer token of an API request, read from its {@code Authorization} header only (a query parameter
-     * of that name is never taken for it: {@link BearerAuth}).
+     * of that name is never taken for it: {@link BearerAuth}); sets the variable {@code operator}.
      *
      * @param exchange the request
      * @throws AdminAccessException 404 when the page's API is off, 401 when the bearer token is missing or wrong
      */
     public void authorizeRequest(Exchange exchange) {
-        authorize(BearerAuth.header(exchange, "Authorization"));
+        operators.authorize(exchange, token);
     }
 
     /**

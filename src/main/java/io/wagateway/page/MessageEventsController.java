@@ -50,7 +50,7 @@ public class MessageEventsController {
     public SseEmitter events(@RequestHeader(value = "Authorization", required = false) String authorization)
             throws IOException {
         try {
-            bean("messageBrowser", MessageBrowser.class).authorize(authorization);
+            bean("messageBrowser", MessageBrowser.class).authorize(authorization); // the page token or an operator's
         } catch (AdminAccessException e) {
             throw new ResponseStatusException(HttpStatus.valueOf(e.getStatus()), e.getMessage());
         }

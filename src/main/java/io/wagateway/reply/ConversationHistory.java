@@ -100,21 +100,38 @@ public class ConversationHistory {
         }
     }
 
-    /** @return the system prompt: the file's content when a file is configured, else the property */
+    /**
+     * @return the system prompt: the file's content when a file is configured, else the property; followed by the
+     *         hand-over instruction ({@code gateway.handover.llm-prompt}) when the hand-over marker is on
+     */
     public String prompt() {
+        String prompt = systemPrompt;
         if (systemPromptFile != null && !systemPromptFile.isBlank()) {
             try {
-                return Files.readString(Path.of(systemPromptFile), StandardCharsets.UTF_8).strip();
+                prompt = Files.readString(Path.of(systemPromptFile), StandardCharsets.UTF_8).strip();
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read the system prompt file " + systemPromptFile, e);
             }
         }
-        return systemPrompt;
+        if (handoverMarker != null && !handoverMarker.isBlank() && handoverPrompt != null
+                && !handoverPrompt.isBlank()) {
+            prompt = prompt + "\n\n" + handoverPrompt.strip();
+        }
+        return prompt;
     }
 
+    private String handoverMarker = "";
+    private String handoverPrompt = "";
 
+    /** @param handoverMarker {@code gateway.handover.llm-marker}; blank: no hand-over instruction in the prompt */
+    public void setHandoverMarker(String handoverMarker) {
+        this.handoverMarker = handoverMarker;
+    }
 
-
+    /** @param handoverPrompt {@code gateway.handover.llm-prompt}: tells the model when and how to write the marker */
+    public void setHandoverPrompt(String handoverPrompt) {
+        this.handoverPrompt = handoverPrompt;
+    }
 
     /** @param historySize how many of the chat's last messages go to the LLM (both directions) */
     public void setHistorySize(int historySize) {

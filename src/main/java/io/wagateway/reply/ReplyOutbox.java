@@ -112,6 +112,19 @@ public class ReplyOutbox {
      * @return completes with {@code created} (a worker should take it now) or {@code exists} (recorded before)
      */
     public CompletableFuture<String> enqueueSend(String id, ObjectNode request, String chatType) {
+        return enqueueSend(id, request, chatType, null);
+    }
+
+    /**
+     * {@link #enqueueSend(String, ObjectNode, String)} of a request an operator made (issue 21).
+     *
+     * @param id       outbound id
+     * @param request  the checked flat request
+     * @param chatType the chat's type
+     * @param operator the named operator who sent it (recorded as {@code operator}), or null
+     * @return completes with {@code created} or {@code exists}
+     */
+    public CompletableFuture<String> enqueueSend(String id, ObjectNode request, String chatType, String operator) {
         ensureIndex();
         ObjectNode doc = store.objectMapper().createObjectNode();
         doc.put("kind", "send");
@@ -119,6 +132,9 @@ public class ReplyOutbox {
         doc.put("account_id", request.path("account_id").asText());
         doc.put("chat_id", request.path("chat_id").asText());
         doc.put("chat_type", chatType);
+        if (operator != null) {
+            doc.put("operator", operator);
+        }
         doc.set("request", request);
         doc.put("state", "pending");
         doc.put("attempts", 0);

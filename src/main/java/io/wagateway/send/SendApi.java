@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BearerAuth;
+import io.wagateway.api.Operators;
 import io.wagateway.media.MediaStore;
 import io.wagateway.message.CanonicalMessage;
+import io.wagateway.message.MessageDetails;
 import io.wagateway.reply.ReplyOutbox;
 import io.wagateway.reply.ReplyTask;
 import io.wagateway.store.ElasticsearchStore;
@@ -55,6 +57,7 @@ public class SendApi implements CamelContextAware {
     private CamelContext camelContext;
     private String token;
     private String pageToken;
+    private Operators operators = new Operators();
     private long maxBodyBytes = 65_536;
     private boolean windowEnabled = true;
     private long windowHours = 24;
@@ -66,40 +69,25 @@ public class SendApi implements CamelContextAware {
     }
 
     /**
-     * Checks the send token of {@code POST /api/messages} (Authorization header only, {@link BearerAuth}), before
-     * the body is read.
+     * Checks the send token of {@code POST /api/messages}, or an operator's token (Authorization header only,
+     * {@link BearerAuth}, {@link Operators}), before the body is read; sets the variable {@code operator}.
      *
      * @param exchange the request
-     * @throws AdminAccessException 404 when no send token is configured, 401 when it is missing or wrong
+     * @throws AdminAccessException 404 when no send token nor operator is configured, 401 when it is missing or wrong
      */
     public void authorizeRequest(Exchange exchange) {
-        if (token == null || token.isBlank()) {
-            throw new AdminAccessException(404, "the send API is off (API_SEND_TOKEN not set)");
-        }
-        if (!BearerAuth.matches(BearerAuth.header(exchange, "Authorization"), token)) {
-            throw new AdminAccessException(401, "missing or wrong bearer token");
-        }
+        operators.authorize(exchange, token);
     }
 
     /**
-     * Checks the token of {@code GET /api/messages/{id}}: the page's read token or the send token.
+     * Checks the token of {@code GET /api/messages/{id}}: the page's read token, the send token or an operator's.
      *
      * @param exchange the request
-     * @throws AdminAccessException 404 when neither token is configured, 401 when the one presented matches none
+     * @throws AdminAccessException 404 when no token nor operator is configured, 401 when the one presented matches
+     *                              none
      */
     public void authorizeRead(Exchange exchange) {
-        String presented = BearerAuth.header(exchange, "Authorization");
-        boolean any = false;
-        for (String t : new String[] {token, pageToken}) {
-            if (t != null && !t.isBlank()) {
-                any = true;
-                if (BearerAuth.matches(presented, t)) {
-                    return;
-                }
-            }
-        }
-        throw any ? new AdminAccessException(401, "missing or wrong bearer token")
-                : new AdminAccessException(404, "the messages API is off (no token set)");
+        operators.authorize(exchange, token, pageToken);
     }
 
     /**
@@ -151,6 +139,19 @@ public class SendApi implements CamelContextAware {
      *                              request)
      */
     public Accepted accept(Object body, String idempotencyKey) {
+        return accept(body, idempotencyKey, null);
+    }
+
+    /**
+     * {@link #accept(Object, String)} of a request made with an operator's token: the outbox entry and the outbound
+     * message document record {@code operator} (issue 21).
+     *
+     * @param body           the flat request
+     * @param idempotencyKey the {@code Idempotency-Key} header, or null
+     * @param operator       the operator's name (the request's variable {@code operator}), or null
+     * @return what {@link #accept(Object, String)} answers
+     */
+    public Accepted accept(Object body, String idempotencyKey, String operator) {
         ObjectNode request = SendRequestRules.check(parse(body));
         String provider = request.get("provider").asText();
         String type = request.get("type").asText();
@@ -197,7 +198,7 @@ public class SendApi implements CamelContextAware {
         checkWindow(request, chat);
         String outcome;
         try {
-            outcome = replyOutbox.enqueueSend(id, request, chatType(request, chat)).join();
+            outcome = replyOutbox.enqueueSend(id, request, chatType(request, chat), operator).join();
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         }
@@ -236,9 +237,11 @@ public class SendApi implements CamelContextAware {
         raw.set("request", request);
         Instant created = Instant.parse(task.doc().path("created_at").asText());
         String replyTo = request.hasNonNull("reply_to") ? request.get("reply_to").asText() : null;
+        String operator = task.doc().path("operator").asText(null);
         return new CanonicalMessage(task.provider(), task.accountId(), task.id().substring(prefix.length()),
                 task.chatId(), task.chatType(), null, task.accountId(), null, true, request.path("type").asText(),
-                task.requestText(), null, replyTo, created, created, "queued", raw);
+                task.requestText(), null, replyTo, created, created, "queued", raw, null,
+                operator == null ? MessageDetails.NONE : MessageDetails.NONE.withOperator(operator));
     }
 
     /**
@@ -440,6 +443,11 @@ public class SendApi implements CamelContextAware {
     /** @param token bearer token of {@code POST /api/messages} ({@code gateway.api.send-token}); blank = off (404) */
     public void setToken(String token) {
         this.token = token;
+    }
+
+    /** @param operators the operators whose tokens are accepted beside the shared ones */
+    public void setOperators(Operators operators) {
+        this.operators = operators;
     }
 
     /** @param pageToken the page's read token ({@code gateway.page.token}), also accepted by the GET */

@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.Yaml;
 class OpenApiIT extends GatewayIntegrationTest {
 
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch", "head", "options");
-    private static final List<String> DESCRIBED_PREFIXES = List.of("/api/messages", "/api/chats", "/api/media");
+    private static final List<String> DESCRIBED_PREFIXES = List.of("/api/messages", "/api/chats", "/api/media", "/api/me");
 
     private static JsonNode spec;
 
