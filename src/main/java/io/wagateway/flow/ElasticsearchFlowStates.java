@@ -33,7 +33,14 @@ public class ElasticsearchFlowStates implements FlowStates {
             GetResponse<ObjectNode> r = store.client().get(g -> g.index(index).id(chatKey), ObjectNode.class);
             return r.found() && r.source() != null ? new Versioned(r.source(), r.seqNo(), r.primaryTerm())
                     : Versioned.ABSENT;
-        } catch (IOException | ElasticsearchException e) {
+        } catch (ElasticsearchException e) {
+            if (indexMissing(e)) {
+                ready.remove(index);        // deleted since: created again (with its mapping) before the first write
+                ensure(index, "elasticsearch/flows-mapping.json");
+                return Versioned.ABSENT;
+            }
+            throw new StoreUnavailableException("flow state not readable: " + e.getMessage(), e);
+        } catch (IOException e) {
             throw new StoreUnavailableException("flow state not readable: " + e.getMessage(), e);
         }
     }
@@ -71,7 +78,13 @@ public class ElasticsearchFlowStates implements FlowStates {
                 keys.add(hit.id());
             }
             return keys;
-        } catch (IOException | ElasticsearchException e) {
+        } catch (ElasticsearchException e) {
+            if (indexMissing(e)) {
+                ready.remove(index);
+                return List.of();
+            }
+            throw new StoreUnavailableException("expired flows not searchable: " + e.getMessage(), e);
+        } catch (IOException e) {
             throw new StoreUnavailableException("expired flows not searchable: " + e.getMessage(), e);
         }
     }
@@ -104,10 +117,18 @@ public class ElasticsearchFlowStates implements FlowStates {
                     }
                 }
             }
+            // a new index answers reads only once its shard is active (another instance may have just created it)
+            store.client().cluster().health(h -> h.index(name)
+                    .waitForStatus(co.elastic.clients.elasticsearch._types.HealthStatus.Yellow)
+                    .timeout(t -> t.time("10s")));
             ready.add(name);
         } catch (IOException | ElasticsearchException e) {
             throw new StoreUnavailableException("index " + name + " not available: " + e.getMessage(), e);
         }
+    }
+
+    private static boolean indexMissing(ElasticsearchException e) {
+        return e.status() == 404 && e.error() != null && "index_not_found_exception".equals(e.error().type());
     }
 
     /** Forgets which indices exist (after a test deleted them). */

@@ -28,7 +28,7 @@ public class FlowDefinition {
     private boolean enabled;
     private Pattern startPattern;
     private Set<String> startIds = Set.of();
-    private long timeoutMinutes = 30;
+    private double timeoutMinutes = 30;
     private Set<String> cancelWords = Set.of();
     private String cancelText = "";
     private String timeoutText = "";
@@ -173,12 +173,12 @@ public class FlowDefinition {
     }
 
     /** @return minutes of silence after which the flow ends as {@code timed_out} */
-    public long getTimeoutMinutes() {
+    public double getTimeoutMinutes() {
         return timeoutMinutes;
     }
 
-    /** @param timeoutMinutes minutes of silence after which the flow ends as {@code timed_out} */
-    public void setTimeoutMinutes(long timeoutMinutes) {
+    /** @param timeoutMinutes minutes of silence after which the flow ends as {@code timed_out} (0.5 = 30 s) */
+    public void setTimeoutMinutes(double timeoutMinutes) {
         this.timeoutMinutes = timeoutMinutes;
     }
 

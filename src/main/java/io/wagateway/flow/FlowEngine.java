@@ -353,7 +353,7 @@ public class FlowEngine implements CamelContextAware {
         s.put("last_message_at", (last != null && last.isAfter(at) ? last : at).toString());
         remember(s.withArray("applied_ids"), m.messageId());
         s.put("updated_at", now.toString());
-        s.put("expires_at", now.plusSeconds(def.getTimeoutMinutes() * 60).toString());
+        s.put("expires_at", now.plusMillis(Math.round(def.getTimeoutMinutes() * 60_000)).toString());
     }
 
     private static void end(ObjectNode s, String status, Instant now) {
