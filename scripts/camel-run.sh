@@ -22,5 +22,5 @@ CP="target/classes:target/test-classes:$(tr ':' '\n' < target/camel-run.classpat
   | paste -sd: -)"
 
 java -cp "$CP" io.wagateway.ops.JBangProperties application.yaml > target/camel-run.properties
-exec java -XX:+ExitOnOutOfMemoryError -Dlogback.configurationFile=scripts/camel-run-logback.xml -cp "$CP" io.wagateway.ops.JBangLauncher run routes/*.camel.yaml \
+exec java -XX:+ExitOnOutOfMemoryError -Dlogback.configurationFile=scripts/camel-run-logback.xml -cp "$CP" io.wagateway.ops.JBangLauncher run routes/*.camel.yaml routes/flows/*.camel.yaml \
   --name=whatsapp-gateway --port="${PORT:-8080}" --properties=target/camel-run.properties "$@"

@@ -25,7 +25,7 @@ class RouteFilesLoadedIT extends GatewayIntegrationTest {
     void everyRouteOfEveryFileIsStarted() throws Exception {
         List<String> declared = new ArrayList<>();
         List<Path> files;
-        try (Stream<Path> s = Files.list(Path.of("routes"))) {
+        try (Stream<Path> s = Files.walk(Path.of("routes"))) {      // with the flows of routes/flows/
             files = s.filter(p -> p.toString().endsWith(".camel.yaml")).sorted().toList();
         }
         assertThat(files).isNotEmpty();
@@ -73,7 +73,7 @@ class RouteFilesLoadedIT extends GatewayIntegrationTest {
                 "\\{\\{([^{}]+)}}|\\$\\{properties:([^}]+)}");
         List<String> problems = new ArrayList<>();
         int checked = 0;
-        try (Stream<Path> s = Files.list(Path.of("routes"))) {
+        try (Stream<Path> s = Files.walk(Path.of("routes"))) {
             for (Path file : s.filter(p -> p.toString().endsWith(".camel.yaml")).sorted().toList()) {
                 String text = Files.readString(file);
                 java.util.Set<String> templateParameters = new java.util.HashSet<>();
@@ -123,8 +123,8 @@ class RouteFilesLoadedIT extends GatewayIntegrationTest {
     @Test
     void theRouteFilesWorkInAnyLoadOrder() throws Exception {
         List<String> files;
-        try (Stream<Path> s = Files.list(Path.of("routes"))) {
-            files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".camel.yaml"))
+        try (Stream<Path> s = Files.walk(Path.of("routes"))) {
+            files = s.map(p -> Path.of("routes").relativize(p).toString()).filter(n -> n.endsWith(".camel.yaml"))
                     .sorted(java.util.Comparator.reverseOrder()).collect(java.util.stream.Collectors.toList());
         }
         files.remove("message-store.camel.yaml");

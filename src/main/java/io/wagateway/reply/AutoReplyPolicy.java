@@ -144,6 +144,35 @@ public class AutoReplyPolicy {
         return optedIn;
     }
 
+    /**
+     * The owner check alone, for the flows (routes/flows.camel.yaml): the chat's owner as {@link #allowed} reads it
+     * (chat id, and the phone for a chat keyed on a Meta user id), without the opt-in/opt-out switches.
+     *
+     * @param message an inbound message
+     * @return true when the chat's owner is {@code app} or absent
+     */
+    public boolean ownedByApp(CanonicalMessage message) {
+        String prefix = message.provider() + ":" + message.accountId() + ":";
+        ChatSettings chat = setting(prefix + message.chatId());
+        String owner = chat.owner();
+        String phone = message.details().senderPhone();
+        if (phone != null && !phone.equals(message.chatId())) {
+            ChatSettings byPhone = setting(prefix + phone);
+            if (byPhone.owner() != null && (owner == null || byPhone.newerThan(chat))) {
+                owner = byPhone.owner();
+            }
+        }
+        return owner == null || "app".equals(owner);
+    }
+
+    /**
+     * @param key a chat key {@code {provider}:{account_id}:{chat_id}}
+     * @return the owner its chat document names, or null (= app)
+     */
+    public String ownerOf(String key) {
+        return setting(key).owner();
+    }
+
     /** What a chat's settings document says: {@code auto_reply}, {@code owner}, {@code owner_since}; null when absent. */
     record ChatSettings(Boolean autoReply, String owner, java.time.Instant ownerSince) {
         static final ChatSettings NONE = new ChatSettings(null, null, null);

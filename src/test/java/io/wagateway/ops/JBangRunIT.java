@@ -125,7 +125,7 @@ class JBangRunIT {
                 + "<root level=\"INFO\"><appender-ref ref=\"OUT\"/></root></configuration>\n");
 
         List<String> routes;
-        try (Stream<Path> files = Files.list(PROJECT.resolve("routes"))) {
+        try (Stream<Path> files = Files.walk(PROJECT.resolve("routes"))) {   // with routes/flows/
             routes = files.filter(f -> f.toString().endsWith(".camel.yaml")).map(Path::toString).sorted().toList();
         }
         List<String> command = new ArrayList<>(List.of(

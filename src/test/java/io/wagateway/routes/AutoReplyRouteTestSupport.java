@@ -33,16 +33,20 @@ abstract class AutoReplyRouteTestSupport extends RouteTestSupport {
 
     @Override
     protected void prepare() throws Exception {
+        prepareSettings();
+        AdviceWith.adviceWith(context, "auto-reply-decision", false, a -> {
+            a.weaveByToString("Bean\\[.*replyOutbox.*enqueue.*").replace().to("mock:outbox");
+            a.weaveByToUri("seda:auto-reply*").replace().to("mock:auto-reply-worker");
+        });
+    }
+
+    /** Binds the beans other files declare and points the real autoReplyPolicy at {@link #SETTINGS}. */
+    protected void prepareSettings() {
         context.getRegistry().bind("gatewayMetrics", new GatewayMetrics());
         context.getRegistry().bind("deadLetterStore", new DeadLetterStore());
         AutoReplyPolicy policy = context.getRegistry().lookupByNameAndType("autoReplyPolicy", AutoReplyPolicy.class);
         policy.setStore(settingsStore());
         policy.setClock(Clock.fixed(Items.NOW.plusSeconds(60), ZoneOffset.UTC));
-
-        AdviceWith.adviceWith(context, "auto-reply-decision", false, a -> {
-            a.weaveByToString("Bean\\[.*replyOutbox.*enqueue.*").replace().to("mock:outbox");
-            a.weaveByToUri("seda:auto-reply*").replace().to("mock:auto-reply-worker");
-        });
     }
 
     @BeforeEach
