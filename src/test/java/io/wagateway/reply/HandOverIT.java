@@ -269,6 +269,14 @@ class HandOverIT extends GatewayIntegrationTest {
         }
         assertThat(chat().path("owner_by").asText()).isEqualTo("operator");
         assertThat(chat().path("owner_operator").asText()).isEqualTo("bob");
+        // the page reads the history of one chat; the list leaves it out
+        JsonNode one = JSON.readTree(call("GET", "/api/chats/" + encode(CHAT), ALICE_TOKEN, null).body());
+        assertThat(one.path("owner_history")).hasSize(2);
+        assertThat(one.path("owner_by").asText()).isEqualTo("operator");
+        JsonNode list = JSON.readTree(call("GET", "/api/chats", ALICE_TOKEN, null).body()).path("items");
+        assertThat(list).hasSize(1);
+        assertThat(list.get(0).path("owner").asText()).isEqualTo("app");
+        assertThat(list.get(0).has("owner_history")).isFalse();
 
         // live events: two owner changes; an inbound message made the chat unread
         assertThat(eventsOf("owner")).extracting(e -> e.path("owner").asText() + "/" + e.path("by").asText()
