@@ -99,6 +99,20 @@ public class ElasticsearchFlowStates implements FlowStates {
         }
     }
 
+    @Override
+    public void tagMessage(String messageDocumentId, String flow) {
+        try {
+            store.client().update(u -> u.index(store.getMessagesIndex()).id(messageDocumentId)
+                    .doc(java.util.Map.of("flow", flow)).retryOnConflict(3), java.util.Map.class);
+        } catch (ElasticsearchException e) {
+            if (e.status() != 404) {
+                throw new StoreUnavailableException("flow message not marked: " + e.getMessage(), e);
+            }
+        } catch (IOException e) {
+            throw new StoreUnavailableException("flow message not marked: " + e.getMessage(), e);
+        }
+    }
+
     /** Creates a concrete index with the mapping (or an empty one) unless it exists. */
     private void ensure(String name, String mappingResource) {
         if (ready.contains(name)) {

@@ -13,7 +13,7 @@ import java.util.Map;
  *                    {@code timed_out}, {@code stale}, {@code duplicate}, or why no flow took it ({@code none},
  *                    {@code off}, {@code from-me}, {@code group}, {@code too-old}, {@code not-owner})
  * @param flow        the flow's name, or null
- * @param sends       {@code {"key": Idempotency-Key, "request": JSON text}} in order
+ * @param sends       {@code {"key": Idempotency-Key, "request": JSON text, "flow": name}} in order
  * @param result      the result document as JSON text, or null
  * @param resultIndex where the result is written (empty: nowhere)
  * @param resultId    its {@code _id}

@@ -372,6 +372,7 @@ public class FlowEngine implements CamelContextAware {
             Map<String, String> send = new LinkedHashMap<>();
             send.put("key", key);
             send.put("request", request.toString());
+            send.put("flow", def == null ? s.path("flow").asText() : def.getName());
             sends.add(send);
             recorded.addObject().put("key", key).set("request", request);
         }
@@ -392,6 +393,7 @@ public class FlowEngine implements CamelContextAware {
             Map<String, String> m = new LinkedHashMap<>();
             m.put("key", send.path("key").asText());
             m.put("request", send.path("request").toString());
+            m.put("flow", doc.path("flow").asText());
             out.add(m);
         }
         return out;
@@ -514,6 +516,23 @@ public class FlowEngine implements CamelContextAware {
                     (ObjectNode) MAPPER.readTree(decision.result()));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Marks a flow message's document (field {@code flow}, the flow's name) once the send API stored it.
+     *
+     * @param sendAnswer the send API's answer {@code {"id":..,"state":..}}
+     * @param flow       the flow's name
+     */
+    public void tagMessage(String sendAnswer, String flow) {
+        try {
+            String id = MAPPER.readTree(sendAnswer).path("id").asText(null);
+            if (id != null && flow != null) {
+                states.tagMessage(id, flow);
+            }
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            LOG.debug("Not a send API answer: {}", e.getMessage());
         }
     }
 

@@ -58,4 +58,12 @@ public interface FlowStates {
      * @param doc   the result
      */
     void writeResult(String index, String id, ObjectNode doc);
+
+    /**
+     * Marks a stored outbound message as a flow's (field {@code flow}); a missing document is left alone.
+     *
+     * @param messageDocumentId the message document's id ({@code {provider}:{account_id}:out:{key}})
+     * @param flow              the flow's name
+     */
+    void tagMessage(String messageDocumentId, String flow);
 }

@@ -109,6 +109,27 @@ class FlowEngineTest {
     }
 
     @Test
+    void aFlowSwitchedOffHasNoBehaviourAndReadsNoState() {
+        FlowDefinition off = new FlowDefinition();
+        off.setName("registration");
+        off.setEnabled(false);
+        off.setStartPattern("(?i)register");
+        off.setSteps(STEPS);
+        FlowStates untouchable = new InMemoryFlowStates() {
+            @Override
+            public Versioned read(String chatKey) {
+                throw new AssertionError("a flow that is off must not read state");
+            }
+        };
+        FlowEngine e = engine(untouchable);
+        e.setDefinitions(List.of(off));
+        FlowDecision d = e.dispatch(text("m1", "register", 1));
+        assertThat(d.handled()).isFalse();
+        assertThat(d.outcome()).isEqualTo("off");
+        assertThat(e.expire()).isEmpty();
+    }
+
+    @Test
     void aConflictMakesTheEngineReadAgainAndDecideAgain() throws Exception {
         engine.dispatch(text("m1", "register", 1));
         FlowEngine other = engine(states);          // a second instance on the same state

@@ -175,6 +175,11 @@ class FlowRegistrationIT extends GatewayIntegrationTest {
         JsonNode state = flowState("waha:default:" + WAHA_CHAT);
         assertThat(state.path("status").asText()).isEqualTo("completed");
         assertThat(state.path("invalid_answers").asInt()).isEqualTo(1);
+        // the flow's messages are marked with its name (message document field flow)
+        es("POST", "/" + store().getMessagesIndex() + "/_refresh", null);
+        HttpResponse<String> tagged = es("POST", "/" + store().getMessagesIndex() + "/_count",
+                "{\"query\":{\"term\":{\"flow\":\"registration\"}}}");
+        assertThat(JSON.readTree(tagged.body()).path("count").asInt()).isEqualTo(7);
         // auto-reply left the chat alone while the flow ran: no LLM call, no other message
         assertThat(completions()).isZero();
         // the flow over, the next message is the auto-reply's again

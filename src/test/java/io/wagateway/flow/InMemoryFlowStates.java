@@ -60,6 +60,14 @@ public class InMemoryFlowStates implements FlowStates {
         return keys;
     }
 
+    /** Flow messages marked: message document id → flow. */
+    public final Map<String, String> tagged = new ConcurrentHashMap<>();
+
+    @Override
+    public void tagMessage(String messageDocumentId, String flow) {
+        tagged.put(messageDocumentId, flow);
+    }
+
     @Override
     public void writeResult(String index, String id, ObjectNode doc) {
         results.put(index + "/" + id, doc);

@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * The eleven recipes of docs/recipes.md, applied exactly as written: the test reads the document, applies its
+ * The twelve recipes of docs/recipes.md, applied exactly as written (recipe 12, a flow, has yaml blocks only: run by
+ * FlowRecipeTest): the test reads the document, applies its
  * {@code diff} blocks to a copy of routes/ and its {@code properties} blocks to one more gateway started from that
  * copy (same compiled classes: no recipe can rely on a Java change), then checks each recipe's behaviour on it.
  * Recipe 10 (the fifth provider) is applied while that gateway runs, through live route reload.
@@ -72,7 +73,7 @@ class RecipesIT extends GatewayIntegrationTest {
         while (section.find()) {
             bounds.add(new int[] {Integer.parseInt(section.group(1)), section.start()});
         }
-        assertThat(bounds).extracting(b -> b[0]).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+        assertThat(bounds).extracting(b -> b[0]).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12);
         int end = doc.indexOf("\n## Live reload");
         for (int i = 0; i < bounds.size(); i++) {
             String text = doc.substring(bounds.get(i)[1], i + 1 < bounds.size() ? bounds.get(i + 1)[1] : end);
