@@ -44,11 +44,24 @@ class KubernetesManifestsTest {
         return MAPPER.convertValue(yaml, type);
     }
 
+    /** @return the file names of routes/*.camel.yaml and routes/flows/*.camel.yaml (one flat ConfigMap), sorted */
     static List<String> routeFiles() throws IOException {
-        try (Stream<Path> files = Files.list(PROJECT.resolve("routes"))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".camel.yaml")).sorted()
-                    .collect(Collectors.toList());
+        List<String> names = routePaths().stream().map(p -> p.getFileName().toString()).sorted()
+                .collect(Collectors.toList());
+        assertThat(names).as("route file names are ConfigMap keys: unique across routes/ and routes/flows/")
+                .doesNotHaveDuplicates();
+        return names;
+    }
+
+    /** @return every route file the gateway loads by default: routes/*.camel.yaml and routes/flows/*.camel.yaml */
+    static List<Path> routePaths() throws IOException {
+        List<Path> paths = new java.util.ArrayList<>();
+        for (Path dir : List.of(PROJECT.resolve("routes"), PROJECT.resolve("routes/flows"))) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.filter(p -> p.getFileName().toString().endsWith(".camel.yaml")).forEach(paths::add);
+            }
         }
+        return paths;
     }
 
     @Test
@@ -99,11 +112,12 @@ class KubernetesManifestsTest {
     @Test
     void configMapCarriesEveryRouteFileAndApplicationYamlAsTheyAreInTheRepository() throws IOException {
         ConfigMap cm = read("whatsapp-gateway-config-configmap.yml", ConfigMap.class);
-        List<String> routes = routeFiles();
+        List<Path> routes = routePaths();
         assertThat(routes).hasSizeGreaterThan(5);
-        for (String route : routes) {
-            assertThat(cm.getData().get(route)).as(route)
-                    .isEqualTo(Files.readString(PROJECT.resolve("routes").resolve(route)));
+        assertThat(routes).as("the flows are mounted too").anyMatch(p -> p.getParent().endsWith("flows"));
+        for (Path route : routes) {
+            assertThat(cm.getData().get(route.getFileName().toString())).as(route.toString())
+                    .isEqualTo(Files.readString(route));
         }
         assertThat(cm.getData().get("application.yaml")).isEqualTo(Files.readString(PROJECT.resolve("application.yaml")));
     }
