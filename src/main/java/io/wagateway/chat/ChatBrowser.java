@@ -88,7 +88,8 @@ public class ChatBrowser {
      *
      * @param exchange the request
      * @return JSON {@code {"items":[chat...],"next":cursor|null}}, each chat with {@code id}, {@code unread_count},
-     *         {@code window_open_until} and {@code window_enforced}
+     *         {@code window_open_until} and {@code window_enforced} (without {@code owner_history}, which
+     *         {@link #get} gives)
      * @throws BadRequestException (400) naming a parameter it cannot use
      */
     public String list(Exchange exchange) {
@@ -140,7 +141,9 @@ public class ChatBrowser {
         }
         List<ObjectNode> items = new ArrayList<>();
         for (Hit<ObjectNode> hit : r.hits().hits()) {
-            items.add(item(hit.id(), hit.source()));
+            ObjectNode item = item(hit.id(), hit.source());
+            item.remove("owner_history");     // up to 50 entries per chat: GET /api/chats/{id} has it
+            items.add(item);
         }
         unreadCounts(items);
         ObjectNode out = mapper.createObjectNode();

@@ -229,7 +229,8 @@ class RecipesIT extends GatewayIntegrationTest {
         assertThat(request.path("model").asText()).isEqualTo(properties.get("gateway.openrouter.model"));
         assertThat(request.path("messages").get(0).path("role").asText()).isEqualTo("system");
         assertThat(request.path("messages").get(0).path("content").asText())
-                .isEqualTo(properties.get("gateway.auto-reply.system-prompt"));
+                .isEqualTo(properties.get("gateway.auto-reply.system-prompt") + "\n\n"   // + the hand-over instruction
+                        + camelContext.resolvePropertyPlaceholders("{{gateway.handover.llm-prompt}}"));
         await().atMost(Duration.ofSeconds(10)).until(() -> wahaSendsTo(chat).size() == 1);
     }
 

@@ -156,7 +156,9 @@ public class AutoReplyIT extends GatewayIntegrationTest {
         JsonNode messages = request.path("messages");
         assertThat(messages).hasSize(3);
         assertThat(messages.get(0).path("role").asText()).isEqualTo("system");
-        assertThat(messages.get(0).path("content").asText()).isEqualTo("You are the test shop's assistant.");
+        // the configured prompt, then the hand-over instruction (issue 21: the model may answer the marker)
+        assertThat(messages.get(0).path("content").asText()).isEqualTo("You are the test shop's assistant.\n\n"
+                + camelContext.resolvePropertyPlaceholders("{{gateway.handover.llm-prompt}}"));
         assertThat(messages.get(1).path("role").asText()).isEqualTo("assistant");
         assertThat(messages.get(1).path("content").asText()).isEqualTo("Yes, we have it. Shall I reserve one for you?");
         assertThat(messages.get(2).path("role").asText()).isEqualTo("user");

@@ -150,13 +150,13 @@ class ChatOwnerAutoReplyIT extends GatewayIntegrationTest {
 
         // the agent passes the thread to us: the next message is answered, once
         post(CONTROL_PASSED);
-        post(inbound("wamid.OWNER_IN_2", 1750101090, "Can a person help me?"));
+        post(inbound("wamid.OWNER_IN_2", 1750101090, "Can you help me with my order?"));
         await().atMost(Duration.ofSeconds(15)).until(() -> sends().size() == 1);
         assertStaysAt(() -> sends().size(), 1);
         assertThat(completions()).hasSize(1);
         JsonNode send = JSON.readTree(sends().get(0).getBodyAsString());
         assertThat(send.path("to").asText()).isEqualTo(USER);
         JsonNode asked = JSON.readTree(completions().get(0).getBodyAsString()).path("messages");
-        assertThat(asked.get(asked.size() - 1).path("content").asText()).isEqualTo("Can a person help me?");
+        assertThat(asked.get(asked.size() - 1).path("content").asText()).isEqualTo("Can you help me with my order?");
     }
 }
