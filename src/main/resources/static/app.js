@@ -339,7 +339,8 @@ async function deleteDeadLetter(id) {
 
 // ---- inbox: chats newest first (GET /api/chats), one conversation, a reply box (POST /api/messages), mark as read,
 // take over / hand back (POST /api/chats/{id}/owner), kept current by the live stream's events
-const inbox = { loaded: false, chats: new Map(), next: null, open: null, me: null, templates: null, readTimer: null };
+const inbox = { loaded: false, chats: new Map(), next: null, open: null, me: null, templates: null, templatesFor: null,
+  readTimer: null };
 
 function chatParams(after) {
   const p = new URLSearchParams({ size: '50' });
@@ -432,7 +433,8 @@ function drawChatHead(c) {
   $('#reply-buttons').disabled = closed;
   $('#reply-send').disabled = closed;
   $('#templates').hidden = !closed;
-  if (closed) loadTemplates(c);
+  // drawn once per opened chat: a redraw (read, owner, a live event) keeps what the agent typed in the variables
+  if (closed && inbox.templatesFor !== c.id) { inbox.templatesFor = c.id; loadTemplates(c); }
   if (inbox.me && inbox.me.can_send === false) {
     $('#reply-result').textContent = 'This token can read but not send: sign in with API_SEND_TOKEN or an operator token.';
   }
@@ -442,6 +444,7 @@ async function openChat(id) {
   const c = inbox.chats.get(id);
   if (!c) return;
   inbox.open = id;
+  inbox.templatesFor = null;
   document.querySelectorAll('#chat-list .chat-item').forEach((x) => x.classList.toggle('open', x.dataset.id === id));
   $('#inbox-empty').hidden = true;
   $('#inbox-chat').hidden = false;
@@ -471,7 +474,7 @@ async function markRead(id) {
     const c = inbox.chats.get(id);
     if (c) { c.unread_count = r.unread_count || 0; c.last_read_at = r.last_read_at; redrawChat(id); }
   } catch (e) {
-    $('#reply-result').textContent = 'Not marked read: ' + e.message;
+    $('#reply-result').textContent = 'Not marked read (' + id + '): ' + e.message;
   }
 }
 

@@ -88,8 +88,8 @@ public class ChatBrowser {
      *
      * @param exchange the request
      * @return JSON {@code {"items":[chat...],"next":cursor|null}}, each chat with {@code id}, {@code unread_count},
-     *         {@code window_open_until} and {@code window_enforced} (without {@code owner_history}, which {@link #get}
-     *         gives)
+     *         {@code window_open_until} and {@code window_enforced} (without {@code owner_history}, which
+     *         {@link #get} gives)
      * @throws BadRequestException (400) naming a parameter it cannot use
      */
     public String list(Exchange exchange) {

@@ -103,4 +103,35 @@ class MessageEventsTest {
                 com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theGatewaysOwnDocumentsAreRepliesAndEverythingElseAMessage() {
+        Instant now = Instant.now();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        CanonicalMessage send = new CanonicalMessage("waha", "default", "out:k", "c@c.us", "direct", null, "default",
+                null, true, "text", "hi", null, null, now, now, "queued",
+                json.createObjectNode().put("gateway_send", true));
+        CanonicalMessage ai = new CanonicalMessage("waha", "default", "reply:1", "c@c.us", "direct", null, "default",
+                null, true, "text", "hi", null, null, now, now, "sent",
+                json.createObjectNode().put("gateway_reply", true));
+        CanonicalMessage echo = new CanonicalMessage("waha", "default", "true_x", "c@c.us", "direct", null, "default",
+                null, true, "text", "typed on the phone", null, null, now, now, "sent", json.createObjectNode());
+        assertThat(MessageEvents.typeOf(send)).isEqualTo(MessageEvents.REPLY);
+        assertThat(MessageEvents.typeOf(ai)).isEqualTo(MessageEvents.REPLY);
+        assertThat(MessageEvents.typeOf(echo)).isEqualTo(MessageEvents.MESSAGE);
+        assertThat(MessageEvents.typeOf(message(1))).isEqualTo(MessageEvents.MESSAGE);
+
+        MessageEvents events = new MessageEvents();
+        List<String> got = new CopyOnWriteArrayList<>();
+        events.subscribe(sink(got, null));
+        events.publishStored(send);
+        events.publishStored(message(2));
+        events.publish(MessageEvents.STATUS, events.statusEvent("waha:default:out:k", "waha:default:c@c.us", "read",
+                "2026-01-05T10:00:00Z"));
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> got.size() == 3);
+        assertThat(got.get(0)).startsWith("reply ").contains("\"id\":\"waha:default:out:k\"");
+        assertThat(got.get(1)).startsWith("{").contains("\"id\":\"waha:default:m2\"");
+        assertThat(got.get(2)).isEqualTo("status {\"id\":\"waha:default:out:k\",\"chat_key\":\"waha:default:c@c.us\","
+                + "\"status\":\"read\",\"at\":\"2026-01-05T10:00:00Z\"}");
+    }
 }

@@ -338,6 +338,40 @@ class HandOverIT extends GatewayIntegrationTest {
     }
 
     @Test
+    void racingIdleHandBacksWriteOnce() throws Exception {
+        deliver(inbound("wamid.HANDOVER_RACE_1", "Hi"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> sends().size() == 1);
+        assertThat(setOwner(ALICE_TOKEN, "human", null).statusCode()).isEqualTo(200);
+        camelContext.getRouteController().stopRoute("handover-idle-timeout");
+        try {
+            chatOwners().setClock(Clock.offset(Clock.systemUTC(), Duration.ofMinutes(31)));
+            // four writers at once, as four instances' timers would be: each reads the chat idle, one write wins,
+            // the others get 409, read again and find it handed back
+            java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(4);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+            List<java.util.concurrent.Future<Integer>> runs = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                runs.add(pool.submit(() -> {
+                    start.await();
+                    return chatOwners().handBackIdle(30, 500);
+                }));
+            }
+            int handedBack = 0;
+            for (java.util.concurrent.Future<Integer> run : runs) {
+                handedBack += run.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertThat(handedBack).isEqualTo(1);
+            JsonNode history = chat().path("owner_history");
+            assertThat(history).hasSize(2);
+            assertThat(history.get(1).path("by").asText()).isEqualTo("timeout");
+            assertThat(chat().path("owner").asText()).isEqualTo("app");
+        } finally {
+            camelContext.getRouteController().startRoute("handover-idle-timeout");
+        }
+    }
+
+    @Test
     void operatorTokensOpenThePageAndSendApisNeverAdmin() throws Exception {
         deliver(inbound("wamid.HANDOVER_AUTH_1", "Hi"));
         await().atMost(Duration.ofSeconds(15)).until(() -> chat() != null);
