@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At start the documents of the former {@code whatsapp-chat-settings} index are migrated ({@link #migrate}).
  */
-public class Chats implements org.apache.camel.CamelContextAware {
+public class Chats {
 
     private static final Logger LOG = LoggerFactory.getLogger(Chats.class);
     /** Elasticsearch's limit on {@code _id}, in bytes. */
@@ -61,7 +61,6 @@ public class Chats implements org.apache.camel.CamelContextAware {
     private String settingsIndex = "whatsapp-chat-settings";
     private int batchMax = 500;
     private long migrationRetryMs = 5000;
-    private org.apache.camel.CamelContext camelContext;
     private MessageEvents messageEvents;
 
     private final LinkedBlockingQueue<Work> queue = new LinkedBlockingQueue<>();
@@ -424,10 +423,6 @@ public class Chats implements org.apache.camel.CamelContextAware {
      * @param data its data
      */
     public void publish(String type, ObjectNode data) {
-        if (messageEvents == null && camelContext != null) {
-            // declared in routes/messages-page.camel.yaml, which may load after this bean's file: found on first use
-            messageEvents = camelContext.getRegistry().lookupByNameAndType("messageEvents", MessageEvents.class);
-        }
         if (messageEvents != null) {
             try {
                 messageEvents.publish(type, data);
@@ -437,19 +432,9 @@ public class Chats implements org.apache.camel.CamelContextAware {
         }
     }
 
-    /** @param messageEvents the live events (default: the {@code messageEvents} bean, found on first use) */
+    /** @param messageEvents the live events ({@code #bean:messageEvents}; none: no events) */
     public void setMessageEvents(MessageEvents messageEvents) {
         this.messageEvents = messageEvents;
-    }
-
-    @Override
-    public void setCamelContext(org.apache.camel.CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public org.apache.camel.CamelContext getCamelContext() {
-        return camelContext;
     }
 
     static boolean hasUnread(JsonNode doc) {

@@ -20,8 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import org.apache.camel.CamelContext;
-import org.apache.camel.CamelContextAware;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * one of {@code provider|keyword|llm|operator|api|timeout|flow}), sets {@code owner_by} and {@code owner_operator}
  * (the current owner's, searchable) and is published as a live {@code owner} event once written.
  */
-public class ChatOwners implements CamelContextAware {
+public class ChatOwners {
 
     /** How many owner changes a chat document keeps in {@code owner_history}. */
     public static final int HISTORY_SIZE = 50;
@@ -79,7 +77,6 @@ public class ChatOwners implements CamelContextAware {
     private String settingsIndex = "whatsapp-chats";
     private Clock clock = Clock.systemUTC();
     private volatile boolean indexReady;
-    private CamelContext camelContext;
     private MessageEvents messageEvents;
 
     /**
@@ -429,7 +426,7 @@ public class ChatOwners implements CamelContextAware {
 
     /** Publishes the live {@code owner} event of a written chat document (never blocks, never fails the change). */
     private void publish(String chatKey, ObjectNode doc) {
-        MessageEvents events = messageEvents();
+        MessageEvents events = messageEvents;
         if (events == null) {
             return;
         }
@@ -449,27 +446,9 @@ public class ChatOwners implements CamelContextAware {
         }
     }
 
-    private MessageEvents messageEvents() {
-        if (messageEvents == null && camelContext != null) {
-            // declared in routes/messages-page.camel.yaml, which may load after this bean's file: found on first use
-            messageEvents = camelContext.getRegistry().lookupByNameAndType("messageEvents", MessageEvents.class);
-        }
-        return messageEvents;
-    }
-
-    /** @param messageEvents the live events an owner change is published to (default: the bean found on first use) */
+    /** @param messageEvents the live events an owner change is published to ({@code #bean:messageEvents}; none: none) */
     public void setMessageEvents(MessageEvents messageEvents) {
         this.messageEvents = messageEvents;
-    }
-
-    @Override
-    public void setCamelContext(CamelContext camelContext) {
-        this.camelContext = camelContext;
-    }
-
-    @Override
-    public CamelContext getCamelContext() {
-        return camelContext;
     }
 
     private static void putOrRemove(ObjectNode doc, String field, String value) {
