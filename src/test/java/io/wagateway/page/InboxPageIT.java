@@ -15,14 +15,12 @@ import io.wagateway.reply.OutboundReplies;
 import io.wagateway.reply.ReplyTask;
 import io.wagateway.store.WriteOutcome;
 import io.wagateway.support.Fixtures;
+import io.wagateway.support.HeadlessChromium;
 import io.wagateway.support.GatewayIntegrationTest;
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -34,13 +32,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -68,14 +61,11 @@ class InboxPageIT extends GatewayIntegrationTest {
     private static final String TOKEN = "test-admin-token";
     /** The operator the agent signs in as (gateway.operators holds its SHA-256 only). */
     private static final String OPERATOR_TOKEN = "alice-inbox-token-0001";
-    private static final String CHROMIUM = "/usr/bin/chromium";
-    private static final String CHROMEDRIVER = "/usr/bin/chromedriver";
     private static final String WAHA_CHAT = "waha:default:15550100001@c.us";
     /** What WireMock's WAHA answers a sendText with (AutoReplyIT.stubSendApis). */
     private static final String WAHA_SENT_ID = "true_15550100001@c.us_3EB0REPLY0000001";
 
     private static WebDriver browser;
-    private static Path profile;
 
     @DynamicPropertySource
     static void graph(DynamicPropertyRegistry registry) {
@@ -94,17 +84,7 @@ class InboxPageIT extends GatewayIntegrationTest {
 
     @BeforeAll
     static void startBrowser() throws Exception {
-        assertThat(new File(CHROMIUM)).as("Debian's chromium (apt-get install chromium chromium-driver)").exists();
-        assertThat(new File(CHROMEDRIVER)).as("Debian's chromium-driver").exists();
-        profile = Files.createTempDirectory("chromium-profile");
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(CHROMIUM);
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                "--user-data-dir=" + profile, "--window-size=1200,760");
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File(CHROMEDRIVER)).usingAnyFreePort().build();
-        browser = new ChromeDriver(service, options);
+        browser = HeadlessChromium.start(1200, 760);
     }
 
     @AfterAll
@@ -148,9 +128,7 @@ class InboxPageIT extends GatewayIntegrationTest {
     }
 
     private void screenshot(String name) throws Exception {
-        Path dir = Path.of(System.getProperty("screenshots.dir", "target/screenshots"));
-        Files.createDirectories(dir);
-        Files.write(dir.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+        HeadlessChromium.screenshot(browser, name);
     }
 
     private HttpResponse<String> api(String method, String path, String body) throws Exception {
