@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wagateway.message.CanonicalMessage;
-import io.wagateway.reply.AutoReplyPolicy;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -59,22 +58,7 @@ class FlowEngineTest {
         FlowEngine e = new FlowEngine();
         e.setDefinitions(List.of(def));
         e.setStates(on);
-        e.setPolicy(new AutoReplyPolicy() {
-            @Override
-            public boolean recent(CanonicalMessage message) {
-                return true;
-            }
-
-            @Override
-            public boolean ownedByApp(CanonicalMessage message) {
-                return true;
-            }
-
-            @Override
-            public String ownerOf(String key) {
-                return null;
-            }
-        });
+        e.setPolicy(new AppOwnedPolicy());
         e.setClock(new Clock() {
             @Override
             public ZoneId getZone() {

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.MessageDetails;
-import io.wagateway.reply.AutoReplyPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -65,17 +64,7 @@ class FlowRecipeTest {
             FlowEngine engine = new FlowEngine();
             engine.setCamelContext(camel);          // the flows are found by type; the route check is called
             engine.setStates(states);
-            engine.setPolicy(new AutoReplyPolicy() {
-                @Override
-                public boolean recent(CanonicalMessage message) {
-                    return true;
-                }
-
-                @Override
-                public boolean ownedByApp(CanonicalMessage message) {
-                    return true;
-                }
-            });
+            engine.setPolicy(new AppOwnedPolicy());
 
             FlowDecision started = engine.dispatch(text("m1", "Book a table", 1));
             assertThat(started.outcome()).isEqualTo("started");
