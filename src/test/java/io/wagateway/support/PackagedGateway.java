@@ -60,15 +60,20 @@ public final class PackagedGateway {
         pb.environment().putAll(env);
         pb.environment().put("PORT", Integer.toString(httpPort));
         Process p = pb.start();
-        await().atMost(timeout).pollInterval(Duration.ofMillis(500)).until(() -> {
-            try {
-                return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort + "/actuator/health"))
-                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
-            } catch (Exception e) {
-                assertThat(p.isAlive()).as("gateway process died; see %s", log).isTrue();
-                return false;
-            }
-        });
+        try {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(500)).until(() -> {
+                try {
+                    return HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort
+                            + "/actuator/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+                } catch (Exception e) {
+                    assertThat(p.isAlive()).as("gateway process died; see %s", log).isTrue();
+                    return false;
+                }
+            });
+        } catch (RuntimeException | AssertionError e) {
+            p.destroyForcibly();      // a gateway that never became healthy must not outlive its test (port, CPU)
+            throw e;
+        }
         return p;
     }
 }
