@@ -32,6 +32,7 @@ import org.springframework.test.context.TestPropertySource;
         "camel.main.routes-include-pattern=classpath:routes/beans.camel.yaml,classpath:routes/conversation.camel.yaml,"
                 + "classpath:routes/flows.camel.yaml,classpath:routes/flows/registration.camel.yaml",
         "gateway.flows.registration.enabled=true",
+        "gateway.flows.registration.result-uri=mock:flow-result",
         "gateway.flows.timeout-check-ms=3600000",
         "gateway.auto-reply.recovery-delay-ms=3600000"})
 class FlowDispatchRouteTest extends AutoReplyRouteTestSupport {
@@ -76,7 +77,13 @@ class FlowDispatchRouteTest extends AutoReplyRouteTestSupport {
     }
 
     private Exchange converse(CanonicalMessage m) {
+        return converse(m, java.util.Map.of());
+    }
+
+    /** Runs the stage on an exchange that carries these headers too (what the webhook's HTTP request left on it). */
+    private Exchange converse(CanonicalMessage m, java.util.Map<String, Object> headers) {
         Exchange e = new DefaultExchange(context);
+        e.getMessage().setHeaders(new java.util.HashMap<>(headers));
         e.setVariable("message", m);
         e.setVariable("storeOutcome", "STORED");
         e.getMessage().setBody(m);
@@ -190,6 +197,27 @@ class FlowDispatchRouteTest extends AutoReplyRouteTestSupport {
         assertThat(result.path("answers").path("email").asText()).isEqualTo("ana@example.com");
         assertThat(sent().get(sent().size() - 1).path("text").asText())
                 .isEqualTo("Welcome aboard, Ana! Your Team registration is complete.");
+    }
+
+    @Test
+    void theResultGoesToItsEndpointWithoutTheWebhooksHeaders() throws Exception {
+        converse(text("m1", "register", 1));
+        converse(text("m2", "Ana", 2));
+        converse(text("m3", "ana@example.com", 3));
+        converse(listReply("m4", "team", "Team", 4));
+        // the webhook request's headers are still on the exchange the result leaves from: its credentials and
+        // signature, and platform-http's CamelHttpPath/CamelHttpUri, which an http endpoint would append or follow
+        converse(text("m5", "yes", 5), java.util.Map.of("Authorization", "Bearer provider-webhook-secret",
+                "X-Hub-Signature-256", "sha256=abc", "CamelHttpPath", "/webhooks/waha",
+                "CamelHttpUri", "/webhooks/waha", "CamelHttpQuery", "x=1", "Idempotency-Key", "k"));
+        assertThat(mock("mock:flow-result").getExchanges()).singleElement().satisfies(r -> {
+            JsonNode result = JSON.readTree(r.getMessage().getBody(String.class));
+            assertThat(result.path("answers").path("name").asText()).isEqualTo("Ana");
+            assertThat(r.getMessage().getHeader("flowResultId", String.class)).startsWith(CHAT + ":");
+            assertThat(r.getMessage().getHeader("Content-Type", String.class)).isEqualTo("application/json");
+            assertThat(r.getMessage().getHeaders()).doesNotContainKeys("Authorization", "X-Hub-Signature-256",
+                    "CamelHttpPath", "CamelHttpUri", "CamelHttpQuery", "Idempotency-Key");
+        });
     }
 
     @Test
