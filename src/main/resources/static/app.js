@@ -550,10 +550,17 @@ function newKey() {
   return (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random()).replace(/-/g, '');
 }
 
+// The Idempotency-Key of a request not yet accepted: clicking again after an error (a 503 may follow an accepted
+// outbox entry) re-sends the same request under the same key, so it goes out once. A 2xx answer or another request
+// (an edit, another chat) takes a new key.
+const pendingSend = { body: null, key: null };
+
 async function sendToChat(c, request) {
   const body = Object.assign({ provider: c.provider, account_id: c.account_id, chat_id: c.chat_id }, request);
-  // one Idempotency-Key per click: a retried request never sends twice
-  const r = await postJson('/api/messages', body, { 'Idempotency-Key': newKey() });
+  const json = JSON.stringify(body);
+  if (pendingSend.body !== json) { pendingSend.body = json; pendingSend.key = newKey(); }
+  const r = await postJson('/api/messages', body, { 'Idempotency-Key': pendingSend.key });
+  pendingSend.body = null;
   if (inbox.open === c.id && !$('#inbox-messages .bubble[data-id="' + CSS.escape(r.id) + '"]')) {
     upsertBubble({ id: r.id, provider: c.provider, account_id: c.account_id, chat_id: c.chat_id, chat_type: c.chat_type,
       from_me: true, type: request.type, text: request.text || ('[' + request.type + (request.name ? ' ' + request.name : '') + ']'),
