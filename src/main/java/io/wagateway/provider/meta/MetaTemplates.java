@@ -107,7 +107,7 @@ public class MetaTemplates {
             if (fetch.pages >= maxPages) {
                 fetch.truncated = true;
             } else if (next.startsWith(base() + "/")) {
-                fetch.next = next;
+                fetch.next = withoutAccessToken(next);
             }
         }
     }
@@ -161,5 +161,21 @@ public class MetaTemplates {
     /** @param pageSize templates asked per page ({@code limit}) */
     public void setPageSize(int pageSize) {
         this.pageSize = Math.max(1, pageSize);
+    }
+
+    /**
+     * @param url a Graph paging URL
+     * @return it without an {@code access_token} query parameter: Graph may put the token in {@code paging.next}, and
+     *         the token travels only in the Authorization header (never in a URL that can reach a log)
+     */
+    static String withoutAccessToken(String url) {
+        int q = url.indexOf('?');
+        if (q < 0) {
+            return url;
+        }
+        String kept = java.util.Arrays.stream(url.substring(q + 1).split("&"))
+                .filter(p -> !p.startsWith("access_token=") && !p.equals("access_token"))
+                .collect(java.util.stream.Collectors.joining("&"));
+        return kept.isEmpty() ? url.substring(0, q) : url.substring(0, q + 1) + kept;
     }
 }
