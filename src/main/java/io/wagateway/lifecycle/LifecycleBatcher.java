@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Metrics;
 import io.wagateway.message.LifecycleUpdate;
+import io.wagateway.ops.LogMask;
 import io.wagateway.ops.RateLimitedLog;
 import io.wagateway.store.DocumentRejectedException;
 import io.wagateway.store.ElasticsearchStore;
@@ -659,7 +660,12 @@ final class LifecycleBatcher {
             check(w.target); // its message may have been stored while this batch ran: looked at again shortly
         }
         if (plan.statusChanged != null) {
-            statusApplied.accept(plan.messageDocId, plan.statusChanged);
+            try {
+                statusApplied.accept(plan.messageDocId, plan.statusChanged);
+            } catch (RuntimeException e) {
+                // a live event: never worth failing the batch's updates, which are written already
+                LOG.debug("status event of {} not published: {}", LogMask.id(plan.messageDocId), e.toString());
+            }
         }
         String outcome = plan.applied ? "applied" : plan.pending && plan.merged ? "pending" : "unchanged";
         for (Pending p : w.updates) {

@@ -135,7 +135,8 @@ public class MessageEvents {
     }
 
     /**
-     * Offers a message document to every subscriber; never blocks.
+     * Offers a message document to every subscriber; never blocks and never throws (a document that cannot be
+     * rendered is dropped and counted in {@link #dropped()}).
      *
      * @param type    {@link #MESSAGE} or {@link #REPLY}
      * @param message the message just stored
@@ -144,11 +145,20 @@ public class MessageEvents {
         if (subscribers.isEmpty() || message == null) {
             return;
         }
-        ObjectNode doc = mapper.valueToTree(message);
-        doc.put("id", message.documentId());
-        doc.put("ai_reply", message.raw() != null && message.raw().path("gateway_reply").asBoolean(false));
-        doc.remove("raw");
-        offerAll(type, doc.toString());
+        String json;
+        try {
+            ObjectNode doc = mapper.valueToTree(message);
+            doc.put("id", message.documentId());
+            doc.put("ai_reply", message.raw() != null && message.raw().path("gateway_reply").asBoolean(false));
+            doc.remove("raw");
+            json = doc.toString();
+        } catch (RuntimeException e) {
+            // the callers are write paths (a store's completion, a batch): an event is never worth failing them
+            dropped.incrementAndGet();
+            LOG.debug("{} event of {} not published: {}", type, message.documentId(), e.toString());
+            return;
+        }
+        offerAll(type, json);
     }
 
     /**
