@@ -156,4 +156,12 @@ public record CanonicalMessage(
         return new CanonicalMessage(provider, accountId, messageId, chatId, chatType, chatName, senderId, senderName,
                 fromMe, type, text, media, replyTo, timestamp, receivedAt, status, raw, idSource, newDetails);
     }
+
+    @Override
+    public CanonicalMessage withAccountId(String newAccountId) {
+        return java.util.Objects.equals(accountId, newAccountId) ? this
+                : new CanonicalMessage(provider, newAccountId, messageId, chatId, chatType, chatName, senderId,
+                        senderName, fromMe, type, text, media, replyTo, timestamp, receivedAt, status, raw, idSource,
+                        details);
+    }
 }

@@ -61,4 +61,11 @@ public record ChatOwnerChange(
     public String kind() {
         return "owner";
     }
+
+    @Override
+    public ChatOwnerChange withAccountId(String newAccountId) {
+        return java.util.Objects.equals(accountId, newAccountId) ? this
+                : new ChatOwnerChange(provider, newAccountId, chatId, owner, previousOwner, event, newOwnerRole,
+                        timestamp, receivedAt, inferred, raw);
+    }
 }

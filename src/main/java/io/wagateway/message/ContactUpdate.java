@@ -46,4 +46,10 @@ public record ContactUpdate(String provider, String accountId, String event, Str
     public String kind() {
         return "contact";
     }
+
+    @Override
+    public ContactUpdate withAccountId(String newAccountId) {
+        return java.util.Objects.equals(accountId, newAccountId) ? this
+                : new ContactUpdate(provider, newAccountId, event, action, ids, name, timestamp, raw);
+    }
 }

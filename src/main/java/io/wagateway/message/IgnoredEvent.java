@@ -26,4 +26,10 @@ public record IgnoredEvent(String provider, String accountId, String event, Stri
     public String kind() {
         return "ignored";
     }
+
+    @Override
+    public IgnoredEvent withAccountId(String newAccountId) {
+        return java.util.Objects.equals(accountId, newAccountId) ? this
+                : new IgnoredEvent(provider, newAccountId, event, reason, raw);
+    }
 }

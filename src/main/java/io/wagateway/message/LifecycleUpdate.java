@@ -90,4 +90,11 @@ public record LifecycleUpdate(
     public String kind() {
         return "lifecycle";
     }
+
+    @Override
+    public LifecycleUpdate withAccountId(String newAccountId) {
+        return java.util.Objects.equals(accountId, newAccountId) ? this
+                : new LifecycleUpdate(provider, newAccountId, targetMessageId, chatId, update, status, text, actorId,
+                        eventId, errors, timestamp, receivedAt, raw);
+    }
 }

@@ -18,4 +18,16 @@ public sealed interface WebhookItem permits CanonicalMessage, LifecycleUpdate, I
      * @return {@code message}, {@code lifecycle}, {@code contact}, {@code owner} or {@code ignored}
      */
     String kind();
+
+    /** Our side of the conversation the item belongs to (as the pipeline keys it); may be null for an event. */
+    String accountId();
+
+    /**
+     * The same item under another account id: where a tenant's webhook enters the pipeline its account ids become
+     * {@code <tenant>~<account>} ({@code Tenants.qualify}), so every key built from them carries the tenant.
+     *
+     * @param newAccountId the account id (may be null)
+     * @return a copy of the same type, every other field unchanged; this item when the id is the same
+     */
+    WebhookItem withAccountId(String newAccountId);
 }
