@@ -39,6 +39,13 @@ import org.slf4j.LoggerFactory;
  * {@code maxDeliveryAgeSeconds} is rejected with reason {@code replay}. Only this signed value is judged: the
  * {@code X-Webhook-Timestamp} header is not signed (anyone replaying a body can set it), and a message's own timestamp
  * is never judged (history imports and retries are old on purpose). A body without the field is accepted.
+ *
+ * <p>Tenants (docs/tenants.md): a webhook that came in on a tenant's path (exchange property
+ * {@link TenantWebhooks#TENANT} set by its {@code webhook-path} route) is checked with that tenant entry's secret
+ * only, and one on a shared path with the configured {@code secret} only: the path chooses the secret, never the body,
+ * and no request is tried against several secrets. The scheme, header, replay rule and {@code signatureRequired} are
+ * the provider's. A tenant or entry that is not configured answers {@code not-configured} (401). Rejections are
+ * counted with a {@code tenant} tag ({@code default} on shared paths).
  */
 public class WebhookSignatureVerifier {
 
@@ -54,6 +61,7 @@ public class WebhookSignatureVerifier {
     private boolean signatureRequired = true;
     private String deliveryTimestampField = "";
     private long maxDeliveryAgeSeconds;
+    private io.wagateway.tenant.Tenants tenants;
 
     /**
      * Exchange property that may hold a {@link Runnable} run once the webhook is authentic (the Spring Boot runtime's
@@ -86,12 +94,21 @@ public class WebhookSignatureVerifier {
     public void verify(Exchange exchange) {
         String failure = null;
         byte[] body = null;
+        String tenant = exchange.getProperty(TenantWebhooks.TENANT, String.class);
+        boolean shared = TenantWebhooks.isDefault(tenant);
         if (signatureRequired) {
             if (inQuery(exchange.getMessage().getHeader(Exchange.HTTP_QUERY, String.class))) {
                 failure = "in-query";
             } else {
                 body = exchange.getMessage().getBody(byte[].class);
-                failure = check(body == null ? new byte[0] : body, exchange.getMessage().getHeader(header, String.class));
+                String presented = exchange.getMessage().getHeader(header, String.class);
+                if (shared) {
+                    failure = check(body == null ? new byte[0] : body, presented);
+                } else {
+                    io.wagateway.tenant.ProviderAccount entry = TenantWebhooks.entry(tenants, provider, tenant,
+                            exchange.getProperty(TenantWebhooks.ENTRY, "", String.class));
+                    failure = check(body == null ? new byte[0] : body, presented, entry == null ? null : entry.secret());
+                }
             }
         }
         if (failure == null && maxDeliveryAgeSeconds > 0 && !deliveryTimestampField.isBlank()) {
@@ -101,7 +118,8 @@ public class WebhookSignatureVerifier {
             failure = replay(body, System.currentTimeMillis());
         }
         if (failure != null) {
-            Metrics.counter("gateway.webhooks.rejected", "provider", provider, "reason", failure).increment();
+            Metrics.counter("gateway.webhooks.rejected", "provider", provider, "reason", failure,
+                    "tenant", shared ? io.wagateway.tenant.Tenants.DEFAULT : tenant).increment();
             throw new SignatureVerificationException(provider, failure);
         }
         if (exchange.getProperty(ON_VERIFIED_PROPERTY) instanceof Runnable onVerified) {
@@ -191,6 +209,18 @@ public class WebhookSignatureVerifier {
      *         {@code mismatch})
      */
     public String check(byte[] body, String presented) {
+        return check(body, presented, secret);
+    }
+
+    /**
+     * Pure check against a given secret (a tenant entry's), with this verifier's scheme, header format and encoding.
+     *
+     * @param body      raw request bytes
+     * @param presented the header value the request carried, or null
+     * @param secret    the secret; null or blank = not configured
+     * @return null when authentic, otherwise the reason (as {@link #check(byte[], String)})
+     */
+    public String check(byte[] body, String presented, String secret) {
         if (secret == null || secret.isBlank()) {
             return "not-configured";
         }
@@ -208,7 +238,7 @@ public class WebhookSignatureVerifier {
             }
             presented = presented.substring(prefix.length());
         }
-        byte[] expected = sign(body);
+        byte[] expected = sign(body, secret);
         byte[] given;
         try {
             given = "base64".equals(encoding) ? Base64.getDecoder().decode(presented)
@@ -226,6 +256,10 @@ public class WebhookSignatureVerifier {
      * @return the MAC bytes
      */
     public byte[] sign(byte[] body) {
+        return sign(body, secret);
+    }
+
+    private byte[] sign(byte[] body, String secret) {
         try {
             Mac mac = Mac.getInstance(algorithm);
             mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), algorithm));
@@ -233,6 +267,11 @@ public class WebhookSignatureVerifier {
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             throw new IllegalStateException(provider + ": unusable HMAC algorithm " + algorithm, e);
         }
+    }
+
+    /** @param tenants the tenants: a tenant path's webhooks are checked with its entry's secret; null = none */
+    public void setTenants(io.wagateway.tenant.Tenants tenants) {
+        this.tenants = tenants;
     }
 
     /** @param provider provider id used in logs, metrics and errors */

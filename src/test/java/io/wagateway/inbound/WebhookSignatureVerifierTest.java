@@ -83,4 +83,59 @@ class WebhookSignatureVerifierTest {
         assertThat(v.replay(("{\"timestamp\":" + "9".repeat(5000) + "}").getBytes(StandardCharsets.UTF_8), now)).isNull();
         assertThat(v.replay("[1]".getBytes(StandardCharsets.UTF_8), now)).isNull();
     }
+
+    @Test
+    void aTenantPathIsCheckedWithItsEntrysSecretOnlyAndASharedPathWithTheConfiguredOneOnly() throws Exception {
+        io.wagateway.tenant.Tenants tenants = new io.wagateway.tenant.Tenants();
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("tenants", ".yaml");
+        java.nio.file.Files.writeString(f, """
+                tenants:
+                  acme:
+                    waha: [{hmac-key: acme-key, sessions: [default]}]
+                  globex:
+                    waha: [{name: us, hmac-key: globex-key}]
+                """);
+        tenants.setFile(f.toString());
+        tenants.load();
+        WebhookSignatureVerifier v = waha("shared-key");
+        v.setTenants(tenants);
+        byte[] body = "{\"event\":\"message\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String acme = java.util.HexFormat.of().formatHex(waha("acme-key").sign(body));
+        String globex = java.util.HexFormat.of().formatHex(waha("globex-key").sign(body));
+        String shared = java.util.HexFormat.of().formatHex(v.sign(body));
+        org.apache.camel.CamelContext camel = new org.apache.camel.impl.DefaultCamelContext();
+        java.util.function.BiFunction<String[], String, Throwable> post = (tenantAndEntry, signature) -> {
+            org.apache.camel.Exchange e = new org.apache.camel.support.DefaultExchange(camel);
+            if (tenantAndEntry != null) {
+                e.setProperty(TenantWebhooks.TENANT, tenantAndEntry[0]);
+                e.setProperty(TenantWebhooks.ENTRY, tenantAndEntry[1]);
+            }
+            e.getMessage().setBody(body);
+            e.getMessage().setHeader("X-Webhook-Hmac", signature);
+            try {
+                v.verify(e);
+                return null;
+            } catch (SignatureVerificationException rejected) {
+                return rejected;
+            }
+        };
+        String[] acmePath = {"acme", ""};
+        String[] globexPath = {"globex", "us"};
+        assertThat(post.apply(acmePath, acme)).isNull();
+        assertThat(post.apply(globexPath, globex)).isNull();
+        assertThat(post.apply(null, shared)).isNull();
+        assertThat(post.apply(new String[] {"", ""}, shared)).as("empty tenant = a shared path").isNull();
+        // another tenant's (or the shared) secret on a path is refused: one secret per path, never any that matches
+        assertThat(post.apply(acmePath, globex)).isNotNull();
+        assertThat(post.apply(acmePath, shared)).isNotNull();
+        assertThat(post.apply(globexPath, acme)).isNotNull();
+        assertThat(post.apply(null, acme)).isNotNull();
+        // an entry or tenant that is not configured: not-configured, whatever is presented
+        assertThat(post.apply(new String[] {"globex", ""}, globex)).hasMessageContaining("not-configured");
+        assertThat(post.apply(new String[] {"initech", ""}, acme)).hasMessageContaining("not-configured");
+        io.micrometer.core.instrument.Counter rejected = io.micrometer.core.instrument.Metrics.globalRegistry
+                .find("gateway.webhooks.rejected").tag("provider", "waha").tag("tenant", "acme")
+                .tag("reason", "mismatch").counter();
+        assertThat(rejected).as("counted with the tenant tag (no secret in any tag)").isNotNull();
+    }
 }
