@@ -131,8 +131,30 @@ public abstract class AdminBean implements CamelContextAware {
      * @throws Exception what the payload route failed with
      */
     protected String refeed(String provider, byte[] body) throws Exception {
+        return refeed(provider, null, null, body);
+    }
+
+    /**
+     * Sends a kept webhook body of a tenant's path through {@code direct:<provider>-payload}, as that path's route
+     * would after the signature check: its items' account ids are qualified with the tenant (docs/tenants.md).
+     *
+     * @param provider the provider id
+     * @param tenant   the tenant id the webhook came in for; null or blank = the default tenant
+     * @param entry    the tenant's provider entry name (blank = its unnamed entry); null = the entry that serves
+     *                 each item's account (an event replayed from its qualified account id)
+     * @param body     the body's bytes
+     * @return the webhook answer it got ({@link WebhookOutcomes#summary})
+     * @throws Exception what the payload route failed with (an unknown tenant: IllegalStateException)
+     */
+    protected String refeed(String provider, String tenant, String entry, byte[] body) throws Exception {
         Exchange answer = producer().request("direct:" + provider + "-payload", e -> {
             e.setProperty("provider", provider);
+            if (tenant != null && !tenant.isBlank()) {
+                e.setProperty(io.wagateway.inbound.TenantWebhooks.TENANT, tenant);
+                if (entry != null) {
+                    e.setProperty(io.wagateway.inbound.TenantWebhooks.ENTRY, entry);
+                }
+            }
             e.setProperty("rawBody", body);
             e.getMessage().setBody(body);
         });

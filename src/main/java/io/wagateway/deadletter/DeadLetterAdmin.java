@@ -142,7 +142,9 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
             } else if (doc.hasNonNull("raw_body_base64")) {
                 byte[] raw = Base64.getDecoder().decode(doc.get("raw_body_base64").asText());
                 String provider = doc.path("provider").asText();
-                outcome = refeed(provider, raw);
+                // a tenant path's webhook (tenant recorded by DeadLetterStore) is qualified as it would have been
+                outcome = refeed(provider, doc.hasNonNull("tenant") ? doc.get("tenant").asText() : null,
+                        doc.path("tenant_entry").asText(""), raw);
             } else {
                 throw new IllegalStateException("this dead letter has no raw body to replay");
             }

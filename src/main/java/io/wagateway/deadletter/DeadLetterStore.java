@@ -166,6 +166,12 @@ public class DeadLetterStore {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("id", java.util.UUID.randomUUID().toString());
         doc.put("provider", exchange.getProperty("provider", "unknown", String.class));
+        // a webhook of a tenant's path: its tenant and entry, so an admin replay qualifies it the same way
+        String tenant = exchange.getProperty(io.wagateway.inbound.TenantWebhooks.TENANT, String.class);
+        if (!io.wagateway.inbound.TenantWebhooks.isDefault(tenant)) {
+            doc.put("tenant", tenant);
+            doc.put("tenant_entry", exchange.getProperty(io.wagateway.inbound.TenantWebhooks.ENTRY, "", String.class));
+        }
         doc.put("route_id", exchange.getFromRouteId());
         doc.put("reason", reason);
         doc.put("ref", exchange.getProperty("deadLetterRef", String.class));

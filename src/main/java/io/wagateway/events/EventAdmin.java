@@ -117,7 +117,11 @@ public class EventAdmin extends AdminBean {
         String answer = null;
         String outcome;
         try {
-            answer = refeed(provider, mapper.writeValueAsBytes(replayBody(provider, doc)));
+            // an event of a tenant path carries its qualified account id (<tenant>~<account>): replayed for that
+            // tenant, whose entry is the one serving the account (no entry name: TenantWebhooks.qualify finds it)
+            String tenant = io.wagateway.tenant.Tenants.tenantOf(doc.path("account_id").asText(null));
+            answer = refeed(provider, io.wagateway.tenant.Tenants.DEFAULT.equals(tenant) ? null : tenant, null,
+                    mapper.writeValueAsBytes(replayBody(provider, doc)));
             outcome = outcome(mapper.readTree(answer));
             result.put("outcome", outcome);
             result.set("answer", mapper.readTree(answer));
