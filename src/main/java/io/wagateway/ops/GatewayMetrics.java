@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code gateway.events.kept}, tag {@code outcome} = {@code stored|duplicate}: ignored events written to the
  *       events index (a redelivery is a {@code duplicate}); tag {@code outcome} = {@code purged}: removed by the
  *       retention ({@code EventStore});</li>
- *   <li>{@code gateway.webhooks.rejected}, tag {@code reason} (signature checks), {@code gateway.dead_letters}, tag
+ *   <li>{@code gateway.webhooks.rejected}, tags {@code reason} and {@code tenant} (signature checks),
+ *       {@code gateway.tenants.unlisted_account}, tag {@code tenant} (TenantWebhooks), {@code gateway.dead_letters}, tag
  *       {@code reason}, {@code gateway.replies}, tag {@code outcome} = {@code sent|failed|unknown} — counted where
  *       they happen ({@code WebhookSignatureVerifier}, {@code DeadLetterStore}, {@code ReplyOutbox});</li>
  *   <li>{@code gateway.provider.api.calls}, tag {@code api} = {@code names|send};</li>
