@@ -44,7 +44,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
     private static final int MAX_PAGE = 500;
     private static final int MAX_ERROR_CHARS = 1000;
     /** What the list shows of each dead letter: never its raw body or headers (fetch one whole by id). */
-    public static final List<String> SUMMARY_FIELDS = List.of("provider", "route_id", "reason", "ref", "error",
+    public static final List<String> SUMMARY_FIELDS = List.of("provider", "tenant", "route_id", "reason", "ref", "error",
             "exception_class", "content_type", "attempts", "received_at", "raw_body_bytes", "replays", "replayed_at",
             "replay_outcome");
     private volatile boolean idMapped;
@@ -212,6 +212,7 @@ public class DeadLetterAdmin extends io.wagateway.api.AdminBean {
     private static Query filter(QueryParams params) {
         List<Query> filters = new ArrayList<>();
         term(filters, "provider", params.providerId("provider"));
+        term(filters, "tenant", params.term("tenant"));
         term(filters, "route_id", params.term("route"));
         term(filters, "reason", params.term("reason"));
         timeRange(filters, params, "received_at");

@@ -122,6 +122,12 @@ public class WebhookPaths implements RouteTemplateParameterSource, CamelContextA
             if (!tenantEntries.isEmpty()) {
                 LOG.info("{} tenant webhook paths: {}", provider, tenantEntries);  // ProviderAccount masks secrets
             }
+            for (ProviderAccount entry : tenantEntries) {
+                if (entry.secret() == null || entry.secret().isBlank()) {
+                    LOG.warn("{}: no secret configured - every webhook on {} is rejected with 401 until one is set",
+                            provider, entry.path());
+                }
+            }
         }
         return tenantEntries;
     }

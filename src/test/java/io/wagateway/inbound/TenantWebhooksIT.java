@@ -254,6 +254,11 @@ class TenantWebhooksIT extends GatewayIntegrationTest {
         assertThat(kept.path("route_id").asText()).isEqualTo("waha-inbound-globex");
         assertThat(Base64.getDecoder().decode(kept.path("raw_body_base64").asText())).isEqualTo(broken);
         assertThat(kept.toString()).doesNotContain(GLOBEX_WAHA);
+        JsonNode listed = JSON.readTree(admin("GET", "/admin/dead-letters?tenant=globex").body());
+        assertThat(listed.path("total").asInt()).isEqualTo(1);
+        assertThat(listed.path("items").get(0).path("tenant").asText()).isEqualTo("globex");
+        assertThat(JSON.readTree(admin("GET", "/admin/dead-letters?tenant=acme").body()).path("total").asInt())
+                .isZero();
 
         // the same dead letter with a body that can be processed (as when the store refused it): its replay goes
         // through the payload route as globex's path would, into globex's document, not the default tenant's
