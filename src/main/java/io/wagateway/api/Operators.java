@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import io.wagateway.tenant.Tenants;
 import org.apache.camel.Exchange;
 
 /**
@@ -28,6 +29,12 @@ import org.apache.camel.Exchange;
  * accepts (the page token, the send token) or an operator's token; it puts the operator's name (null for a shared
  * token) in the exchange variable {@code operator}. The admin API never calls it: an operator token is never an
  * admin token.
+ *
+ * <p>Tenant-scoped tokens (issue 22; docs/tenants-outbound.md): a tenant of the tenants file may have its own
+ * {@code page-token} and {@code send-token}. The checks that say which kind they take
+ * ({@link #authorize(Exchange, TenantTokens, String...)}) accept them too, and set the exchange variable
+ * {@code tenant} to that tenant's id (null for a shared or an operator's token: every tenant), which the send API and
+ * the searches then hold the request to ({@link TenantScope}).
  */
 public class Operators {
 
@@ -41,6 +48,28 @@ public class Operators {
     private String pageToken = "";
     private String sendToken = "";
     private String adminToken = "";
+    private Tenants tenants;
+
+    /** Which tenant-scoped tokens a check accepts beside the shared and operators' tokens. */
+    public enum TenantTokens {
+        /** none: only the shared tokens and the operators' */
+        NONE,
+        /** a tenant's page token ({@code page-token}): the page's read APIs */
+        PAGE,
+        /** a tenant's send token ({@code send-token}): the send API */
+        SEND,
+        /** either (reading a sent message's state) */
+        PAGE_OR_SEND
+    }
+
+    /**
+     * Who a bearer token is.
+     *
+     * @param operator the operator's name, or null
+     * @param tenant   the tenant a tenant-scoped token belongs to, or null (a shared or operator's token: all tenants)
+     */
+    public record Access(String operator, String tenant) {
+    }
 
     /**
      * @param operators {@code gateway.operators}: {@code name:sha256hex,...}; blank = no operators
@@ -147,7 +176,7 @@ public class Operators {
     /**
      * The check of a page or send API request: the bearer token ({@code Authorization} header only,
      * {@link BearerAuth#header}) is one of {@code sharedTokens} or an operator's. Sets the exchange variable
-     * {@code operator} to the operator's name, or null for a shared token.
+     * {@code operator} to the operator's name, or null for a shared token, and {@code tenant} to null.
      *
      * @param exchange     the request
      * @param sharedTokens the shared tokens this API accepts (blank ones are not configured, skipped)
@@ -156,9 +185,26 @@ public class Operators {
      *                              401 when the token is missing or matches none
      */
     public String authorize(Exchange exchange, String... sharedTokens) {
-        String operator = authorize(BearerAuth.header(exchange, "Authorization"), sharedTokens);
-        exchange.setVariable("operator", operator);
-        return operator;
+        return authorize(exchange, TenantTokens.NONE, sharedTokens);
+    }
+
+    /**
+     * {@link #authorize(Exchange, String...)} that also accepts the tenants' scoped tokens of a kind: sets the exchange
+     * variables {@code operator} (the operator's name or null) and {@code tenant} (the tenant of a tenant-scoped
+     * token, else null).
+     *
+     * @param exchange     the request
+     * @param kind         which tenant tokens count
+     * @param sharedTokens the shared tokens this API accepts (blank ones are not configured, skipped)
+     * @return the operator's name, or null for a shared or a tenant's token
+     * @throws AdminAccessException 404 when nothing is configured (no shared token, operator or tenant token of that
+     *                              kind), 401 when the token is missing or matches none
+     */
+    public String authorize(Exchange exchange, TenantTokens kind, String... sharedTokens) {
+        Access access = access(BearerAuth.header(exchange, "Authorization"), kind, sharedTokens);
+        exchange.setVariable("operator", access.operator());
+        exchange.setVariable("tenant", access.tenant());
+        return access.operator();
     }
 
     /**
@@ -171,6 +217,20 @@ public class Operators {
      * @throws AdminAccessException 404 when nothing is configured, 401 when the token matches none
      */
     public String authorize(String authorization, String... sharedTokens) {
+        return access(authorization, TenantTokens.NONE, sharedTokens).operator();
+    }
+
+    /**
+     * The one check behind every {@code authorize}: shared tokens, operators' tokens, then the tenants' tokens of
+     * {@code kind}. Every tenant token of that kind is compared, each in constant time.
+     *
+     * @param authorization the {@code Authorization} header, may be null
+     * @param kind          which tenant tokens count
+     * @param sharedTokens  the shared tokens accepted
+     * @return who the token is
+     * @throws AdminAccessException 404 when nothing is configured, 401 when the token matches none
+     */
+    public Access access(String authorization, TenantTokens kind, String... sharedTokens) {
         boolean configured = any();
         boolean shared = false;
         for (String t : sharedTokens) {
@@ -179,33 +239,66 @@ public class Operators {
                 shared |= BearerAuth.matches(authorization, t);
             }
         }
+        String tenant = null;
+        if (tenants != null && kind != TenantTokens.NONE) {
+            for (Tenants.Tenant t : tenants.all()) {
+                for (String token : tenantTokens(t, kind)) {
+                    if (isSet(token)) {
+                        configured = true;
+                        if (BearerAuth.matches(authorization, token) && tenant == null) {
+                            tenant = t.id();
+                        }
+                    }
+                }
+            }
+        }
         if (!configured) {
             throw new AdminAccessException(404, "this API is off (no token and no operator configured)");
         }
         String operator = match(authorization);
         if (operator != null) {
-            return operator;
+            return new Access(operator, null);
         }
         if (shared) {
-            return null;
+            return new Access(null, null);
+        }
+        if (tenant != null) {
+            return new Access(null, tenant);
         }
         throw new AdminAccessException(401, "missing or wrong bearer token");
+    }
+
+    private static List<String> tenantTokens(Tenants.Tenant t, TenantTokens kind) {
+        if (Tenants.DEFAULT.equals(t.id())) {
+            return List.of();           // the default tenant's tokens are the shared ones
+        }
+        return switch (kind) {
+            case PAGE -> List.of(t.pageToken());
+            case SEND -> List.of(t.sendToken());
+            case PAGE_OR_SEND -> List.of(t.pageToken(), t.sendToken());
+            case NONE -> List.of();
+        };
     }
 
     /**
      * {@code GET /api/me}: who the bearer token is and what it may do.
      *
      * @param exchange the request
-     * @return JSON {@code {"operator":name|null,"can_read":true,"can_send":bool,"can_admin":bool}}
+     * @return JSON {@code {"operator":name|null,"can_read":bool,"can_send":bool,"can_admin":bool}}, plus
+     *         {@code "tenant":id} for a tenant-scoped token
      * @throws AdminAccessException 404 when no page token, send token or operator is configured, 401 for a token
      *                              that is none of them
      */
     public String me(Exchange exchange) {
         String authorization = BearerAuth.header(exchange, "Authorization");
-        String operator = authorize(authorization, pageToken, sendToken);
+        Access access = access(authorization, TenantTokens.PAGE_OR_SEND, pageToken, sendToken);
+        String operator = access.operator();
         exchange.setVariable("operator", operator);
-        boolean canSend = operator != null || (isSet(sendToken) && BearerAuth.matches(authorization, sendToken));
-        boolean canAdmin = operator == null && isSet(adminToken) && BearerAuth.matches(authorization, adminToken);
+        exchange.setVariable("tenant", access.tenant());
+        boolean canSend = operator != null || (isSet(sendToken) && BearerAuth.matches(authorization, sendToken))
+                || tenantMatches(access.tenant(), TenantTokens.SEND, authorization);
+        boolean canAdmin = operator == null && access.tenant() == null && isSet(adminToken)
+                && BearerAuth.matches(authorization, adminToken);
         ObjectNode out = MAPPER.createObjectNode();
         if (operator == null) {
             out.putNull("operator");
@@ -213,11 +306,28 @@ public class Operators {
             out.put("operator", operator);
         }
         // a shared send token that is not also the page token does not open the page's read APIs
-        boolean canRead = operator != null || (isSet(pageToken) && BearerAuth.matches(authorization, pageToken));
+        boolean canRead = operator != null || (isSet(pageToken) && BearerAuth.matches(authorization, pageToken))
+                || tenantMatches(access.tenant(), TenantTokens.PAGE, authorization);
         out.put("can_read", canRead);
         out.put("can_send", canSend);
         out.put("can_admin", canAdmin);
+        if (access.tenant() != null) {
+            out.put("tenant", access.tenant());     // a tenant-scoped token: only that tenant's accounts
+        }
         return out.toString();
+    }
+
+    private boolean tenantMatches(String tenant, TenantTokens kind, String authorization) {
+        Tenants.Tenant t = tenant == null || tenants == null ? null : tenants.tenant(tenant);
+        if (t == null) {
+            return false;
+        }
+        for (String token : tenantTokens(t, kind)) {
+            if (isSet(token) && BearerAuth.matches(authorization, token)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isSet(String token) {
@@ -232,6 +342,11 @@ public class Operators {
     /** @param sendToken {@code gateway.api.send-token}: what {@code /api/me} reports as able to send */
     public void setSendToken(String sendToken) {
         this.sendToken = sendToken;
+    }
+
+    /** @param tenants the tenants whose page and send tokens are accepted, scoped to their tenant; null = none */
+    public void setTenants(Tenants tenants) {
+        this.tenants = tenants;
     }
 
     /** @param adminToken {@code gateway.admin.token}: what {@code /api/me} reports as admin (never an operator) */

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.Operators;
+import io.wagateway.api.TenantScope;
 import io.wagateway.api.QueryParams;
 import io.wagateway.api.SearchCursor;
 import io.wagateway.store.ElasticsearchStore;
@@ -55,15 +56,16 @@ public class ChatBrowser {
     private final com.fasterxml.jackson.databind.ObjectMapper mapper = JsonMapperFactory.create();
 
     /**
-     * Checks the page's bearer token or an operator's ({@code Authorization} header only, {@link Operators}); sets
-     * the variable {@code operator}.
+     * Checks the page's bearer token, an operator's or a tenant's page token ({@code Authorization} header only,
+     * {@link Operators}); sets the variables {@code operator} and {@code tenant} (a tenant-scoped token lists and
+     * reads only its tenant's chats, {@link TenantScope}).
      *
      * @param exchange the request
      * @throws AdminAccessException 404 when the API is off (no page token nor operator configured), 401 when the
      *                              token is missing or wrong
      */
     public void authorizeRead(Exchange exchange) {
-        operators.authorize(exchange, token);
+        operators.authorize(exchange, Operators.TenantTokens.PAGE, token);
     }
 
     /**
@@ -98,6 +100,10 @@ public class ChatBrowser {
         term(filters, "provider", params.providerId("provider"));
         term(filters, "account_id", params.term("account"));
         term(filters, "owner", params.oneOf("owner", OWNERS));
+        Query tenant = TenantScope.filter(TenantScope.of(exchange));
+        if (tenant != null) {
+            filters.add(tenant);
+        }
         if (params.term("archived") != null) {
             boolean archived = params.bool("archived", false);
             if (archived) {
@@ -164,8 +170,12 @@ public class ChatBrowser {
      * @param exchange the request
      * @return the provider id
      * @throws BadRequestException (400) when it is missing or not a provider id
+     * @throws AdminAccessException 403 for a tenant-scoped token (templates are read with the default tenant's WABA)
      */
     public String templatesProvider(Exchange exchange) {
+        if (TenantScope.of(exchange) != null) {       // the templates are the default tenant's WABA's
+            throw new AdminAccessException(403, "templates are not available to a tenant-scoped token");
+        }
         QueryParams params = QueryParams.of(exchange);
         String provider = params.providerId("provider");
         if (provider == null) {
@@ -178,11 +188,14 @@ public class ChatBrowser {
      * One chat.
      *
      * @param exchange the request; header {@code id} (the path's {@code {provider}:{account_id}:{chat_id}})
-     * @return the chat as JSON with {@code id} and {@code unread_count}; 404 {@code {"error":"no such chat"}}
+     * @return the chat as JSON with {@code id} and {@code unread_count}; 404 {@code {"error":"no such chat"}} (also for
+     *         another tenant's chat asked with a tenant-scoped token)
      */
     public String get(Exchange exchange) {
         String id = id(exchange);
-        ObjectNode chat = read(id).map(d -> item(id, d)).orElse(null);
+        String tenant = TenantScope.of(exchange);
+        ObjectNode chat = read(id).filter(d -> TenantScope.allows(tenant, d.path("account_id").asText()))
+                .map(d -> item(id, d)).orElse(null);
         if (chat == null) {
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 404);
             return "{\"error\":\"no such chat\"}";

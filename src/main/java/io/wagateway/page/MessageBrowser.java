@@ -14,6 +14,7 @@ import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BadRequestException;
 import io.wagateway.api.BearerAuth;
 import io.wagateway.api.Operators;
+import io.wagateway.api.TenantScope;
 import io.wagateway.api.QueryParams;
 import io.wagateway.enrich.IdentityLinks;
 import io.wagateway.store.ElasticsearchStore;
@@ -80,13 +81,15 @@ public class MessageBrowser {
 
     /**
      * Checks the bearer token of an API request, read from its {@code Authorization} header only (a query parameter
-     * of that name is never taken for it: {@link BearerAuth}); sets the variable {@code operator}.
+     * of that name is never taken for it: {@link BearerAuth}): the page token, an operator's or a tenant's page token;
+     * sets the variables {@code operator} and {@code tenant} (the searches then show only that tenant's messages,
+     * {@link TenantScope}).
      *
      * @param exchange the request
      * @throws AdminAccessException 404 when the page's API is off, 401 when the bearer token is missing or wrong
      */
     public void authorizeRequest(Exchange exchange) {
-        operators.authorize(exchange, token);
+        operators.authorize(exchange, Operators.TenantTokens.PAGE, token);
     }
 
     /**
@@ -108,6 +111,7 @@ public class MessageBrowser {
         linked(filters, "sender_id", provider, null, params.term("sender"));
         term(filters, "provider", provider);
         range(filters, "timestamp", params.range("from", "to"));
+        scope(filters, exchange);
         BoolQuery.Builder bool = new BoolQuery.Builder().filter(filters);
         String q = params.text("q", QueryParams.MAX_TEXT_CHARS);
         if (q != null) {
@@ -141,6 +145,7 @@ public class MessageBrowser {
         linked(filters, "chat_id", provider, account, chat);
         term(filters, "provider", provider);
         term(filters, "account_id", account);
+        scope(filters, exchange);
         int size = params.integer("size", 200, 1, MAX_SIZE);
         Query query = Query.of(qq -> qq.bool(b -> b.filter(filters)));
         ObjectNode out = mapper.createObjectNode();
@@ -172,6 +177,7 @@ public class MessageBrowser {
      */
     public String perMinute(Exchange exchange) {
         int minutes = QueryParams.of(exchange).integer("minutes", 60, 1, 1440);
+        Query tenant = TenantScope.filter(TenantScope.of(exchange));
         Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES);
         Instant from = to.minus(minutes - 1L, ChronoUnit.MINUTES);
         Map<Long, Map<String, Long>> counts = new TreeMap<>();
@@ -179,7 +185,10 @@ public class MessageBrowser {
         try {
             store.client().indices().refresh(rf -> rf.index(store.getMessagesIndex()));
             SearchResponse<Void> r = store.client().search(s -> s.index(store.getMessagesIndex()).size(0)
-                    .query(q -> q.range(rg -> rg.date(d -> d.field("received_at").gte(from.toString()))))
+                    .query(q -> q.bool(b -> {
+                        b.filter(f -> f.range(rg -> rg.date(d -> d.field("received_at").gte(from.toString()))));
+                        return tenant == null ? b : b.filter(tenant);
+                    }))
                     .aggregations("per_minute", a -> a
                             .dateHistogram(d -> d.field("received_at").fixedInterval(t -> t.time("1m")))
                             .aggregations("provider", p -> p.terms(t -> t.field("provider").size(20)))),
@@ -242,6 +251,14 @@ public class MessageBrowser {
             List<co.elastic.clients.elasticsearch._types.FieldValue> values = ids.stream()
                     .map(co.elastic.clients.elasticsearch._types.FieldValue::of).toList();
             filters.add(Query.of(q -> q.terms(t -> t.field(field).terms(v -> v.value(values)))));
+        }
+    }
+
+    /** A tenant-scoped token's filter ({@link TenantScope}); nothing for a token of every tenant. */
+    private static void scope(List<Query> filters, Exchange exchange) {
+        Query tenant = TenantScope.filter(TenantScope.of(exchange));
+        if (tenant != null) {
+            filters.add(tenant);
         }
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wagateway.api.AdminAccessException;
 import io.wagateway.api.BearerAuth;
 import io.wagateway.api.Operators;
+import io.wagateway.tenant.Tenants;
 import io.wagateway.media.MediaStore;
 import io.wagateway.message.CanonicalMessage;
 import io.wagateway.message.MessageDetails;
@@ -76,18 +77,20 @@ public class SendApi implements CamelContextAware {
      * @throws AdminAccessException 404 when no send token nor operator is configured, 401 when it is missing or wrong
      */
     public void authorizeRequest(Exchange exchange) {
-        operators.authorize(exchange, token);
+        operators.authorize(exchange, Operators.TenantTokens.SEND, token);
     }
 
     /**
-     * Checks the token of {@code GET /api/messages/{id}}: the page's read token, the send token or an operator's.
+     * Checks the token of {@code GET /api/messages/{id}}: the page's read token, the send token, an operator's, or
+     * a tenant's page or send token (variable {@code tenant}: {@link #status(String, String)} then shows only that
+     * tenant's sends).
      *
      * @param exchange the request
      * @throws AdminAccessException 404 when no token nor operator is configured, 401 when the one presented matches
      *                              none
      */
     public void authorizeRead(Exchange exchange) {
-        operators.authorize(exchange, token, pageToken);
+        operators.authorize(exchange, Operators.TenantTokens.PAGE_OR_SEND, token, pageToken);
     }
 
     /**
@@ -152,7 +155,29 @@ public class SendApi implements CamelContextAware {
      * @return what {@link #accept(Object, String)} answers
      */
     public Accepted accept(Object body, String idempotencyKey, String operator) {
+        return accept(body, idempotencyKey, operator, null);
+    }
+
+    /**
+     * {@link #accept(Object, String, String)} of a request made with a tenant-scoped send token (issue 22): the
+     * request's {@code account_id} (as stored: {@code <tenant>~<account>} for a tenant of the tenants file) must be
+     * one of that tenant's.
+     *
+     * @param body           the flat request
+     * @param idempotencyKey the {@code Idempotency-Key} header, or null
+     * @param operator       the operator's name, or null
+     * @param tenant         the tenant of the token (the request's variable {@code tenant}), or null for a token of
+     *                       every tenant
+     * @return what {@link #accept(Object, String)} answers
+     * @throws SendRefusedException 403 when {@code account_id} belongs to another tenant; else as
+     *                              {@link #accept(Object, String)}
+     */
+    public Accepted accept(Object body, String idempotencyKey, String operator, String tenant) {
         ObjectNode request = SendRequestRules.check(parse(body));
+        if (tenant != null && !tenant.equals(Tenants.tenantOf(request.get("account_id").asText()))) {
+            throw refused(403, "account_id is not an account of tenant " + tenant
+                    + " (a tenant's account is sent as <tenant>~<account>)");
+        }
         String provider = request.get("provider").asText();
         String type = request.get("type").asText();
         // the providers that can send are those whose route file declares a <provider>SendKinds bean: a provider
@@ -273,12 +298,25 @@ public class SendApi implements CamelContextAware {
      * @throws SendRefusedException 404 when no send has that id
      */
     public String status(String id) {
+        return status(id, null);
+    }
+
+    /**
+     * {@link #status(String)} for a tenant-scoped token: another tenant's send is answered as absent.
+     *
+     * @param id     an outbound id (percent-encoded or not)
+     * @param tenant the tenant of the token (variable {@code tenant}), or null for every tenant
+     * @return what {@link #status(String)} answers
+     * @throws SendRefusedException 404 when no send of that tenant has that id
+     */
+    public String status(String id, String tenant) {
         if (id != null && id.indexOf('%') >= 0) { // the path parameter as sent: ':' may come as %3A
             id = java.net.URLDecoder.decode(id.replace("+", "%2B"), StandardCharsets.UTF_8);
         }
         String outboundId = id;
         ReplyTask task = id == null ? null : replyOutbox.read(id);
-        if (task == null || !task.send()) {
+        if (task == null || !task.send()
+                || tenant != null && !tenant.equals(Tenants.tenantOf(task.accountId()))) {
             throw refused(404, "no message sent with id " + id);
         }
         JsonNode message = null;

@@ -123,4 +123,84 @@ class OperatorsTest {
         assertThat(none.any()).isFalse();
         assertThat(none.match("Bearer anything")).isNull();
     }
+
+    // ---------------------------------------------------------------- tenant-scoped tokens (issue 22)
+
+    private static Operators withTenants() throws Exception {
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("tenants", ".yaml");
+        file.toFile().deleteOnExit();
+        java.nio.file.Files.writeString(file, """
+                tenants:
+                  acme:
+                    page-token: acme-page
+                    send-token: acme-send
+                    waha: [{base-url: "http://waha-acme:3000", sessions: [default]}]
+                  globex:
+                    page-token: globex-page
+                    waha: [{base-url: "http://waha-globex:3000", sessions: [default]}]
+                """);
+        io.wagateway.tenant.Tenants tenants = new io.wagateway.tenant.Tenants();
+        tenants.setFile(file.toString());
+        tenants.load();
+        Operators o = operators();
+        o.setTenants(tenants);
+        return o;
+    }
+
+    @Test
+    void aTenantsTokenOpensOnlyTheApisOfItsKindAndScopesTheRequestToItsTenant() throws Exception {
+        Operators o = withTenants();
+        Exchange page = request("Bearer acme-page");
+        assertThat(o.authorize(page, Operators.TenantTokens.PAGE, "page-token")).isNull();
+        assertThat(page.getVariable("tenant")).isEqualTo("acme");
+        assertThat(page.getVariable("operator")).isNull();
+
+        Exchange send = request("Bearer acme-send");
+        o.authorize(send, Operators.TenantTokens.SEND, "send-token");
+        assertThat(send.getVariable("tenant")).isEqualTo("acme");
+
+        Exchange either = request("Bearer globex-page");
+        o.authorize(either, Operators.TenantTokens.PAGE_OR_SEND, "send-token", "page-token");
+        assertThat(either.getVariable("tenant")).isEqualTo("globex");
+
+        // a page token does not send, a send token does not read the page, and checks of no kind take neither
+        assertThatThrownBy(() -> o.authorize(request("Bearer acme-page"), Operators.TenantTokens.SEND, "send-token"))
+                .hasFieldOrPropertyWithValue("status", 401);
+        assertThatThrownBy(() -> o.authorize(request("Bearer acme-send"), Operators.TenantTokens.PAGE, "page-token"))
+                .hasFieldOrPropertyWithValue("status", 401);
+        assertThatThrownBy(() -> o.authorize(request("Bearer acme-page"), "page-token"))
+                .hasFieldOrPropertyWithValue("status", 401);
+        assertThatThrownBy(() -> o.authorize("Bearer acme-page", "page-token"))
+                .hasFieldOrPropertyWithValue("status", 401);
+    }
+
+    @Test
+    void sharedAndOperatorsTokensStayUnscoped() throws Exception {
+        Operators o = withTenants();
+        Exchange shared = request("Bearer page-token");
+        o.authorize(shared, Operators.TenantTokens.PAGE, "page-token");
+        assertThat(shared.getVariable("tenant")).isNull();
+        Exchange alice = request("Bearer " + ALICE_TOKEN);
+        assertThat(o.authorize(alice, Operators.TenantTokens.PAGE, "page-token")).isEqualTo("alice");
+        assertThat(alice.getVariable("tenant")).isNull();
+    }
+
+    @Test
+    void aTenantsTokenAloneTurnsTheApiOnAndMeSaysItsTenant() throws Exception {
+        Operators o = withTenants();
+        o.setOperators("");
+        // no shared page token and no operator: the API is on for the tenants' tokens only
+        Exchange page = request("Bearer acme-page");
+        o.authorize(page, Operators.TenantTokens.PAGE, "");
+        assertThat(page.getVariable("tenant")).isEqualTo("acme");
+        assertThatThrownBy(() -> o.authorize(request("Bearer nope"), Operators.TenantTokens.PAGE, ""))
+                .hasFieldOrPropertyWithValue("status", 401);
+
+        String me = o.me(request("Bearer acme-send"));
+        assertThat(me).contains("\"tenant\":\"acme\"", "\"can_send\":true", "\"can_read\":false",
+                "\"can_admin\":false");
+        assertThat(o.me(request("Bearer globex-page"))).contains("\"tenant\":\"globex\"", "\"can_read\":true",
+                "\"can_send\":false");
+        assertThat(o.me(request("Bearer send-token"))).doesNotContain("tenant");
+    }
 }

@@ -70,6 +70,10 @@ class MediaDownloadRoutesTest {
         props.setProperty("gateway.unipile.api-key", "unipile-key");
         props.setProperty("gateway.evolution.base-url", api);
         props.setProperty("gateway.evolution.api-key", "evolution-key");
+        // the default tenant's base URLs (the tenants bean: since issue 22 the key goes to the account's entry's URL)
+        props.setProperty("gateway.waha.base-url", api);
+        props.setProperty("gateway.periskope.base-url", api + "/v1");
+        props.setProperty("gateway.unipile.dsn", api);
         MediaSpool spool = new MediaSpool();
         spool.setSpoolDir(spoolDir.toString());
         MetaMedia meta = new MetaMedia();

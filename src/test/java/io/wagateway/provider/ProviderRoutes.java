@@ -51,8 +51,35 @@ final class ProviderRoutes {
         CamelContext context = new DefaultCamelContext();
         context.getPropertiesComponent().setInitialProperties(properties);
         beans.forEach(context.getRegistry()::bind);
+        if (!beans.containsKey("tenants")) {
+            context.getRegistry().bind("tenants", defaultTenants(properties));
+        }
         PluginHelper.getRoutesLoader(context)
                 .loadRoutes(ResourceHelper.fromString("picked.camel.yaml", new Yaml().dump(picked)));
         return context;
+    }
+
+    /**
+     * The {@code tenants} bean as routes/beans.camel.yaml declares it: the default tenant from the single-provider
+     * properties (with the same defaults), plus {@code gateway.tenants.file} when given.
+     *
+     * @param p the placeholders
+     * @return the loaded tenants
+     */
+    static io.wagateway.tenant.Tenants defaultTenants(Properties p) {
+        io.wagateway.tenant.Tenants t = new io.wagateway.tenant.Tenants();
+        t.setFile(p.getProperty("gateway.tenants.file", ""));
+        t.setMetaAccessToken(p.getProperty("gateway.meta.access-token", ""));
+        t.setMetaWabaId(p.getProperty("gateway.meta.waba-id", ""));
+        t.setWahaApiKey(p.getProperty("gateway.waha.api-key", ""));
+        t.setWahaBaseUrl(p.getProperty("gateway.waha.base-url", ""));
+        t.setPeriskopeApiKey(p.getProperty("gateway.periskope.api-key", ""));
+        t.setPeriskopeBaseUrl(p.getProperty("gateway.periskope.base-url", "https://api.periskope.app/v1"));
+        t.setUnipileApiKey(p.getProperty("gateway.unipile.api-key", ""));
+        t.setUnipileDsn(p.getProperty("gateway.unipile.dsn", ""));
+        t.setEvolutionApiKey(p.getProperty("gateway.evolution.api-key", ""));
+        t.setEvolutionBaseUrl(p.getProperty("gateway.evolution.base-url", "http://localhost:8080"));
+        t.load();
+        return t;
     }
 }

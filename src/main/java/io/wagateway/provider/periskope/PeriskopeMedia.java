@@ -22,6 +22,18 @@ public class PeriskopeMedia {
      * @throws MediaDownloadException final {@code no_source} when the message gave no path
      */
     public String url(MediaItem media) {
+        return url(media, baseUrl);
+    }
+
+    /**
+     * {@link #url(MediaItem)} against the base URL of the item's tenant entry (issue 22).
+     *
+     * @param media   the item
+     * @param baseUrl the Periskope API base URL of the entry whose key is sent
+     * @return the absolute URL to GET
+     * @throws MediaDownloadException final {@code no_source} when the message gave no path
+     */
+    public String url(MediaItem media, String baseUrl) {
         String path = media.url();
         if (path == null || path.isBlank()) {
             throw new MediaDownloadException(0, "no_source", "the Periskope message has no media.path", true);
@@ -37,6 +49,15 @@ public class PeriskopeMedia {
      * @return true when it is on the origin of {@code gateway.periskope.base-url}, the only place the key goes
      */
     public boolean onApi(String url) {
+        return onApi(url, baseUrl);
+    }
+
+    /**
+     * @param url     the URL {@link #url(MediaItem, String)} gave
+     * @param baseUrl the Periskope API base URL of the item's tenant entry
+     * @return true when {@code url} is on the origin of {@code baseUrl}, the only place that entry's key goes
+     */
+    public boolean onApi(String url, String baseUrl) {
         return ProviderUrls.origin(url).equals(ProviderUrls.origin(baseUrl));
     }
 

@@ -22,6 +22,18 @@ public class UnipileMedia {
      *                                when {@code gateway.unipile.dsn} is not set
      */
     public String url(MediaItem media) {
+        return url(media, dsn);
+    }
+
+    /**
+     * {@link #url(MediaItem)} on the DSN of the item's tenant entry (issue 22).
+     *
+     * @param media the item
+     * @param dsn   the Unipile DSN of the entry whose key is sent; blank = not configured
+     * @return the attachment's URL on that DSN
+     * @throws MediaDownloadException as {@link #url(MediaItem)}
+     */
+    public String url(MediaItem media, String dsn) {
         if (media.id() == null || media.id().isBlank() || media.messageId() == null) {
             throw new MediaDownloadException(0, "no_source", "the Unipile attachment has no id", true);
         }

@@ -26,6 +26,19 @@ public class WahaMedia {
      *                                final {@code unsupported} when {@code gateway.waha.base-url} is not set
      */
     public String url(MediaItem media) {
+        return url(media, baseUrl);
+    }
+
+    /**
+     * {@link #url(MediaItem)} on the base URL of the item's tenant entry (issue 22: each tenant's WAHA server,
+     * {@code Tenants.credentials(...).baseUrl()}).
+     *
+     * @param media   the item
+     * @param baseUrl the WAHA server's base URL the key belongs to; blank = not configured
+     * @return that base URL + the path and query of {@code media.url}
+     * @throws MediaDownloadException as {@link #url(MediaItem)}
+     */
+    public String url(MediaItem media, String baseUrl) {
         if (media.url() == null || media.url().isBlank()) {
             throw new MediaDownloadException(0, "provider_error",
                     "WAHA gave no media.url: it could not download the file (media.error) or does not download media",
