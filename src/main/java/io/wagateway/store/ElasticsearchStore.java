@@ -395,22 +395,33 @@ public class ElasticsearchStore {
      */
     private CompletableFuture<WriteOutcome> storePartitioned(ElasticsearchPartitions partitions, String id,
             java.time.Instant timestamp, Object document) {
-        Connection c;
-        String partition = partitions.rules().partitionOf(timestamp);
         boolean checkLegacy;
         try {
-            c = writableConnection();
-            partitions.ensure(partition);
+            writableConnection();
             checkLegacy = id != null && partitions.needsLegacyCheck(timestamp);
         } catch (StoreUnavailableException e) {
             return CompletableFuture.failedFuture(e);
         }
+        String partition = partitions.rules().partitionOf(timestamp);
         if (!checkLegacy) {
-            return bulkWriter.write(c.channel(), c.outstanding(), partition, id, document, false);
+            return writePartition(partitions, partition, id, document);
         }
+        // found in the legacy generation: a duplicate, and its month's partition is not even created
         return lookup(partitions.rules().legacyIndex(), id).thenCompose(found -> found.isPresent()
                 ? CompletableFuture.completedFuture(WriteOutcome.DUPLICATE)
-                : bulkWriter.write(c.channel(), c.outstanding(), partition, id, document, false));
+                : writePartition(partitions, partition, id, document));
+    }
+
+    private CompletableFuture<WriteOutcome> writePartition(ElasticsearchPartitions partitions, String partition,
+            String id, Object document) {
+        Connection c;
+        try {
+            c = writableConnection();
+            partitions.ensure(partition); // a request only for the first write to a partition this instance has not seen
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return bulkWriter.write(c.channel(), c.outstanding(), partition, id, document, false);
     }
 
     /**
@@ -805,7 +816,7 @@ public class ElasticsearchStore {
      * and this instance holds the lease ({@link #tryLease}), creates the current and next month's partitions and
      * deletes those older than {@code retention-months}.
      *
-     * @return what it did (see {@link #maintainPartitions(java.time.Instant)}), or null when unpartitioned or another
+     * @return what it did (see {@link #maintainPartitionsAt}), or null when unpartitioned or another
      *         instance holds the lease
      * @throws StoreUnavailableException when Elasticsearch cannot answer
      */
@@ -813,7 +824,7 @@ public class ElasticsearchStore {
         if (!isPartitioned() || !tryLease("partition-maintenance", maintenanceLeaseMs)) {
             return null;
         }
-        return maintainPartitions(clock.instant());
+        return maintainPartitionsAt(clock.instant());
     }
 
     /**
@@ -824,7 +835,7 @@ public class ElasticsearchStore {
      * @throws IllegalStateException when the messages alias is not partitioned
      * @throws StoreUnavailableException when Elasticsearch cannot answer
      */
-    public Map<String, Object> maintainPartitions(java.time.Instant now) {
+    public Map<String, Object> maintainPartitionsAt(java.time.Instant now) {
         start();
         ElasticsearchPartitions partitions = messagePartitions;
         if (partitions == null) {
