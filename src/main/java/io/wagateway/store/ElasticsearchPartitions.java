@@ -52,6 +52,10 @@ final class ElasticsearchPartitions {
     private volatile Instant legacyUntil;
     private volatile boolean legacyExists;
     private volatile boolean legacyKnown;
+    /** Whether the cluster serves ILM ({@code GET _ilm/status} RUNNING): null until a maintenance run asked. */
+    private volatile Boolean ilm;
+    /** The ILM policy partitions get when ILM does the retention, else null. */
+    private volatile String ilmPolicy;
     private final java.util.concurrent.atomic.AtomicLong locateRequests = new java.util.concurrent.atomic.AtomicLong();
 
     /**
@@ -78,6 +82,12 @@ final class ElasticsearchPartitions {
             refresh();
         }
         return existing;
+    }
+
+    /** Forgets the indices read: the next use reads them again (an index was found missing, or indices were reset). */
+    void forget() {
+        existingKnown = false;
+        legacyKnown = false;
     }
 
     /**
@@ -167,6 +177,10 @@ final class ElasticsearchPartitions {
                 }
                 c.cluster().health(h -> h.index(index).waitForActiveShards(w -> w.count(1))
                         .timeout(t -> t.time("30s")));
+                String policy = ilmPolicy;
+                if (policy != null) {
+                    attachPolicy(c, index, policy);
+                }
             } catch (IOException | RuntimeException e) {
                 throw unavailable("creating partition " + index, e);
             }
@@ -291,7 +305,25 @@ final class ElasticsearchPartitions {
             }
         }
         List<String> deleted = new ArrayList<>();
-        for (String index : rules.expired(retentionMonths, now, existing)) {
+        String retention = retentionMonths <= 0 ? "none" : "timer";
+        if (retentionMonths > 0 && ilmRunning()) {
+            // the cluster has ILM: one delete policy, every monthly partition attached with its origination date
+            retention = "ilm";
+            String policy = rules.alias() + "-retention";
+            try {
+                String body = "{\"policy\":{\"_meta\":{\"managed_by\":\"whatsapp-gateway\"},\"phases\":{\"delete\":"
+                        + "{\"min_age\":\"" + TimePartitions.ilmMinAge(retentionMonths) + "\",\"actions\":{\"delete\":{}}}}}}";
+                client.get().ilm().putLifecycle(p -> p.name(policy).withJson(new java.io.StringReader(body)));
+                for (String index : existing) {
+                    attachPolicy(client.get(), index, policy);
+                }
+            } catch (IOException | RuntimeException e) {
+                throw unavailable("putting ILM policy " + policy, e);
+            }
+            ilmPolicy = policy;
+        }
+        for (String index : "timer".equals(retention) ? rules.expired(retentionMonths, now, existing)
+                : List.<String>of()) {
             try {
                 client.get().indices().delete(d -> d.index(index).ignoreUnavailable(true));
                 deleted.add(index);
@@ -306,7 +338,51 @@ final class ElasticsearchPartitions {
         summary.put("created", created);
         summary.put("deleted", deleted);
         summary.put("partitions", existing.size());
+        summary.put("retention", retention);
         return summary;
+    }
+
+    /**
+     * Asks {@code GET _ilm/status} once: RUNNING means ILM does the retention. A distribution without ILM (the
+     * integ-test zip this project runs) answers an error: the timer does it. A failure to reach Elasticsearch is not
+     * remembered (asked again next run).
+     */
+    private boolean ilmRunning() {
+        Boolean known = ilm;
+        if (known != null) {
+            return known;
+        }
+        try {
+            known = client.get().ilm().getStatus().operationMode()
+                    == co.elastic.clients.elasticsearch._types.LifecycleOperationMode.Running;
+        } catch (ElasticsearchException e) {
+            known = false; // not served here (400/404): no ILM
+        } catch (IOException | RuntimeException e) {
+            String s = e.toString();
+            if (!s.contains("400") && !s.contains("404") && !s.contains("no handler")) {
+                return false; // unreachable: ask again next run
+            }
+            known = false;
+        }
+        ilm = known;
+        LOG.info("Elasticsearch ILM {}: retention of {} by {}", known ? "running" : "not available", rules.alias(),
+                known ? "the ILM policy " + rules.alias() + "-retention" : "the partition-maintenance timer");
+        return known;
+    }
+
+    /** Attaches a monthly partition to the ILM policy, its age counted from the end of its month. */
+    private void attachPolicy(ElasticsearchClient c, String index, String policy) throws IOException {
+        Long origination = rules.originationOf(index);
+        if (origination == null) {
+            return; // legacy, undated: never deleted by retention
+        }
+        c.indices().putSettings(p -> p.index(index).settings(st -> st.lifecycle(l -> l.name(policy)
+                .originationDate(origination))));
+    }
+
+    /** @return whether ILM does the retention (null: not asked yet) */
+    Boolean ilm() {
+        return ilm;
     }
 
     private StoreUnavailableException unavailable(String what, Throwable e) {

@@ -656,6 +656,10 @@ public class ElasticsearchStore {
     /** Forgets that indices were created, so the next write re-checks them (used after indices were deleted). */
     public void resetIndices() {
         indicesGeneration.incrementAndGet();
+        ElasticsearchPartitions partitions = messagePartitions;
+        if (partitions != null) {
+            partitions.forget(); // a partition deleted under us is created again before the next write to it
+        }
         if (indicesReady) { // when not ready, keep the reason
             notReadyReason = "indices being re-checked";
         }

@@ -127,6 +127,28 @@ public final class TimePartitions {
     }
 
     /**
+     * For ILM ({@code index.lifecycle.origination_date}): a monthly partition's age counts from the end of its month,
+     * the first instant of the next month, so that "older than N months" means the same as {@link #expired}.
+     *
+     * @param index a monthly partition
+     * @return epoch ms of the first instant (UTC) of the month after the partition's, or null when not monthly
+     */
+    public Long originationOf(String index) {
+        YearMonth m = monthOf(index);
+        return m == null ? null : m.plusMonths(1).atDay(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+    }
+
+    /**
+     * @param months the retention in months (&gt; 0)
+     * @return the ILM delete phase's {@code min_age} counted from {@link #originationOf}: {@code months x 31} days
+     *         (ILM has no month unit: N x 31 days is never shorter than N months, so it deletes up to about
+     *         a week per year of retention later than {@link #expired} does, never earlier)
+     */
+    public static String ilmMinAge(int months) {
+        return (months * 31) + "d";
+    }
+
+    /**
      * The monthly partitions a retention of {@code months} deletes: those whose month ended more than {@code months}
      * whole months before the current one (with 3 in December 2026, August 2026 and older go; September stays). The
      * legacy and undated indices are never chosen (their documents' months are mixed or unknown).

@@ -155,6 +155,7 @@ class PartitionedMessagesIT extends GatewayIntegrationTest {
             gStore.setRetentionMonths(1);
             Map<String, Object> done = gStore.maintainPartitionsAt(Instant.parse("2026-12-15T00:00:00Z"));
             System.out.println("PARTITIONS maintenance: " + done);
+            assertThat(done.get("retention")).as("this distribution has no ILM: the timer deletes").isEqualTo("timer");
             assertThat((List<Object>) done.get("deleted")).containsExactly((Object) (ALIAS + "-2026.03"), ALIAS + "-2026.10");
             assertThat(gStore.messagePartitions()).contains(ALIAS + "-000001", ALIAS + "-2026.11", ALIAS + "-2026.12",
                     ALIAS + "-2027.01").doesNotContain(ALIAS + "-2026.10", ALIAS + "-2026.03");

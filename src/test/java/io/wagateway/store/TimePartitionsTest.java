@@ -68,4 +68,19 @@ class TimePartitionsTest {
                 "whatsapp-messages-2026.08", "whatsapp-messages-2026.09");
         assertThat(p.expired(0, now, existing)).isEmpty();
     }
+
+    @Test
+    void underIlmAPartitionAgesFromTheEndOfItsMonthAndIsNeverDeletedEarlierThanTheTimerWould() {
+        assertThat(p.originationOf("whatsapp-messages-2026.10"))
+                .isEqualTo(Instant.parse("2026-11-01T00:00:00Z").toEpochMilli());
+        assertThat(p.originationOf("whatsapp-messages-2026.12"))
+                .isEqualTo(Instant.parse("2027-01-01T00:00:00Z").toEpochMilli());
+        assertThat(p.originationOf("whatsapp-messages-000001")).isNull();
+        assertThat(TimePartitions.ilmMinAge(3)).isEqualTo("93d");
+        // October 2026 with 1 month: the timer deletes it from 1 December; ILM from 1 November + 31 days = 2 December
+        Instant ilmDeletes = Instant.ofEpochMilli(p.originationOf("whatsapp-messages-2026.10"))
+                .plus(java.time.Duration.ofDays(31));
+        assertThat(p.expired(1, ilmDeletes, List.of("whatsapp-messages-2026.10")))
+                .containsExactly("whatsapp-messages-2026.10");
+    }
 }
