@@ -101,8 +101,12 @@ public class ElasticsearchFlowStates implements FlowStates {
 
     @Override
     public void tagMessage(String messageDocumentId, String flow) {
+        String index = store.messageIndexOf(messageDocumentId, null); // the alias, or the partition holding it
+        if (index == null) {
+            return; // partitioned and not stored
+        }
         try {
-            store.client().update(u -> u.index(store.getMessagesIndex()).id(messageDocumentId)
+            store.client().update(u -> u.index(index).id(messageDocumentId)
                     .doc(java.util.Map.of("flow", flow)).retryOnConflict(3), java.util.Map.class);
         } catch (ElasticsearchException e) {
             if (e.status() != 404) {

@@ -301,6 +301,8 @@ final class LifecycleBatcher {
         String messageDocId;
         /** True when the target's own message document was read and found although the lifecycle links elsewhere. */
         boolean strayFound;
+        /** The concrete index it was found in (a partition, docs/partitions.md), when {@link #strayFound}. */
+        String strayIndex;
         /** Deletes the target's own message document: an echo stored before its link (see {@link #plan}). */
         BulkOperation strayOp;
         CompletableFuture<BulkResponseItem> strayWrite;
@@ -414,6 +416,7 @@ final class LifecycleBatcher {
             if (!linked.equals(p.messageDocId)) {
                 p.messageDocId = linked;
                 p.strayFound = p.message != null && p.message.found();
+                p.strayIndex = p.strayFound ? p.message.index() : null;
                 p.message = null; // read the linked document instead
             }
         }
@@ -444,6 +447,9 @@ final class LifecycleBatcher {
      */
     private List<GetResult<ObjectNode>> mget(List<Plan> plans, java.util.function.Predicate<Plan> lifecycle,
             java.util.function.Predicate<Plan> message) {
+        if (store.isPartitioned()) {
+            return mgetPartitioned(plans, lifecycle, message);
+        }
         MgetResponse<ObjectNode> response;
         try {
             response = store.client().mget(m -> {
@@ -490,6 +496,77 @@ final class LifecycleBatcher {
                 } else {
                     results.add(item.result());
                 }
+            }
+        }
+        return results;
+    }
+
+    /**
+     * {@link #mget} when the messages alias is partitioned by month (docs/partitions.md): the lifecycles in one
+     * {@code _mget} of their single index, the messages through the store's locator (its candidates ordered by the
+     * earliest update's timestamp, a status comes after its message), so each found message names its concrete
+     * partition and the projection's {@code if_seq_no} write goes there.
+     */
+    private List<GetResult<ObjectNode>> mgetPartitioned(List<Plan> plans,
+            java.util.function.Predicate<Plan> lifecycle, java.util.function.Predicate<Plan> message) {
+        List<MultiGetResponseItem<ObjectNode>> lifecycles = List.of();
+        List<GetResult<ObjectNode>> messages = List.of();
+        try {
+            List<Plan> withLifecycle = plans.stream().filter(lifecycle).toList();
+            if (!withLifecycle.isEmpty()) {
+                lifecycles = store.client().mget(m -> {
+                    withLifecycle.forEach(p -> m.docs(d -> d.index(lifecycleIndex).id(p.work.target)));
+                    return m;
+                }, ObjectNode.class).docs();
+            }
+            List<Plan> withMessage = plans.stream().filter(message).toList();
+            if (!withMessage.isEmpty()) {
+                List<Instant> hints = new ArrayList<>(withMessage.size());
+                for (Plan p : withMessage) {
+                    hints.add(p.work.updates.stream().map(u -> u.update.timestamp()).filter(java.util.Objects::nonNull)
+                            .min(Instant::compareTo).orElse(null));
+                }
+                messages = store.getMessages(withMessage.stream().map(p -> p.messageDocId).toList(), hints);
+            }
+        } catch (Exception e) {
+            store.repairIfBroken(e);
+            if (e.toString().contains("index_not_found_exception")) {
+                onIndexMissing.run();
+            }
+            for (Plan p : plans) {
+                retryLater(p.work, e);
+            }
+            return null;
+        }
+        List<GetResult<ObjectNode>> results = new ArrayList<>();
+        int l = 0;
+        int m = 0;
+        for (Plan p : plans) {
+            String why = null;
+            if (lifecycle.test(p)) {
+                MultiGetResponseItem<ObjectNode> item = l < lifecycles.size() ? lifecycles.get(l) : null;
+                l++;
+                if (item == null || item.isFailure()) {
+                    results.add(null);
+                    var error = item == null ? null : item.failure().error();
+                    if (error != null && "index_not_found_exception".equals(error.type())) {
+                        onIndexMissing.run();
+                    }
+                    why = error == null ? "no item" : error.type() + ": " + error.reason();
+                } else {
+                    results.add(item.result());
+                }
+            }
+            if (message.test(p)) {
+                GetResult<ObjectNode> found = m < messages.size() ? messages.get(m) : null;
+                m++;
+                results.add(found);
+                if (found == null && why == null) {
+                    why = "message not readable";
+                }
+            }
+            if (why != null) {
+                retryLater(p.work, new StoreUnavailableException("cannot read " + p.work.target + ": " + why, null));
             }
         }
         return results;
@@ -544,8 +621,13 @@ final class LifecycleBatcher {
                 long seqNo = plan.message.seqNo();
                 long term = plan.message.primaryTerm();
                 String messageDocId = plan.messageDocId;
-                plan.messageOp = BulkOperation.of(o -> o.index(i -> i.index(store.getMessagesIndex())
-                        .id(messageDocId).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term)));
+                // partitioned: the concrete partition the locator found it in (require_alias off for this one)
+                boolean partitioned = store.isPartitioned();
+                String messageIndex = partitioned ? plan.message.index() : store.getMessagesIndex();
+                plan.messageOp = BulkOperation.of(o -> o.index(i -> {
+                    i.index(messageIndex).id(messageDocId).document(projected).ifSeqNo(seqNo).ifPrimaryTerm(term);
+                    return partitioned ? i.requireAlias(false) : i;
+                }));
                 plan.applied = true;
                 if (!projected.path("status").asText("").equals(plan.message.source().path("status").asText(""))) {
                     plan.statusChanged = projected;
@@ -564,7 +646,11 @@ final class LifecycleBatcher {
     private void strayEcho(Plan plan) {
         Work w = plan.work;
         if (!plan.messageDocId.equals(w.target) && (plan.strayFound || w.updates.isEmpty())) {
-            plan.strayOp = BulkOperation.of(o -> o.delete(d -> d.index(store.getMessagesIndex()).id(w.target)));
+            String index = !store.isPartitioned() ? store.getMessagesIndex()
+                    : plan.strayIndex != null ? plan.strayIndex : store.messageIndexOf(w.target, null);
+            if (index != null) { // partitioned and not found: no echo to delete
+                plan.strayOp = BulkOperation.of(o -> o.delete(d -> d.index(index).id(w.target)));
+            }
         }
     }
 

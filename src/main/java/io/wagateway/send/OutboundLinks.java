@@ -97,9 +97,22 @@ public class OutboundLinks {
         String echoDocId = provider + ":" + account + ":" + providerId;
         return lifecycle.keep(MessageLifecycle.link(provider, account, chat, providerId, outboundDocId, answered,
                         clock.instant()))
-                .thenCompose(kept -> store.lookup(store.getMessagesIndex(), echoDocId))
-                .thenCompose(found -> found.isPresent() && !echoDocId.equals(outboundDocId)
-                        ? delete(echoDocId, provider, "sender") : CompletableFuture.completedFuture(null));
+                .thenCompose(kept -> echoIndex(echoDocId))
+                .thenCompose(index -> index.isPresent() && !echoDocId.equals(outboundDocId)
+                        ? delete(index.get(), echoDocId, provider, "sender") : CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * @return the index to delete the echo from when it was stored: the alias, or the concrete partition the store's
+     *         locator finds it in when the messages alias is partitioned (docs/partitions.md)
+     */
+    private CompletableFuture<java.util.Optional<String>> echoIndex(String echoDocId) {
+        if (!store.isPartitioned()) {
+            return store.lookup(store.getMessagesIndex(), echoDocId)
+                    .thenApply(found -> found.map(doc -> store.getMessagesIndex()));
+        }
+        return CompletableFuture.supplyAsync(() -> java.util.Optional.ofNullable(store.messageIndexOf(echoDocId,
+                null)), store.completionExecutor());
     }
 
     /**
@@ -174,8 +187,8 @@ public class OutboundLinks {
     }
 
     /** Deletes the echo's document (a missing one is fine: the other side deleted it first). */
-    private CompletableFuture<Void> delete(String docId, String provider, String by) {
-        return store.bulk(BulkOperation.of(o -> o.delete(d -> d.index(store.getMessagesIndex()).id(docId))))
+    private CompletableFuture<Void> delete(String index, String docId, String provider, String by) {
+        return store.bulk(BulkOperation.of(o -> o.delete(d -> d.index(index).id(docId))))
                 .thenAccept(item -> {
                     if (item.error() != null && item.status() != 404) {
                         throw new StoreUnavailableException("cannot delete echo " + docId + ": "

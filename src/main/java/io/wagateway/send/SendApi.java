@@ -276,8 +276,12 @@ public class SendApi implements CamelContextAware {
      * @param error what failed
      */
     public void markFailed(String id, String error) {
+        String index = store.messageIndexOf(id, null); // the alias, or the partition holding it
+        if (index == null) {
+            return; // partitioned and not stored
+        }
         try {
-            store.client().update(u -> u.index(store.getMessagesIndex()).id(id)
+            store.client().update(u -> u.index(index).id(id)
                     .doc(Map.of("status", "failed", "error", error == null ? "" : error)).retryOnConflict(3), Map.class);
         } catch (ElasticsearchException e) {
             if (e.status() != 404) {
@@ -320,12 +324,16 @@ public class SendApi implements CamelContextAware {
             throw refused(404, "no message sent with id " + id);
         }
         JsonNode message = null;
-        try {
-            GetResponse<ObjectNode> r = store.client().get(g -> g.index(store.getMessagesIndex()).id(outboundId),
-                    ObjectNode.class);
-            message = r.found() ? r.source() : null;
-        } catch (IOException e) {
-            throw new StoreUnavailableException("cannot read " + id, e);
+        if (store.isPartitioned()) { // the locator finds it in its partition (docs/partitions.md)
+            message = store.locateMessage(outboundId, null).map(r -> (JsonNode) r.source()).orElse(null);
+        } else {
+            try {
+                GetResponse<ObjectNode> r = store.client().get(g -> g.index(store.getMessagesIndex()).id(outboundId),
+                        ObjectNode.class);
+                message = r.found() ? r.source() : null;
+            } catch (IOException e) {
+                throw new StoreUnavailableException("cannot read " + id, e);
+            }
         }
         ObjectNode json = mapper().createObjectNode();
         json.put("id", id);

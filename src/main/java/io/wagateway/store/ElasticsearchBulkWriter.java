@@ -170,6 +170,15 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      */
     CompletableFuture<WriteOutcome> write(Channel channel,
             Set<CompletableFuture<BulkResponseItem>> outstanding, String index, String id, Object document) {
+        return write(channel, outstanding, index, id, document, true);
+    }
+
+    /**
+     * As {@link #write(Channel, Set, String, String, Object)}; with {@code requireAlias} false the operation may name
+     * a concrete index (a time partition, docs/partitions.md), which must exist: the writer creates it first.
+     */
+    CompletableFuture<WriteOutcome> write(Channel channel, Set<CompletableFuture<BulkResponseItem>> outstanding,
+            String index, String id, Object document, boolean requireAlias) {
         if (id != null && id.getBytes(StandardCharsets.UTF_8).length > ElasticsearchStore.MAX_ID_BYTES) {
             // Elasticsearch would refuse the whole _bulk request, failing every neighbour: refuse this one alone
             return CompletableFuture.failedFuture(new DocumentRejectedException(id.substring(0, 64) + "...",
@@ -177,6 +186,9 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
         }
         BulkOperation op = BulkOperation.of(o -> o.create(cr -> {
             cr.index(index).document(document);
+            if (!requireAlias) {
+                cr.requireAlias(false); // overrides the request's require_alias for this operation only
+            }
             if (id != null) {
                 cr.id(id);
             }

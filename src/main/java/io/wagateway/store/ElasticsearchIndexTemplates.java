@@ -63,16 +63,35 @@ final class ElasticsearchIndexTemplates {
      * @throws StoreUnavailableException when Elasticsearch cannot be reached or refuses (the message says which)
      */
     void createIndex(String alias, String mappingResource) {
+        createIndex(alias, mappingResource, null);
+    }
+
+    /**
+     * As {@link #createIndex(String, String)}, for an alias partitioned by time when {@code firstPartition} is given
+     * (docs/partitions.md): the template also adds the alias (not as a write index) to every {@code <alias>-*} index,
+     * and when the alias is missing its first index is {@code firstPartition} instead of a write index
+     * {@code <alias>-000001}. An existing {@code <alias>-000001} (the generation before partitioning) stays as it is.
+     *
+     * @param firstPartition the partition to create when the alias is missing (the current month's), or null for the
+     *                       unpartitioned layout
+     */
+    void createIndex(String alias, String mappingResource, String firstPartition) {
         String mapping = readResource(mappingResource);
         ElasticsearchClient client = this.client.get();
-        String writeIndex = alias + "-000001";
+        boolean partitioned = firstPartition != null;
+        String writeIndex = partitioned ? firstPartition : alias + "-000001";
         try {
             client.indices().putIndexTemplate(t -> t.name(alias)
                     .indexPatterns(alias + "-*")
                     .priority(100L)
-                    .template(tt -> tt
-                            .settings(s -> s.numberOfShards("1").autoExpandReplicas("0-1"))
-                            .mappings(m -> m.withJson(new StringReader(mapping)))));
+                    .template(tt -> {
+                        tt.settings(s -> s.numberOfShards("1").autoExpandReplicas("0-1"))
+                                .mappings(m -> m.withJson(new StringReader(mapping)));
+                        if (partitioned) { // every partition, even one Elasticsearch auto-created, is read by the alias
+                            tt.aliases(alias, a -> a.isWriteIndex(false));
+                        }
+                        return tt;
+                    }));
             boolean exists = client.indices().existsAlias(a -> a.name(alias)).value();
             boolean created = false;
             if (!exists) {
@@ -80,7 +99,7 @@ final class ElasticsearchIndexTemplates {
                     throw squatted(alias);
                 }
                 try {
-                    client.indices().create(c -> c.index(writeIndex).aliases(alias, a -> a.isWriteIndex(true)));
+                    client.indices().create(c -> c.index(writeIndex).aliases(alias, a -> a.isWriteIndex(!partitioned)));
                     LOG.info("Created Elasticsearch index {} with alias {}", writeIndex, alias);
                     created = true;
                 } catch (ElasticsearchException e) {
@@ -92,7 +111,7 @@ final class ElasticsearchIndexTemplates {
                         throw e;
                     }
                     // created by another thread or instance, or left without its alias: (re)attach it
-                    client.indices().putAlias(p -> p.index(writeIndex).name(alias).isWriteIndex(true));
+                    client.indices().putAlias(p -> p.index(writeIndex).name(alias).isWriteIndex(!partitioned));
                 }
             }
             // created just now, maybe by another thread or instance: reads fail until its primary shard is active

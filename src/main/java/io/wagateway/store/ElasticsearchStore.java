@@ -48,6 +48,10 @@ public class ElasticsearchStore {
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchStore.class);
     /** Elasticsearch's limit on {@code _id}, in bytes. */
     static final int MAX_ID_BYTES = 512;
+    /** {@code gateway.elasticsearch.partitioning}: one write index per alias (today's layout). */
+    public static final String PARTITIONING_NONE = "none";
+    /** {@code gateway.elasticsearch.partitioning}: the messages alias partitioned by the message's UTC month. */
+    public static final String PARTITIONING_MONTHLY = "monthly";
 
     private String url = "http://127.0.0.1:9200";
     private String username;
@@ -65,6 +69,15 @@ public class ElasticsearchStore {
     private long writeTimeoutMs = 10_000;
     private int completionThreads = 4;
     private int lookupBatchMax = 500;
+
+    /** {@code none} (one write index per alias) or {@code monthly} (the messages alias by month, docs/partitions.md). */
+    private String partitioning = PARTITIONING_NONE;
+    private int retentionMonths;
+    private long maintenanceLeaseMs = 300_000;
+    private java.time.Clock clock = java.time.Clock.systemUTC();
+    /** The messages alias's partitions when {@code partitioning=monthly}, else null. */
+    private volatile ElasticsearchPartitions messagePartitions;
+    private final String leaseHolder = hostName() + "/" + java.util.UUID.randomUUID();
 
     private long closeTimeoutMs = 10_000;
     private long indexRetryIntervalMs = 1_000;
@@ -140,10 +153,16 @@ public class ElasticsearchStore {
         bulkWriter = new ElasticsearchBulkWriter(bulkMode, bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
                 bulkFlushIntervalMs, writeTimeoutMs, completion, this::repairIfBroken, this::resetIndices);
         lookupBatcher = new ElasticsearchLookupBatcher(this::client, this::repairIfBroken, completion, lookupBatchMax);
+        if (PARTITIONING_MONTHLY.equals(partitioning)) {
+            messagePartitions = new ElasticsearchPartitions(new TimePartitions(messagesIndex), this::client,
+                    this::repairIfBroken, clock);
+        }
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
-        LOG.info("Elasticsearch store: {} (indices {}, {}, {}, {}, {}); bulk: {}, {} ops / {} bytes / {} in flight{}",
-                url, messagesIndex, updatesIndex, deadLettersIndex, namesIndex, eventsIndex, bulkMode,
+        LOG.info("Elasticsearch store: {} (indices {}{}, {}, {}, {}, {}); bulk: {}, {} ops / {} bytes / {} in flight{}",
+                url, messagesIndex, messagePartitions == null ? "" : " partitioned by month, retention "
+                        + (retentionMonths <= 0 ? "none" : retentionMonths + " months"),
+                updatesIndex, deadLettersIndex, namesIndex, eventsIndex, bulkMode,
                 bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
                 ElasticsearchBulkWriter.BULK_INGESTER.equals(bulkMode) ? " / " + bulkFlushIntervalMs + " ms linger"
                         : "");
@@ -361,7 +380,48 @@ public class ElasticsearchStore {
      *         {@link StoreUnavailableException} or {@link DocumentRejectedException}
      */
     public CompletableFuture<WriteOutcome> storeMessage(CanonicalMessage message) {
-        return create(messagesIndex, message.documentId(), message);
+        ElasticsearchPartitions partitions = messagePartitions;
+        if (partitions == null) {
+            return create(messagesIndex, message.documentId(), message);
+        }
+        return storePartitioned(partitions, message.documentId(), message.timestamp(), message);
+    }
+
+    /**
+     * A create into the message's own partition ({@link TimePartitions#partitionOf}), created first if this instance
+     * has not seen it; when the legacy index {@code <alias>-000001} may hold the same id (its newest timestamp is not
+     * older than the message's), a real-time lookup there (batched with its neighbours into one {@code _mget}) answers
+     * DUPLICATE instead. docs/partitions.md.
+     */
+    private CompletableFuture<WriteOutcome> storePartitioned(ElasticsearchPartitions partitions, String id,
+            java.time.Instant timestamp, Object document) {
+        boolean checkLegacy;
+        try {
+            writableConnection();
+            checkLegacy = id != null && partitions.needsLegacyCheck(timestamp);
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        String partition = partitions.rules().partitionOf(timestamp);
+        if (!checkLegacy) {
+            return writePartition(partitions, partition, id, document);
+        }
+        // found in the legacy generation: a duplicate, and its month's partition is not even created
+        return lookup(partitions.rules().legacyIndex(), id).thenCompose(found -> found.isPresent()
+                ? CompletableFuture.completedFuture(WriteOutcome.DUPLICATE)
+                : writePartition(partitions, partition, id, document));
+    }
+
+    private CompletableFuture<WriteOutcome> writePartition(ElasticsearchPartitions partitions, String partition,
+            String id, Object document) {
+        Connection c;
+        try {
+            c = writableConnection();
+            partitions.ensure(partition); // a request only for the first write to a partition this instance has not seen
+        } catch (StoreUnavailableException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return bulkWriter.write(c.channel(), c.outstanding(), partition, id, document, false);
     }
 
     /**
@@ -527,7 +587,14 @@ public class ElasticsearchStore {
             for (int pass = 0; pass < 5; pass++) {
                 long generation = indicesGeneration.get();
                 for (Map.Entry<String, String> index : List.copyOf(requiredIndices.entrySet())) {
-                    indexTemplates.createIndex(index.getKey(), index.getValue());
+                    ElasticsearchPartitions partitions = messagePartitions;
+                    if (partitions != null && index.getKey().equals(messagesIndex)) {
+                        indexTemplates.createIndex(index.getKey(), index.getValue(),
+                                partitions.rules().partitionOf(clock.instant()));
+                        partitions.refresh();
+                    } else {
+                        indexTemplates.createIndex(index.getKey(), index.getValue());
+                    }
                 }
                 if (generation == indicesGeneration.get()) {
                     break;
@@ -589,6 +656,10 @@ public class ElasticsearchStore {
     /** Forgets that indices were created, so the next write re-checks them (used after indices were deleted). */
     public void resetIndices() {
         indicesGeneration.incrementAndGet();
+        ElasticsearchPartitions partitions = messagePartitions;
+        if (partitions != null) {
+            partitions.forget(); // a partition deleted under us is created again before the next write to it
+        }
         if (indicesReady) { // when not ready, keep the reason
             notReadyReason = "indices being re-checked";
         }
@@ -639,6 +710,214 @@ public class ElasticsearchStore {
             return CompletableFuture.completedFuture(Optional.empty());
         }
         return lookupBatcher.lookup(index, id);
+    }
+
+    /** @return true when the messages alias is partitioned by month ({@code gateway.elasticsearch.partitioning}) */
+    public boolean isPartitioned() {
+        start();
+        return messagePartitions != null;
+    }
+
+    /**
+     * The by-id locator of message documents, for every by-id read and write of the messages alias. Unpartitioned:
+     * one real-time {@code _mget} on the alias (one index behind it). Partitioned by month: one real-time
+     * {@code _mget} of each id over its likely partitions (the hint's month and the one before, the current month and
+     * the one before, the legacy {@code <alias>-000001}, {@code <alias>-undated}), then, for the ids not found there,
+     * one over every other partition (docs/partitions.md).
+     *
+     * @param ids   message document ids
+     * @param hints per id, a time at or after the message's own (an update's timestamp), or null; may be null
+     * @return per id, in order: where found, the {@link GetResult} whose {@code index()} is the concrete index to write
+     *         to (with {@code if_seq_no}/{@code if_primary_term} from its {@code seqNo()}/{@code primaryTerm()}); else a
+     *         not-found result; null for an id Elasticsearch could not answer for (read it again later)
+     * @throws IOException when the request fails as a whole
+     * @throws StoreUnavailableException when the client is broken or the partitions cannot be listed
+     */
+    public List<co.elastic.clients.elasticsearch.core.get.GetResult<ObjectNode>> getMessages(List<String> ids,
+            List<java.time.Instant> hints) throws IOException {
+        start();
+        ElasticsearchPartitions partitions = messagePartitions;
+        if (partitions == null) {
+            var r = client().mget(m -> {
+                ids.forEach(id -> m.docs(d -> d.index(messagesIndex).id(id)));
+                return m;
+            }, ObjectNode.class);
+            List<co.elastic.clients.elasticsearch.core.get.GetResult<ObjectNode>> out = new ArrayList<>(ids.size());
+            for (var item : r.docs()) {
+                out.add(item.isFailure() ? null : item.result());
+            }
+            return out;
+        }
+        List<ElasticsearchPartitions.Wanted> wanted = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            wanted.add(new ElasticsearchPartitions.Wanted(ids.get(i), hints == null ? null : hints.get(i)));
+        }
+        usableConnection();
+        return partitions.locate(wanted);
+    }
+
+    /**
+     * One message document by id, through {@link #getMessages}.
+     *
+     * @param id   message document id
+     * @param hint a time at or after the message's own, or null
+     * @return the document where found (its concrete {@code index()}, {@code seqNo()}, {@code primaryTerm()}), else
+     *         empty
+     * @throws StoreUnavailableException when Elasticsearch cannot answer for it
+     */
+    public Optional<co.elastic.clients.elasticsearch.core.get.GetResult<ObjectNode>> locateMessage(String id,
+            java.time.Instant hint) {
+        try {
+            java.util.ArrayList<java.time.Instant> hints = new java.util.ArrayList<>();
+            hints.add(hint);
+            var r = getMessages(List.of(id), hints).get(0);
+            if (r == null) {
+                throw new StoreUnavailableException("Elasticsearch could not read message " + id, null);
+            }
+            return r.found() ? Optional.of(r) : Optional.empty();
+        } catch (IOException e) {
+            repairIfBroken(e);
+            throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
+        } catch (ElasticsearchException e) {
+            throw new StoreUnavailableException("Elasticsearch answered " + e.status() + " reading message " + id
+                    + ": " + e.error().reason(), e);
+        }
+    }
+
+    /**
+     * The index a by-id write of a message document names: the alias when unpartitioned (no request), else the
+     * concrete partition the locator finds it in.
+     *
+     * @param id   message document id
+     * @param hint a time at or after the message's own, or null
+     * @return the alias, or the concrete index holding the document, or null when partitioned and not found
+     * @throws StoreUnavailableException when Elasticsearch cannot answer for it
+     */
+    public String messageIndexOf(String id, java.time.Instant hint) {
+        if (!isPartitioned()) {
+            return messagesIndex;
+        }
+        return locateMessage(id, hint).map(co.elastic.clients.elasticsearch.core.get.GetResult::index).orElse(null);
+    }
+
+    /**
+     * A message document's source by id, as {@link #lookup} on the messages alias: batched with its neighbours when
+     * unpartitioned, through the locator (on a completion thread) when partitioned.
+     *
+     * @param id message document id
+     * @return completes with the source, or empty; fails with {@link StoreUnavailableException}
+     */
+    public CompletableFuture<Optional<ObjectNode>> lookupMessage(String id) {
+        if (!isPartitioned()) {
+            return lookup(messagesIndex, id);
+        }
+        return CompletableFuture.supplyAsync(() -> locateMessage(id, null).map(
+                co.elastic.clients.elasticsearch.core.get.GetResult::source), completion);
+    }
+
+    /**
+     * The partition maintenance of the {@code partition-maintenance} route: when the messages alias is partitioned
+     * and this instance holds the lease ({@link #tryLease}), creates the current and next month's partitions and
+     * deletes those older than {@code retention-months}.
+     *
+     * @return what it did (see {@link #maintainPartitionsAt}), or null when unpartitioned or another
+     *         instance holds the lease
+     * @throws StoreUnavailableException when Elasticsearch cannot answer
+     */
+    public Map<String, Object> maintainPartitions() {
+        if (!isPartitioned() || !tryLease("partition-maintenance", maintenanceLeaseMs)) {
+            return null;
+        }
+        return maintainPartitionsAt(clock.instant());
+    }
+
+    /**
+     * The maintenance itself, without the lease (idempotent; tests and operators name "now").
+     *
+     * @param now the current time
+     * @return {@code alias}, {@code created} and {@code deleted} (index names), {@code partitions} (count after)
+     * @throws IllegalStateException when the messages alias is not partitioned
+     * @throws StoreUnavailableException when Elasticsearch cannot answer
+     */
+    public Map<String, Object> maintainPartitionsAt(java.time.Instant now) {
+        start();
+        ElasticsearchPartitions partitions = messagePartitions;
+        if (partitions == null) {
+            throw new IllegalStateException("gateway.elasticsearch.partitioning is " + partitioning);
+        }
+        ensureIndices();
+        return partitions.maintain(retentionMonths, now);
+    }
+
+    /**
+     * A lease held by one instance at a time: the document {@code lease:<name>} in the names index (a single
+     * concrete index), taken when absent ({@code create}) or expired, or renewed by its holder, under
+     * {@code if_seq_no}. Two instances racing for it: exactly one write succeeds.
+     *
+     * @param name    the lease's name
+     * @param leaseMs how long it is held, ms
+     * @return true when this instance holds it now
+     * @throws StoreUnavailableException when Elasticsearch cannot answer
+     */
+    public boolean tryLease(String name, long leaseMs) {
+        start();
+        ensureIndices();
+        String id = "lease:" + name;
+        java.time.Instant now = clock.instant();
+        ObjectNode doc = objectMapper.createObjectNode().put("lease", name).put("holder", leaseHolder)
+                .put("lease_until", now.plusMillis(leaseMs).toString());
+        try {
+            var current = client().get(g -> g.index(namesIndex).id(id), ObjectNode.class);
+            if (!current.found()) {
+                client().create(c -> c.index(namesIndex).id(id).document(doc));
+                return true;
+            }
+            ObjectNode held = current.source();
+            boolean mine = held != null && leaseHolder.equals(held.path("holder").asText());
+            boolean expired = held == null || !held.hasNonNull("lease_until")
+                    || java.time.Instant.parse(held.get("lease_until").asText()).isBefore(now);
+            if (!mine && !expired) {
+                return false;
+            }
+            long seqNo = current.seqNo();
+            long term = current.primaryTerm();
+            client().index(i -> i.index(namesIndex).id(id).document(doc).ifSeqNo(seqNo).ifPrimaryTerm(term));
+            return true;
+        } catch (ElasticsearchException e) {
+            if (e.status() == 409) {
+                return false; // another instance took it meanwhile
+            }
+            throw new StoreUnavailableException("Elasticsearch answered " + e.status() + " for lease " + name + ": "
+                    + e.error().reason(), e);
+        } catch (IOException e) {
+            repairIfBroken(e);
+            throw new StoreUnavailableException("cannot reach Elasticsearch at " + url + ": " + e, e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            return "gateway";
+        }
+    }
+
+    /** @return the locator's {@code _mget} requests since start (tests, the benchmark); 0 when unpartitioned */
+    public long locateRequests() {
+        ElasticsearchPartitions p = messagePartitions;
+        return p == null ? 0 : p.locateRequests();
+    }
+
+    /** @return the concrete indices behind the messages alias (partitioned), read fresh; empty when unpartitioned */
+    public java.util.Set<String> messagePartitions() {
+        start();
+        ElasticsearchPartitions p = messagePartitions;
+        if (p == null) {
+            return java.util.Set.of();
+        }
+        p.refresh();
+        return p.existing();
     }
 
     /** @return the executor that runs what follows a confirmed write or lookup */
@@ -809,6 +1088,35 @@ public class ElasticsearchStore {
     /** @param clientRebuildAttempts failed rebuilds in a row after which the client counts as broken beyond repair */
     public void setClientRebuildAttempts(int clientRebuildAttempts) {
         this.clientRebuildAttempts = clientRebuildAttempts;
+    }
+
+    /**
+     * @param partitioning {@code none} (default: one write index {@code <alias>-000001}) or {@code monthly} (the
+     *                     messages alias partitioned by the message's UTC month, docs/partitions.md)
+     * @throws IllegalArgumentException for another value
+     */
+    public void setPartitioning(String partitioning) {
+        String p = partitioning == null || partitioning.isBlank() ? PARTITIONING_NONE : partitioning.trim();
+        if (!PARTITIONING_NONE.equals(p) && !PARTITIONING_MONTHLY.equals(p)) {
+            throw new IllegalArgumentException("gateway.elasticsearch.partitioning must be " + PARTITIONING_NONE
+                    + " or " + PARTITIONING_MONTHLY + ", not " + partitioning);
+        }
+        this.partitioning = p;
+    }
+
+    /** @param retentionMonths monthly partitions kept besides the current month's; 0 (default) keeps all */
+    public void setRetentionMonths(int retentionMonths) {
+        this.retentionMonths = retentionMonths;
+    }
+
+    /** @param maintenanceLeaseMs how long one instance holds the partition maintenance's lease, ms */
+    public void setMaintenanceLeaseMs(long maintenanceLeaseMs) {
+        this.maintenanceLeaseMs = maintenanceLeaseMs;
+    }
+
+    /** @param clock "now" for the current month and leases (tests move it); set before start */
+    public void setClock(java.time.Clock clock) {
+        this.clock = clock;
     }
 
     /** @param lookupBatchMax most ids in one batched {@code _mget} */
