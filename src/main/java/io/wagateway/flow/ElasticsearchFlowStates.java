@@ -117,7 +117,7 @@ public class ElasticsearchFlowStates implements FlowStates {
         }
     }
 
-    /** Creates a concrete index with the mapping (or an empty one) unless it exists. */
+    /** Creates a concrete index with the mapping (or an empty one) and the store's replicas unless it exists. */
     private void ensure(String name, String mappingResource) {
         if (ready.contains(name)) {
             return;
@@ -127,8 +127,8 @@ public class ElasticsearchFlowStates implements FlowStates {
             if (!exists) {
                 try (InputStream mapping = mappingResource == null ? null
                         : getClass().getClassLoader().getResourceAsStream(mappingResource)) {
-                    store.client().indices().create(c -> mapping == null ? c.index(name)
-                            : c.index(name).withJson(mapping));
+                    store.client().indices().create(c -> (mapping == null ? c.index(name)
+                            : c.index(name).withJson(mapping)).settings(st -> store.getReplicas().apply(st)));
                 } catch (ElasticsearchException e) {
                     if (!"resource_already_exists_exception".equals(e.error().type())) {
                         throw e;

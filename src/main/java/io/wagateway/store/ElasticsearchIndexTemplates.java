@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The store's start-up side: index templates, write indices behind aliases, and mapping updates of indices an earlier
- * version created. Each alias {@code <alias>} gets a template for {@code <alias>-*} (one shard, {@code 0-1} replicas,
- * the mapping of {@code classpath:elasticsearch/*.json}) and a write index {@code <alias>-000001}; a concrete index
+ * version created. Each alias {@code <alias>} gets a template for {@code <alias>-*} (one shard, the replicas of
+ * {@code gateway.elasticsearch.replicas}, by default {@code auto_expand_replicas 0-1}, the mapping of {@code classpath:elasticsearch/*.json}) and a write index {@code <alias>-000001}; a concrete index
  * that squats the alias's name is refused (docs/operations-store.md). Readiness (when to try again) stays with
  * {@link ElasticsearchStore}.
  */
@@ -32,6 +32,7 @@ final class ElasticsearchIndexTemplates {
     private final Consumer<Throwable> repair;
     private final String url;
     private final ObjectMapper objectMapper;
+    private final ClusterSettings.Replicas replicas;
     private final Map<String, Map<String, String>> mappingConflicts = new ConcurrentHashMap<>();
 
     /**
@@ -39,13 +40,15 @@ final class ElasticsearchIndexTemplates {
      * @param repair       told of a client failure (the store rebuilds a broken client)
      * @param url          Elasticsearch's URL, for messages
      * @param objectMapper reads the mapping files
+     * @param replicas     replicas of the templates and of the indices already behind the aliases
      */
     ElasticsearchIndexTemplates(Supplier<ElasticsearchClient> client, Consumer<Throwable> repair, String url,
-            ObjectMapper objectMapper) {
+            ObjectMapper objectMapper, ClusterSettings.Replicas replicas) {
         this.client = client;
         this.repair = repair;
         this.url = url;
         this.objectMapper = objectMapper;
+        this.replicas = replicas;
     }
 
     /** @return alias → (dotted field path → Elasticsearch's reason) of the fields the existing indices refused */
@@ -55,8 +58,8 @@ final class ElasticsearchIndexTemplates {
 
     /**
      * Creates the index template {@code <alias>} for {@code <alias>-*} and the write index {@code <alias>-000001}
-     * with the alias if missing, waits for its primary shard, and brings the mapping file's fields to an index that
-     * already stood there. Safe to call concurrently and from several instances.
+     * with the alias if missing, waits for its primary shard, and brings the mapping file's fields and the replica
+     * settings to an index that already stood there. Safe to call concurrently and from several instances.
      *
      * @param alias           the alias the gateway reads and writes
      * @param mappingResource classpath resource of the mapping JSON
@@ -85,7 +88,7 @@ final class ElasticsearchIndexTemplates {
                     .indexPatterns(alias + "-*")
                     .priority(100L)
                     .template(tt -> {
-                        tt.settings(s -> s.numberOfShards("1").autoExpandReplicas("0-1"))
+                        tt.settings(s -> replicas.apply(s.numberOfShards("1")))
                                 .mappings(m -> m.withJson(new StringReader(mapping)));
                         if (partitioned) { // every partition, even one Elasticsearch auto-created, is read by the alias
                             tt.aliases(alias, a -> a.isWriteIndex(false));
@@ -123,6 +126,8 @@ final class ElasticsearchIndexTemplates {
             // template put above has them already
             if (!created) {
                 updateMapping(client, alias, mappingResource, mapping);
+                // replicas are dynamic: an index created before gateway.elasticsearch.replicas changed follows it
+                client.indices().putSettings(p -> p.index(alias).settings(s -> replicas.apply(s)));
             }
         } catch (IOException e) {
             repair.accept(e);

@@ -54,6 +54,9 @@ public class ElasticsearchStore {
     public static final String PARTITIONING_MONTHLY = "monthly";
 
     private String url = "http://127.0.0.1:9200";
+    private java.util.List<java.net.URI> nodes = ClusterSettings.nodes(url);
+    private String waitForActiveShards;
+    private ClusterSettings.Replicas replicas = ClusterSettings.Replicas.parse(ClusterSettings.DEFAULT_REPLICAS);
     private String username;
     private String password;
     private String messagesIndex = "whatsapp-messages";
@@ -138,7 +141,8 @@ public class ElasticsearchStore {
             return;
         }
         objectMapper = JsonMapperFactory.create();
-        indexTemplates = new ElasticsearchIndexTemplates(this::client, this::repairIfBroken, url, objectMapper);
+        indexTemplates = new ElasticsearchIndexTemplates(this::client, this::repairIfBroken, url, objectMapper,
+                replicas);
         requiredIndices.put(messagesIndex, "elasticsearch/messages-mapping.json");
         requiredIndices.put(updatesIndex, "elasticsearch/updates-mapping.json");
         requiredIndices.put(deadLettersIndex, "elasticsearch/dead-letters-mapping.json");
@@ -159,8 +163,10 @@ public class ElasticsearchStore {
         }
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
-        LOG.info("Elasticsearch store: {} (indices {}{}, {}, {}, {}, {}); bulk: {}, {} ops / {} bytes / {} in flight{}",
-                url, messagesIndex, messagePartitions == null ? "" : " partitioned by month, retention "
+        LOG.info("Elasticsearch store: {} ({} node(s); {}; wait_for_active_shards {}; indices {}{}, {}, {}, {}, {});"
+                + " bulk: {}, {} ops / {} bytes / {} in flight{}", url, nodes.size(), replicas,
+                waitForActiveShards == null ? "unset" : waitForActiveShards,
+                messagesIndex, messagePartitions == null ? "" : " partitioned by month, retention "
                         + (retentionMonths <= 0 ? "none" : retentionMonths + " months"),
                 updatesIndex, deadLettersIndex, namesIndex, eventsIndex, bulkMode,
                 bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
@@ -176,15 +182,52 @@ public class ElasticsearchStore {
 
     /** A new client and its bulk channel. Every write names an alias and sets {@code require_alias}. */
     private Connection connect() {
-        ElasticsearchClient connected = ElasticsearchClient.of(b -> {
-            b.host(url).jsonMapper(new JacksonJsonpMapper(objectMapper));
-            if (username != null && !username.isBlank()) {
-                b.usernameAndPassword(username, password == null ? "" : password);
-            }
-            return b;
-        });
+        ElasticsearchClient connected = newClient(nodes, username, password, waitForActiveShards,
+                new JacksonJsonpMapper(objectMapper));
         return new Connection(connected, bulkWriter.channel(connected),
                 java.util.concurrent.ConcurrentHashMap.newKeySet());
+    }
+
+    /**
+     * A client over every node (the low-level client's round robin; a node that cannot be reached or answers
+     * 502/503/504 is skipped and the request retried on the next), the same credentials for all, and
+     * {@code wait_for_active_shards} on every write ({@link StoreTransport}).
+     *
+     * @param nodes               the nodes' base URLs ({@link ClusterSettings#nodes})
+     * @param username            basic-auth user, blank for none
+     * @param password            its password
+     * @param waitForActiveShards for every write, or null for Elasticsearch's default
+     * @param mapper              the JSON mapper of documents
+     * @return the client
+     */
+    static ElasticsearchClient newClient(java.util.List<java.net.URI> nodes, String username, String password,
+            String waitForActiveShards, co.elastic.clients.json.JsonpMapper mapper) {
+        co.elastic.clients.transport.rest5_client.low_level.Rest5ClientBuilder builder =
+                co.elastic.clients.transport.rest5_client.low_level.Rest5Client.builder(nodes);
+        if (username != null && !username.isBlank()) {
+            String basic = java.util.Base64.getEncoder().encodeToString((username + ":" + (password == null ? ""
+                    : password)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            builder.setDefaultHeaders(new org.apache.hc.core5.http.Header[] {
+                    new org.apache.hc.core5.http.message.BasicHeader("Authorization", "Basic " + basic)});
+        }
+        return new ElasticsearchClient(new StoreTransport(builder.build(), mapper, waitForActiveShards));
+    }
+
+    /**
+     * The low-level client under a store client, for its I/O reactor's state (the liveness probe, tests).
+     *
+     * @param client a client of this store ({@link #client()})
+     * @return its low-level client, or null for a client this store did not build
+     */
+    public static co.elastic.clients.transport.rest5_client.low_level.Rest5Client restClient(
+            ElasticsearchClient client) {
+        if (client._transport() instanceof StoreTransport t) {
+            return t.restClient();
+        }
+        if (client._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t) {
+            return t.restClient();
+        }
+        return null;
     }
 
     /**
@@ -238,9 +281,9 @@ public class ElasticsearchStore {
     /** Closes a client's HTTP client immediately (a graceful close may wait for requests that never end). */
     private static void closeTransport(ElasticsearchClient client) {
         try {
-            if (client._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t
-                    && t.restClient().getHttpClient()
-                            instanceof org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient http) {
+            co.elastic.clients.transport.rest5_client.low_level.Rest5Client rest = restClient(client);
+            if (rest != null && rest.getHttpClient()
+                    instanceof org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient http) {
                 http.close(org.apache.hc.core5.io.CloseMode.IMMEDIATE);
             }
             client.close();
@@ -251,12 +294,12 @@ public class ElasticsearchStore {
 
     /** @return false when the client's HTTP I/O reactor no longer runs (it can never send a request again) */
     private boolean running(Connection c) {
-        if (!(c.client()._transport() instanceof co.elastic.clients.transport.rest5_client.Rest5ClientTransport t)) {
+        co.elastic.clients.transport.rest5_client.low_level.Rest5Client rest = restClient(c.client());
+        if (rest == null) {
             return true;
         }
-        if (!(t.restClient().getHttpClient()
-                instanceof org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient http)) {
-            return t.restClient().isRunning();
+        if (!(rest.getHttpClient() instanceof org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient http)) {
+            return rest.isRunning();
         }
         return reactorUsable(http.getStatus(), System.nanoTime() - connectedAtNanos,
                 TimeUnit.MILLISECONDS.toNanos(Math.max(clientRebuildIntervalMs, 1000)));
@@ -945,14 +988,54 @@ public class ElasticsearchStore {
 
     // --- bean properties (set from placeholders in the route files) ---
 
-    /** @param url Elasticsearch base URL, e.g. {@code http://127.0.0.1:9200} */
+    /**
+     * @param url Elasticsearch base URL, e.g. {@code http://127.0.0.1:9200}, or several nodes of one cluster separated
+     *            by commas ({@code http://es1:9200,http://es2:9200}); all take the same credentials
+     * @throws IllegalArgumentException when it names no node or a URL is malformed ({@link ClusterSettings#nodes})
+     */
     public void setUrl(String url) {
+        this.nodes = ClusterSettings.nodes(url);
         this.url = url;
     }
 
-    /** @return the Elasticsearch base URL */
+    /** @return the Elasticsearch base URL as configured (one URL, or the comma-separated node list) */
     public String getUrl() {
         return url;
+    }
+
+    /** @return the nodes the client sends requests to (round robin), as configured */
+    public java.util.List<java.net.URI> getNodes() {
+        return nodes;
+    }
+
+    /**
+     * @param waitForActiveShards {@code wait_for_active_shards} of every write ({@code _bulk} and the by-id writes):
+     *                            blank for Elasticsearch's default (the primary only), a number of shard copies or
+     *                            {@code all}. A pre-check before the write, not a durability guarantee.
+     * @throws IllegalArgumentException for another value
+     */
+    public void setWaitForActiveShards(String waitForActiveShards) {
+        this.waitForActiveShards = ClusterSettings.waitForActiveShards(waitForActiveShards);
+    }
+
+    /** @return the configured {@code wait_for_active_shards}, or null when unset */
+    public String getWaitForActiveShards() {
+        return waitForActiveShards;
+    }
+
+    /**
+     * @param replicas replicas of the indices the gateway creates: a range such as {@code 0-1} (the default,
+     *                 {@code index.auto_expand_replicas}) or a plain number (that many, auto-expand off); also put on
+     *                 the existing indices behind the store's aliases at start
+     * @throws IllegalArgumentException for another value
+     */
+    public void setReplicas(String replicas) {
+        this.replicas = ClusterSettings.Replicas.parse(replicas);
+    }
+
+    /** @return the replica settings of the indices the gateway creates */
+    public ClusterSettings.Replicas getReplicas() {
+        return replicas;
     }
 
     /** @param username basic-auth user, blank for none */

@@ -234,6 +234,46 @@ public final class LocalElasticsearch {
     }
 
     private void start() {
+        start(List.of("discovery.type=single-node", "transport.port=" + (settings.httpPort() + 100),
+                "cluster.name=whatsapp-gateway-local"), true);
+    }
+
+    /**
+     * One node of a multi-node cluster on this machine (the cluster tests): the same distribution, user and settings as
+     * the single node, but with its own name, transport port and the others as seed hosts. The process is started and
+     * left alone: no owner file, no shutdown hook (the caller stops it, or kills it to test a failure).
+     *
+     * @param settings           home, data and logs folders, HTTP port, heap, user, clean data, start timeout
+     * @param clusterName        {@code cluster.name}, unique per test run
+     * @param nodeName           {@code node.name}
+     * @param transportPort      {@code transport.port} of this node
+     * @param seedTransportPorts every node's transport port on 127.0.0.1 ({@code discovery.seed_hosts})
+     * @param initialMasterNodes {@code cluster.initial_master_nodes} (the node names), used on the first start only
+     * @return the node's process (its pid file is {@code elasticsearch.pid} in the logs folder)
+     * @throws IllegalStateException when the node does not start; it does not wait for the cluster to form (a node
+     *                               alone has no master: start them all, then wait for the cluster's health)
+     */
+    public static ProcessHandle startClusterNode(Settings settings, String clusterName, String nodeName,
+            int transportPort, List<Integer> seedTransportPorts, List<String> initialMasterNodes) {
+        Path home = findHome(settings.home());
+        LocalElasticsearch node = new LocalElasticsearch(new Settings(home, settings.dataDir(), settings.logsDir(),
+                settings.httpPort(), settings.heap(), settings.runAsUser(), settings.cleanData(),
+                settings.startTimeout()), true);
+        node.start(List.of("cluster.name=" + clusterName, "node.name=" + nodeName,
+                "transport.port=" + transportPort,
+                "discovery.seed_hosts=" + String.join(",",
+                        seedTransportPorts.stream().map(p -> "127.0.0.1:" + p).toList()),
+                "cluster.initial_master_nodes=" + String.join(",", initialMasterNodes)), false);
+        return livePid(settings.logsDir().resolve(PID_FILE)).orElseThrow(() -> new IllegalStateException(
+                "Elasticsearch node " + nodeName + " wrote no pid into " + settings.logsDir()));
+    }
+
+    /**
+     * @param topology        the {@code -E} settings that make it a single node or a member of a cluster
+     * @param waitUntilHealthy wait until {@code GET /_cluster/health} answers 200 (not for a cluster member: it answers
+     *                        only once a master is elected)
+     */
+    private void start(List<String> topology, boolean waitUntilHealthy) {
         Path javaHome = findJava().orElseThrow(() -> new IllegalStateException(
                 "Elasticsearch 9.2.0 needs a JDK >= 21 and none was found in ES_JAVA_HOME, JAVA_HOME or /usr/lib/jvm:"
                         + " install one (e.g. Temurin 21+) and set ES_JAVA_HOME, or set ELASTICSEARCH_URL to an existing cluster"));
@@ -253,18 +293,24 @@ public final class LocalElasticsearch {
                 prepareUnprivilegedUser();
                 command.addAll(List.of("runuser", "-u", settings.runAsUser(), "--"));
             }
+            if (!waitUntilHealthy) {
+                // nodes of a cluster start at once from one config folder: each would create the missing keystore
+                // and they trip over each other's temporary file. Create it first, once.
+                createKeystore(new ArrayList<>(command), javaHome);
+            }
             command.addAll(List.of("env", "ES_JAVA_HOME=" + javaHome,
                     "ES_JAVA_OPTS=-Xms" + settings.heap() + " -Xmx" + settings.heap(),
                     "ES_PATH_CONF=" + settings.home().resolve("config"),
-                    settings.home().resolve("bin/elasticsearch").toString(), "-d", "-p", pidFile.toString(),
-                    "-E", "discovery.type=single-node",
+                    settings.home().resolve("bin/elasticsearch").toString(), "-d", "-p", pidFile.toString()));
+            for (String setting : topology) {
+                command.addAll(List.of("-E", setting));
+            }
+            command.addAll(List.of(
                     "-E", "xpack.security.enabled=false",
                     "-E", "network.host=127.0.0.1",
                     "-E", "http.port=" + settings.httpPort(),
-                    "-E", "transport.port=" + (settings.httpPort() + 100),
                     "-E", "path.data=" + settings.dataDir(),
                     "-E", "path.logs=" + settings.logsDir(),
-                    "-E", "cluster.name=whatsapp-gateway-local",
                     "-E", "cluster.routing.allocation.disk.threshold_enabled=false",
                     // the gateway creates its indices explicitly (templates + aliases): a write to a missing alias must
                     // fail (503, redelivered) rather than silently create a mis-mapped index of the alias' name
@@ -280,19 +326,36 @@ public final class LocalElasticsearch {
                 throw new IllegalStateException("Elasticsearch did not start (exit "
                         + (exited ? launcher.exitValue() : "timeout") + "); see " + startLog + " and " + settings.logsDir());
             }
-            while (!clusterHealthy(settings.url())) {
+            while (waitUntilHealthy && !clusterHealthy(settings.url())) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("Elasticsearch did not report cluster health within "
                             + settings.startTimeout() + "; see " + settings.logsDir());
                 }
                 Thread.sleep(250);
             }
-            LOG.info("Local Elasticsearch is up at {}", settings.url());
+            LOG.info("Local Elasticsearch {} at {}", waitUntilHealthy ? "is up" : "started", settings.url());
         } catch (IOException e) {
             throw new IllegalStateException("Cannot start local Elasticsearch: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while starting Elasticsearch", e);
+        }
+    }
+
+    /** Creates {@code config/elasticsearch.keystore} when missing (once per JVM at a time), as the node's user. */
+    private void createKeystore(List<String> asUser, Path javaHome) throws IOException, InterruptedException {
+        synchronized (LocalElasticsearch.class) {
+            if (Files.exists(settings.home().resolve("config/elasticsearch.keystore"))) {
+                return;
+            }
+            asUser.addAll(List.of("env", "ES_JAVA_HOME=" + javaHome, "ES_PATH_CONF=" + settings.home().resolve("config"),
+                    settings.home().resolve("bin/elasticsearch-keystore").toString(), "create"));
+            int rc = new ProcessBuilder(asUser).redirectErrorStream(true)
+                    .redirectOutput(settings.logsDir().resolve("keystore.out").toFile()).start().waitFor();
+            if (rc != 0 && !Files.exists(settings.home().resolve("config/elasticsearch.keystore"))) {
+                throw new IllegalStateException("elasticsearch-keystore create failed (exit " + rc + "); see "
+                        + settings.logsDir().resolve("keystore.out"));
+            }
         }
     }
 

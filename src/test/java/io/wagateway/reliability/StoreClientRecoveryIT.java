@@ -3,7 +3,7 @@ package io.wagateway.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import co.elastic.clients.transport.rest5_client.Rest5ClientTransport;
+import co.elastic.clients.transport.rest5_client.low_level.Rest5Client;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wagateway.store.ElasticsearchStore;
 import io.wagateway.store.StoreUnavailableException;
@@ -48,9 +48,9 @@ class StoreClientRecoveryIT extends ReliabilityTestBase {
 
     /** Kills the store's client the way a dead I/O reactor leaves it: its HTTP client shut down. */
     private void killIoReactor() throws IOException {
-        Rest5ClientTransport transport = (Rest5ClientTransport) store().client()._transport();
-        transport.restClient().close();
-        assertThat(transport.restClient().isRunning()).isFalse();
+        Rest5Client rest = ElasticsearchStore.restClient(store().client());
+        rest.close();
+        assertThat(rest.isRunning()).isFalse();
     }
 
     @Test

@@ -108,7 +108,8 @@ public class GatewayHealth {
 
     /**
      * What {@code GET /health} answers: {@code status} ({@code UP} when Elasticsearch answers, else {@code DOWN}),
-     * {@code version}, {@code started}, {@code uptime_seconds}, {@code elasticsearch} (cluster status) and
+     * {@code version}, {@code started}, {@code uptime_seconds}, {@code elasticsearch} (cluster status, {@code nodes_configured}: how many node URLs the
+     * client has) and
      * {@code stats} (as {@link #stats()}).
      *
      * @param exchange the request; its HTTP status is set to 503 when DOWN
@@ -129,6 +130,7 @@ public class GatewayHealth {
         h.put("uptime_seconds", uptimeMs / 1000);
         Map<String, Object> esInfo = new LinkedHashMap<>();
         esInfo.put("status", es.status());
+        esInfo.put("nodes_configured", store == null ? 0 : store.getNodes().size());
         if (es.error() != null) {
             esInfo.put("error", es.error());
         }
