@@ -65,8 +65,8 @@ public class GatewayTracing implements CamelContextAware {
         if (camelContext == null) {
             throw new IllegalStateException("GatewayTracing needs the Camel context (declare it as a YAML bean)");
         }
-        // the YAML bean may be created twice for one context (under Spring Boot start ran on two instances, and the
-        // registry called the first one's destroy method when the second replaced it): one SDK and one Camel tracer
+        // the YAML bean may be created twice for one context (under Spring Boot start ran on two instances, and with a
+        // destroy method the first SDK was shut down while in use - seen in TracingIT): one SDK and one Camel tracer
         // per context, the second instance adopts the first one's
         OpenTelemetrySdk installed = camelContext.getRegistry().lookupByNameAndType(SDK_BEAN, OpenTelemetrySdk.class);
         if (installed != null) {
@@ -109,8 +109,8 @@ public class GatewayTracing implements CamelContextAware {
         tracer.setExcludePatterns(excludePatterns == null || excludePatterns.isBlank() ? null : excludePatterns);
         tracer.setTraceProcessors(false); // endpoint and route spans; a span per processor costs CPU per step
         tracer.init(camelContext);
-        LOG.info("Tracing on: service {}, traces exporter {} (OTEL_* variables), excluded endpoints [{}]",
-                serviceName, tracesExporter, excludePatterns);
+        LOG.info("Tracing on: service {} and traces exporter {} unless OTEL_SERVICE_NAME / OTEL_TRACES_EXPORTER say"
+                + " otherwise, excluded endpoints [{}]", serviceName, tracesExporter, excludePatterns);
     }
 
     /**
