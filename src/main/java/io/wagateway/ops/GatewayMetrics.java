@@ -60,6 +60,7 @@ public class GatewayMetrics {
     private static final String STARTED = "gateway.webhookStartedNanos";
     private static final String ITEMS = "gateway.webhookItems";
     private static final String COUNTS = "gateway.outcomeCounts";
+    private static final String TRACE_ID = "gateway.traceId";
     private static final Map<Long, Long> BULK_STARTS = new ConcurrentHashMap<>();
 
     /** @return the registry every gateway meter is registered in (Micrometer's global composite) */
@@ -90,10 +91,17 @@ public class GatewayMetrics {
      * Marks the start of a webhook (first step of each provider inbound route): its answer is timed, counted and
      * logged as one structured line when the exchange completes, whatever the outcome.
      *
+     * With tracing on (GatewayTracing) the line carries the webhook's {@code trace_id}: the trace of the span current
+     * here, the inbound route's (OpenTelemetry's API answers an invalid span when tracing is off: no id).
+     *
      * @param exchange the inbound HTTP exchange; property {@code provider} set
      */
     public void webhookReceived(Exchange exchange) {
         exchange.setProperty(STARTED, System.nanoTime());
+        io.opentelemetry.api.trace.SpanContext span = io.opentelemetry.api.trace.Span.current().getSpanContext();
+        if (span.isValid()) {
+            exchange.setProperty(TRACE_ID, span.getTraceId());
+        }
         exchange.setProperty(ITEMS, new ConcurrentLinkedQueue<String[]>());
         exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
             @Override
@@ -234,7 +242,7 @@ public class GatewayMetrics {
                         .tag("provider", provider).tag("outcome", outcome)
                         .publishPercentileHistogram().register(registry()))).record(nanos, TimeUnit.NANOSECONDS);
         WebhookOutcomeLog.log(provider, outcome, code, nanos, exchange.getProperty(ITEMS, Queue.class),
-                exchange.getProperty(COUNTS, Map.class));
+                exchange.getProperty(COUNTS, Map.class), exchange.getProperty(TRACE_ID, String.class));
     }
 
     // --- counters used by Java beans and routes ---

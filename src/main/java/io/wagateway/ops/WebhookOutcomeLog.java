@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * The one structured line logged per webhook when it is answered (logger {@code io.wagateway.webhook-outcome}: route
  * it, or silence it, by that name), e.g.
  * {@code {"log":"webhook","provider":"waha","event":"message","message_ids":["..."],"outcome":"ok","status":200,
- * "items":{"stored":1},"latency_ms":4.2}}. Ids are masked ({@link LogMask}), at most 20 per line; a 503 outage logs
+ * "items":{"stored":1},"latency_ms":4.2}}, with {@code "trace_id":"<32 hex>"} last when tracing is on
+ * (docs/tracing.md). Ids are masked ({@link LogMask}), at most 20 per line; a 503 outage logs
  * one line per cause and interval ({@link RateLimitedLog}) with {@code similar_suppressed}. The line is written by
  * Jackson and carried as key-value pairs as well, for structured log appenders.
  */
@@ -44,6 +45,16 @@ public final class WebhookOutcomeLog {
      */
     public static void log(String provider, String outcome, int code, long nanos, Queue<String[]> items,
             Map<String, Integer> counts) {
+        log(provider, outcome, code, nanos, items, counts, null);
+    }
+
+    /**
+     * As {@link #log(String, String, int, long, Queue, Map)}, with the webhook's trace id.
+     *
+     * @param traceId the OpenTelemetry trace id of the webhook (32 hex digits), or null when tracing is off
+     */
+    public static void log(String provider, String outcome, int code, long nanos, Queue<String[]> items,
+            Map<String, Integer> counts, String traceId) {
         if (!OUTCOMES.isInfoEnabled()) {
             return;
         }
@@ -80,11 +91,17 @@ public final class WebhookOutcomeLog {
         if (suppressed > 0) {
             line.put("similar_suppressed", suppressed);
         }
-        OUTCOMES.atInfo().setMessage(write(line))
+        if (traceId != null) {
+            line.put("trace_id", traceId);
+        }
+        org.slf4j.spi.LoggingEventBuilder entry = OUTCOMES.atInfo().setMessage(write(line))
                 .addKeyValue("provider", provider).addKeyValue("event", event)
                 .addKeyValue("message_ids", String.join(",", ids)).addKeyValue("outcome", outcome)
-                .addKeyValue("http_status", code).addKeyValue("latency_ms", latencyMs)
-                .log();
+                .addKeyValue("http_status", code).addKeyValue("latency_ms", latencyMs);
+        if (traceId != null) {
+            entry = entry.addKeyValue("trace_id", traceId);
+        }
+        entry.log();
     }
 
     /**

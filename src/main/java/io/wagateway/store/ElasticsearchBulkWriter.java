@@ -9,12 +9,22 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Metrics;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
 import io.wagateway.ops.GatewayMetrics;
 import io.wagateway.ops.RateLimitedLog;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -38,6 +48,13 @@ import org.slf4j.LoggerFactory;
  * which sends a partial batch after a {@code flushIntervalMs} linger), kept for comparison. Both report here
  * ({@link BulkListener}): same per-item semantics, same metrics. Connections belong to {@link ElasticsearchStore},
  * which rebuilds a broken client.
+ *
+ * <p>Traces (docs/tracing.md), when the gateway's tracing is on: each {@code _bulk} request is a span of its own
+ * ({@code bulk}, kind client, a trace of its own) with one link per webhook span it carries, the context current on
+ * the caller's thread when its operation was added (its Camel span). That caller's future is completed on the
+ * completion executor with that context current again, so the webhook's route continues in its own trace after the
+ * write is confirmed. One {@code _bulk} carries many webhooks, so it cannot be a child of one: links are OpenTelemetry's
+ * model of a batch. With tracing off there is no tracer and nothing is captured.
  */
 final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<BulkResponseItem>> {
 
@@ -90,6 +107,15 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong operations = new AtomicLong();
     private final AtomicLong largest = new AtomicLong();
+    private final Tracer tracer;
+    private final boolean tracing;
+    /** The {@code _bulk} spans in flight, by execution id (ended by {@link #afterBulk}). */
+    private final Map<Long, Span> bulkSpans = new ConcurrentHashMap<>();
+
+    /** A caller's future that remembers the trace context it was created in (tracing on only). */
+    private static final class Traced<T> extends CompletableFuture<T> {
+        final Context context = Context.current();
+    }
 
     /**
      * @param mode                  {@link #GROUP_COMMIT} or {@link #BULK_INGESTER}
@@ -102,10 +128,11 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      * @param completion            where the callers' futures complete
      * @param onRequestFailure      told of a failed request (the store repairs a broken client)
      * @param onIndexMissing        told when an item found its index deleted (the store re-checks its indices)
+     * @param tracer                makes the {@code _bulk} spans; null when tracing is off (nothing captured per write)
      */
     ElasticsearchBulkWriter(String mode, int maxOperations, long maxBytes, int maxConcurrentRequests,
             long flushIntervalMs, long writeTimeoutMs, Executor completion, Consumer<Throwable> onRequestFailure,
-            Runnable onIndexMissing) {
+            Runnable onIndexMissing, Tracer tracer) {
         if (!GROUP_COMMIT.equals(mode) && !BULK_INGESTER.equals(mode)) {
             throw new IllegalArgumentException("gateway.elasticsearch.bulk.mode must be " + GROUP_COMMIT + " or "
                     + BULK_INGESTER + ", not " + mode);
@@ -119,6 +146,8 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
         this.completion = completion;
         this.onRequestFailure = onRequestFailure;
         this.onIndexMissing = onIndexMissing;
+        this.tracer = tracer;
+        this.tracing = tracer != null;
     }
 
     /**
@@ -220,7 +249,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
      */
     CompletableFuture<BulkResponseItem> submit(Channel channel,
             Set<CompletableFuture<BulkResponseItem>> outstanding, BulkOperation op, String id) {
-        CompletableFuture<BulkResponseItem> result = track(outstanding);
+        CompletableFuture<BulkResponseItem> result = track(outstanding, tracing);
         try {
             channel.add(op, result);
         } catch (RuntimeException e) { // closed by a rebuild or a stop meanwhile
@@ -241,7 +270,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
             Set<CompletableFuture<BulkResponseItem>> outstanding, List<BulkOperation> ops) {
         List<CompletableFuture<BulkResponseItem>> results = new ArrayList<>(ops.size());
         for (int i = 0; i < ops.size(); i++) {
-            results.add(track(outstanding));
+            results.add(track(outstanding, tracing));
         }
         try {
             channel.addAll(ops, results);
@@ -255,8 +284,9 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
         return answers;
     }
 
-    private static CompletableFuture<BulkResponseItem> track(Set<CompletableFuture<BulkResponseItem>> outstanding) {
-        CompletableFuture<BulkResponseItem> result = new CompletableFuture<>();
+    private static CompletableFuture<BulkResponseItem> track(Set<CompletableFuture<BulkResponseItem>> outstanding,
+            boolean traced) {
+        CompletableFuture<BulkResponseItem> result = traced ? new Traced<>() : new CompletableFuture<>();
         outstanding.add(result);
         result.whenComplete((r, e) -> outstanding.remove(result));
         return result;
@@ -298,6 +328,56 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
     @Override
     public void beforeBulk(long executionId, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts) {
         GatewayMetrics.bulkStarted(executionId); // the _bulk duration histogram
+        if (tracing) {
+            startSpan(executionId, contexts);
+        }
+    }
+
+    private static final AttributeKey<String> DB_SYSTEM = AttributeKey.stringKey("db.system.name");
+    private static final AttributeKey<String> DB_OPERATION = AttributeKey.stringKey("db.operation.name");
+    private static final AttributeKey<Long> BATCH_SIZE = AttributeKey.longKey("db.operation.batch.size");
+    private static final AttributeKey<Long> WEBHOOKS = AttributeKey.longKey("gateway.bulk.linked_spans");
+    private static final AttributeKey<Long> ITEM_ERRORS = AttributeKey.longKey("gateway.bulk.item_errors");
+    private static final AttributeKey<Long> TOOK = AttributeKey.longKey("elasticsearch.took_ms");
+
+    /**
+     * The {@code _bulk} span: a root of its own, linked to each distinct span its operations were added from (the
+     * SDK keeps the first {@code OTEL_SPAN_LINK_COUNT_LIMIT}, 128 by default).
+     */
+    private void startSpan(long executionId, List<CompletableFuture<BulkResponseItem>> contexts) {
+        Set<SpanContext> linked = new LinkedHashSet<>();
+        for (CompletableFuture<BulkResponseItem> future : contexts) {
+            if (future instanceof Traced<BulkResponseItem> t) {
+                SpanContext caller = Span.fromContext(t.context).getSpanContext();
+                if (caller.isValid()) {
+                    linked.add(caller);
+                }
+            }
+        }
+        var builder = tracer.spanBuilder("bulk").setNoParent().setSpanKind(SpanKind.CLIENT)
+                .setAttribute(DB_SYSTEM, "elasticsearch").setAttribute(DB_OPERATION, "bulk")
+                .setAttribute(BATCH_SIZE, (long) contexts.size()).setAttribute(WEBHOOKS, (long) linked.size());
+        linked.forEach(builder::addLink);
+        bulkSpans.put(executionId, builder.startSpan());
+    }
+
+    private void endSpan(long executionId, BulkResponse response, Throwable failure) {
+        Span span = bulkSpans.remove(executionId);
+        if (span == null) {
+            return;
+        }
+        if (failure != null) {
+            span.recordException(failure);
+            span.setStatus(StatusCode.ERROR, failure.getClass().getSimpleName());
+        } else {
+            long errors = response.items().stream().filter(i -> i.error() != null && i.status() != 409).count();
+            span.setAttribute(TOOK, response.took());
+            span.setAttribute(ITEM_ERRORS, errors);
+            if (response.errors() && errors > 0) {
+                span.setStatus(StatusCode.ERROR, errors + " items failed");
+            }
+        }
+        span.end();
     }
 
     private void measure(long executionId, int n, boolean ok) {
@@ -313,6 +393,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
             BulkResponse response) {
         measure(executionId, contexts.size(), true);
         GatewayMetrics.bulkTook(response.took());
+        endSpan(executionId, response, null);
         List<BulkResponseItem> items = response.items();
         for (int i = 0; i < contexts.size(); i++) {
             CompletableFuture<BulkResponseItem> future = contexts.get(i);
@@ -341,6 +422,7 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
     public void afterBulk(long executionId, BulkRequest request, List<CompletableFuture<BulkResponseItem>> contexts,
             Throwable failure) {
         measure(executionId, contexts.size(), false);
+        endSpan(executionId, null, failure);
         onRequestFailure.accept(failure);
         RateLimitedLog.warn(LOG, "bulk-failed:" + failure.getClass().getName(),
                 "Elasticsearch bulk request of {} operations failed: {}", contexts.size(), failure.toString());
@@ -352,7 +434,10 @@ final class ElasticsearchBulkWriter implements BulkListener<CompletableFuture<Bu
         }
     }
 
+    /** Completes a caller's future on the completion executor, in its caller's trace context when it has one. */
     private <T> void complete(CompletableFuture<T> future, T value, Throwable failure) {
-        ElasticsearchLookupBatcher.complete(completion, future, value, failure);
+        Executor executor = future instanceof Traced<T> t ? task -> completion.execute(t.context.wrap(task))
+                : completion;
+        ElasticsearchLookupBatcher.complete(executor, future, value, failure);
     }
 }

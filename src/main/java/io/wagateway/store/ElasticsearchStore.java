@@ -112,6 +112,7 @@ public class ElasticsearchStore {
     private ExecutorService completion;
     private ElasticsearchLookupBatcher lookupBatcher;
     private volatile ElasticsearchBulkWriter bulkWriter;
+    private io.wagateway.ops.GatewayTracing tracing;
 
     /**
      * One client and the bulk channel that writes through it.
@@ -155,7 +156,8 @@ public class ElasticsearchStore {
             return t;
         });
         bulkWriter = new ElasticsearchBulkWriter(bulkMode, bulkMaxOperations, bulkMaxBytes, bulkMaxConcurrentRequests,
-                bulkFlushIntervalMs, writeTimeoutMs, completion, this::repairIfBroken, this::resetIndices);
+                bulkFlushIntervalMs, writeTimeoutMs, completion, this::repairIfBroken, this::resetIndices,
+                tracing == null || !tracing.isActive() ? null : tracing.tracer("io.wagateway.store"));
         lookupBatcher = new ElasticsearchLookupBatcher(this::client, this::repairIfBroken, completion, lookupBatchMax);
         if (PARTITIONING_MONTHLY.equals(partitioning)) {
             messagePartitions = new ElasticsearchPartitions(new TimePartitions(messagesIndex), this::client,
@@ -1143,6 +1145,15 @@ public class ElasticsearchStore {
     /** @param writeTimeoutMs how long a write may wait for Elasticsearch's confirmation, in ms */
     public void setWriteTimeoutMs(long writeTimeoutMs) {
         this.writeTimeoutMs = writeTimeoutMs;
+    }
+
+    /**
+     * @param tracing the gateway's tracing (routes/beans.camel.yaml): when on, each {@code _bulk} is a span linked to
+     *                the spans of the webhooks it carries, and their writes complete in their webhook's context;
+     *                null or off: no spans
+     */
+    public void setTracing(io.wagateway.ops.GatewayTracing tracing) {
+        this.tracing = tracing;
     }
 
     /** @param completionThreads threads that continue webhooks once their writes or lookups are confirmed */

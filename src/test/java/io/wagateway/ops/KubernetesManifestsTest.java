@@ -11,6 +11,9 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.MetricSpec;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,6 +45,24 @@ class KubernetesManifestsTest {
     static <T> T read(String file, Class<T> type) throws IOException {
         Map<String, Object> yaml = new Yaml().load(Files.readString(GENERATED.resolve(file)));
         return MAPPER.convertValue(yaml, type);
+    }
+
+    /**
+     * The one generated manifest of a kind. JKube names the files of kinds it has no file type for (PodDisruptionBudget,
+     * HorizontalPodAutoscaler) {@code whatsapp-gateway[-N]-cr.yml}: found by their {@code kind}, not their name.
+     */
+    static <T> T readKind(String kind, Class<T> type) throws IOException {
+        List<Map<String, Object>> found = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(GENERATED)) {
+            for (Path file : files.sorted().toList()) {
+                Map<String, Object> yaml = new Yaml().load(Files.readString(file));
+                if (yaml != null && kind.equals(yaml.get("kind"))) {
+                    found.add(yaml);
+                }
+            }
+        }
+        assertThat(found).as("one generated " + kind).hasSize(1);
+        return MAPPER.convertValue(found.get(0), type);
     }
 
     /** @return the file names of routes/*.camel.yaml and routes/flows/*.camel.yaml (one flat ConfigMap), sorted */
@@ -132,6 +153,66 @@ class KubernetesManifestsTest {
     }
 
     @Test
+    void podDisruptionBudgetSelectsTheDeploymentsPodsAndLetsOneGoAtATime() throws IOException {
+        PodDisruptionBudget pdb = readKind("PodDisruptionBudget", PodDisruptionBudget.class);
+        assertThat(pdb.getApiVersion()).isEqualTo("policy/v1");
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        assertThat(pdb.getSpec().getMinAvailable()).as("one of the two, not both").isNull();
+        Deployment d = read("whatsapp-gateway-deployment.yml", Deployment.class);
+        Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+        Map<String, String> selects = pdb.getSpec().getSelector().getMatchLabels();
+        assertThat(selects).isNotEmpty();
+        assertThat(podLabels).as("the budget's selector matches the deployment's pods").containsAllEntriesOf(selects);
+        assertThat(d.getSpec().getSelector().getMatchLabels()).containsAllEntriesOf(selects);
+    }
+
+    @Test
+    void horizontalPodAutoscalerScalesTheDeploymentOnCpuAgainstItsCpuRequest() throws IOException {
+        HorizontalPodAutoscaler hpa = readKind("HorizontalPodAutoscaler",
+                HorizontalPodAutoscaler.class);
+        assertThat(hpa.getApiVersion()).isEqualTo("autoscaling/v2");
+        Deployment d = read("whatsapp-gateway-deployment.yml", Deployment.class);
+        assertThat(hpa.getSpec().getScaleTargetRef().getKind()).isEqualTo("Deployment");
+        assertThat(hpa.getSpec().getScaleTargetRef().getApiVersion()).isEqualTo("apps/v1");
+        assertThat(hpa.getSpec().getScaleTargetRef().getName()).isEqualTo(d.getMetadata().getName());
+        assertThat(hpa.getSpec().getMinReplicas()).isEqualTo(2);
+        assertThat(hpa.getSpec().getMaxReplicas()).isEqualTo(6);
+        assertThat(hpa.getSpec().getMinReplicas()).as("the deployment starts at the autoscaler's floor")
+                .isEqualTo(d.getSpec().getReplicas());
+        MetricSpec cpu = hpa.getSpec().getMetrics().get(0);
+        assertThat(cpu.getType()).isEqualTo("Resource");
+        assertThat(cpu.getResource().getName()).isEqualTo("cpu");
+        assertThat(cpu.getResource().getTarget().getType()).isEqualTo("Utilization");
+        assertThat(cpu.getResource().getTarget().getAverageUtilization()).isEqualTo(70);
+        // a utilization target is a share of the CPU request: without one the autoscaler cannot compute it
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(c.getResources().getRequests()).containsKey("cpu");
+        assertThat(c.getResources().getRequests().get("cpu").toString()).isEqualTo("500m");
+    }
+
+    @Test
+    void tenantsSecretIsMountedReadOnlyWhereGatewayTenantsFilePoints() throws IOException {
+        Deployment d = read("whatsapp-gateway-deployment.yml", Deployment.class);
+        Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+        String file = c.getEnv().stream().filter(e -> e.getName().equals("GATEWAY_TENANTS_FILE")).findFirst()
+                .orElseThrow().getValue();
+        assertThat(file).isEqualTo("/etc/whatsapp-gateway/tenants/tenants.yaml");
+        Path path = Path.of(file);
+        VolumeMount mount = c.getVolumeMounts().stream()
+                .filter(m -> m.getMountPath().equals(path.getParent().toString())).findFirst().orElseThrow();
+        assertThat(mount.getReadOnly()).isTrue();
+        assertThat(mount.getSubPath()).as("a whole-directory mount follows Secret updates").isNull();
+        Volume volume = d.getSpec().getTemplate().getSpec().getVolumes().stream()
+                .filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
+        assertThat(volume.getSecret().getSecretName()).isEqualTo("whatsapp-gateway-tenants");
+        assertThat(volume.getSecret().getOptional()).as("no Secret: no file, the default tenant only").isTrue();
+        assertThat(volume.getSecret().getItems()).singleElement().satisfies(item -> {
+            assertThat(item.getKey()).isEqualTo("tenants.yaml");
+            assertThat(item.getPath()).isEqualTo(path.getFileName().toString());
+        });
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void camelKIntegrationRunsEveryRouteFileFromTheConfigMapWithTheProjectBeans() throws IOException {
         Map<String, Object> integration = new Yaml().load(
@@ -142,6 +223,13 @@ class KubernetesManifestsTest {
         assertThat(sources).extracting(s -> s.get("contentKey")).containsExactlyElementsOf(routeFiles());
         assertThat(sources).allSatisfy(s -> assertThat(s.get("contentRef")).isEqualTo("whatsapp-gateway-config"));
         assertThat((List<String>) spec.get("dependencies"))
-                .contains("mvn:io.wagateway:whatsapp-gateway:0.1.0-SNAPSHOT:jar:beans");
+                .contains("mvn:io.wagateway:whatsapp-gateway:0.1.0-SNAPSHOT:jar:beans")
+                .contains("camel:opentelemetry2"); // GatewayTracing (beans.camel.yaml) links against it
+        // the tenants: the same Secret at the same place as the Deployment's, and the variable pointing into it
+        Map<String, Object> traits = (Map<String, Object>) spec.get("traits");
+        List<String> mounted = (List<String>) ((Map<String, Object>) traits.get("mount")).get("resources");
+        assertThat(mounted).contains("secret:whatsapp-gateway-tenants@/etc/whatsapp-gateway/tenants");
+        List<String> vars = (List<String>) ((Map<String, Object>) traits.get("environment")).get("vars");
+        assertThat(vars).contains("GATEWAY_TENANTS_FILE=/etc/whatsapp-gateway/tenants/tenants.yaml");
     }
 }
