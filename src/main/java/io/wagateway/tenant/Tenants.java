@@ -36,8 +36,11 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  *     waha:     [{name: eu, base-url: ..., api-key: ..., hmac-key: ..., sessions: [default]}]
  *     periskope: [{base-url: ..., api-key: ..., signing-secret: ..., phones: [...]}]
  *     unipile:  [{dsn: ..., api-key: ..., webhook-secret: ..., account-ids: [...]}]
- *     evolution: [{base-url: ..., api-key: ..., webhook-secret: ..., instances: [...]}]
  * </pre>
+ *
+ * <p>A provider mapped in YAML only (recipe 10; {@code gateway.tenants.yaml-providers}) takes the generic keys
+ * {@code webhook-secret}, {@code api-key}, {@code base-url} and {@code accounts}; its default-tenant entry comes from
+ * {@code gateway.<provider>.webhook-secret}, {@code .api-key} and {@code .base-url}, so no Java names it.
  *
  * <p>Values may be {@code ${VAR}} or {@code ${VAR:default}}: read from the environment (then system properties) by
  * this class, so the file behaves the same under Spring Boot and Camel JBang. A variable that is unset and has no
@@ -47,7 +50,7 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
  * enter the pipeline, so every document {@code _id} and cache key built from the account carries the tenant, and two
  * WAHA servers with a session called {@code default} never share a key; the default tenant's keys are today's.
  */
-public class Tenants {
+public class Tenants implements org.apache.camel.CamelContextAware {
 
     /** The tenant of the single-provider properties and of the shared webhook paths. */
     public static final String DEFAULT = "default";
@@ -55,8 +58,8 @@ public class Tenants {
     public static final char SEPARATOR = '~';
     /** What a tenant id may be: it is part of paths, ids and metric tags. */
     public static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
-    /** The providers a tenant may list. */
-    public static final Set<String> PROVIDERS = Set.of("meta", "waha", "periskope", "unipile", "evolution");
+    /** The providers with a Java normaliser, each with its own keys; others are listed in yaml-providers. */
+    public static final Set<String> PROVIDERS = Set.of("meta", "waha", "periskope", "unipile");
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_.-]+)(?::([^}]*))?}");
 
@@ -67,6 +70,8 @@ public class Tenants {
         return v != null ? v : System.getProperty(name);
     };
     private Map<String, Tenant> tenants = Map.of();
+    private List<String> yamlProviders = List.of();
+    private org.apache.camel.CamelContext camelContext;
 
     /**
      * A tenant.
@@ -170,7 +175,7 @@ public class Tenants {
             Map<String, Object> tenant = map(t.getValue(), "tenant " + id);
             List<ProviderAccount> accounts = new ArrayList<>();
             for (String key : tenant.keySet()) {
-                if (PROVIDERS.contains(key)) {
+                if (PROVIDERS.contains(key) || yamlProviders.contains(key)) {
                     accounts.addAll(entries(id, key, tenant.get(key)));
                 } else if (!Set.of("sends-per-second", "page-token", "send-token").contains(key)) {
                     throw new IllegalArgumentException("tenant " + id + ": unknown key '" + key + "'");
@@ -219,14 +224,14 @@ public class Tenants {
                         text(e.get("webhook-secret"), ""), "", text(e.get("api-key"), ""), text(e.get("dsn"), ""),
                         strings(e.get("account-ids")), "");
                 default -> new ProviderAccount(provider, tenant, name, path, text(e.get("webhook-secret"), ""), "",
-                        text(e.get("api-key"), ""), text(e.get("base-url"), ""), strings(e.get("instances")), "");
+                        text(e.get("api-key"), ""), text(e.get("base-url"), ""), strings(e.get("accounts")), "");
             });
         }
         return out;
     }
 
     private Tenant defaultTenant() {
-        List<ProviderAccount> accounts = List.of(
+        List<ProviderAccount> accounts = new ArrayList<>(List.of(
                 new ProviderAccount("meta", DEFAULT, "", null, d("metaAppSecret"), d("metaVerifyToken"),
                         d("metaAccessToken"), "", List.of(), d("metaWabaId")),
                 new ProviderAccount("waha", DEFAULT, "", null, d("wahaHmacKey"), "", d("wahaApiKey"),
@@ -234,10 +239,19 @@ public class Tenants {
                 new ProviderAccount("periskope", DEFAULT, "", null, d("periskopeSigningSecret"), "",
                         d("periskopeApiKey"), d("periskopeBaseUrl"), List.of(), ""),
                 new ProviderAccount("unipile", DEFAULT, "", null, d("unipileWebhookSecret"), "", d("unipileApiKey"),
-                        d("unipileDsn"), List.of(), ""),
-                new ProviderAccount("evolution", DEFAULT, "", null, d("evolutionWebhookSecret"), "",
-                        d("evolutionApiKey"), d("evolutionBaseUrl"), List.of(), ""));
-        return new Tenant(DEFAULT, 0, "", "", accounts);
+                        d("unipileDsn"), List.of(), "")));
+        for (String provider : yamlProviders) { // gateway.<provider>.webhook-secret / api-key / base-url
+            accounts.add(new ProviderAccount(provider, DEFAULT, "", null, property(provider, "webhook-secret"), "",
+                    property(provider, "api-key"), property(provider, "base-url"), List.of(), ""));
+        }
+        return new Tenant(DEFAULT, 0, "", "", List.copyOf(accounts));
+    }
+
+    private String property(String provider, String key) {
+        if (camelContext == null) {
+            return "";
+        }
+        return camelContext.resolvePropertyPlaceholders("{{gateway." + provider + "." + key + ":}}").trim();
     }
 
     private String d(String key) {
@@ -388,10 +402,27 @@ public class Tenants {
     public void setUnipileApiKey(String v) { defaults.put("unipileApiKey", v); }
     /** @param v {@code gateway.unipile.dsn} */
     public void setUnipileDsn(String v) { defaults.put("unipileDsn", v); }
-    /** @param v {@code gateway.evolution.webhook-secret} */
-    public void setEvolutionWebhookSecret(String v) { defaults.put("evolutionWebhookSecret", v); }
-    /** @param v {@code gateway.evolution.api-key} */
-    public void setEvolutionApiKey(String v) { defaults.put("evolutionApiKey", v); }
-    /** @param v {@code gateway.evolution.base-url} */
-    public void setEvolutionBaseUrl(String v) { defaults.put("evolutionBaseUrl", v); }
+    /**
+     * @param csv {@code gateway.tenants.yaml-providers}: the providers mapped in YAML only (comma list), whose
+     *            tenant entries take the generic keys and whose default entry comes from their properties
+     */
+    public void setYamlProviders(String csv) {
+        List<String> out = new ArrayList<>();
+        for (String p : (csv == null ? "" : csv).split(",")) {
+            if (!p.isBlank()) {
+                out.add(p.trim());
+            }
+        }
+        this.yamlProviders = List.copyOf(out);
+    }
+
+    @Override
+    public void setCamelContext(org.apache.camel.CamelContext camelContext) {
+        this.camelContext = camelContext;
+    }
+
+    @Override
+    public org.apache.camel.CamelContext getCamelContext() {
+        return camelContext;
+    }
 }

@@ -24,6 +24,11 @@ class TenantsTest {
                     hmac-key: h1
                     sessions: [default]
               globex:
+                evolution:
+                  - webhook-secret: e1
+                    api-key: ek
+                    base-url: http://evo:8080
+                    accounts: [shop]
                 waha:
                   - base-url: http://waha-us:3000
                     api-key: k2
@@ -34,6 +39,7 @@ class TenantsTest {
         Tenants t = new Tenants();
         t.setEnvironment(env::get);
         t.setWahaApiKey("default-key");
+        t.setYamlProviders("evolution");
         java.nio.file.Path f = java.nio.file.Files.createTempFile("tenants", ".yaml");
         java.nio.file.Files.writeString(f, FILE);
         t.setFile(f.toString());
@@ -69,6 +75,20 @@ class TenantsTest {
         assertThat(t.credentials("waha", "globex~default").account()).isEqualTo("default");
         assertThat(t.credentials("waha", "default").token()).isEqualTo("default-key");
         assertThat(t.tenant("acme").sendsPerSecond()).isEqualTo(5);
+        // a provider mapped in YAML only takes the generic keys (no Java names it)
+        assertThat(t.inbound("evolution")).singleElement().satisfies(a -> {
+            assertThat(a.path()).isEqualTo("/webhooks/evolution/globex");
+            assertThat(a.secret()).isEqualTo("e1");
+            assertThat(a.accounts()).containsExactly("shop");
+        });
+        assertThat(t.credentials("evolution", "globex~shop").baseUrl()).isEqualTo("http://evo:8080");
+    }
+
+    @Test
+    void aProviderNeitherJavaNorYamlListedIsRefused() {
+        Tenants t = new Tenants();
+        assertThatThrownBy(() -> t.parse("tenants: {acme: {evolution: [{api-key: x}]}}"))
+                .hasMessageContaining("unknown key 'evolution'");
     }
 
     @Test
