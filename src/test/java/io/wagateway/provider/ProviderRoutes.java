@@ -52,7 +52,7 @@ final class ProviderRoutes {
         context.getPropertiesComponent().setInitialProperties(properties);
         beans.forEach(context.getRegistry()::bind);
         if (!beans.containsKey("tenants")) {
-            context.getRegistry().bind("tenants", defaultTenants(properties));
+            context.getRegistry().bind("tenants", defaultTenants(properties, context));
         }
         PluginHelper.getRoutesLoader(context)
                 .loadRoutes(ResourceHelper.fromString("picked.camel.yaml", new Yaml().dump(picked)));
@@ -63,11 +63,14 @@ final class ProviderRoutes {
      * The {@code tenants} bean as routes/beans.camel.yaml declares it: the default tenant from the single-provider
      * properties (with the same defaults), plus {@code gateway.tenants.file} when given.
      *
-     * @param p the placeholders
+     * @param p       the placeholders
+     * @param context the context whose placeholders a YAML-only provider's default entry is read from
      * @return the loaded tenants
      */
-    static io.wagateway.tenant.Tenants defaultTenants(Properties p) {
+    static io.wagateway.tenant.Tenants defaultTenants(Properties p, CamelContext context) {
         io.wagateway.tenant.Tenants t = new io.wagateway.tenant.Tenants();
+        t.setCamelContext(context);
+        t.setYamlProviders(p.getProperty("gateway.tenants.yaml-providers", "evolution"));
         t.setFile(p.getProperty("gateway.tenants.file", ""));
         t.setMetaAccessToken(p.getProperty("gateway.meta.access-token", ""));
         t.setMetaWabaId(p.getProperty("gateway.meta.waba-id", ""));
@@ -77,8 +80,6 @@ final class ProviderRoutes {
         t.setPeriskopeBaseUrl(p.getProperty("gateway.periskope.base-url", "https://api.periskope.app/v1"));
         t.setUnipileApiKey(p.getProperty("gateway.unipile.api-key", ""));
         t.setUnipileDsn(p.getProperty("gateway.unipile.dsn", ""));
-        t.setEvolutionApiKey(p.getProperty("gateway.evolution.api-key", ""));
-        t.setEvolutionBaseUrl(p.getProperty("gateway.evolution.base-url", "http://localhost:8080"));
         t.load();
         return t;
     }

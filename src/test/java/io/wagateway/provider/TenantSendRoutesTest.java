@@ -112,7 +112,7 @@ class TenantSendRoutesTest {
         props.setProperty("gateway.meta.graph-version", "v23.0");
         props.setProperty("gateway.meta.access-token", "default-meta-token");
         props.setProperty("gateway.auto-reply.sends-per-second", "80");
-        Tenants tenants = ProviderRoutes.defaultTenants(props);
+        Tenants tenants = ProviderRoutes.defaultTenants(props, null);
         TenantSendRates rates = new TenantSendRates();
         rates.setTenants(tenants);
         context = ProviderRoutes.load(
