@@ -217,8 +217,14 @@ class TenantWebhooksIT extends GatewayIntegrationTest {
             assertThat(m.path("_id").asText()).startsWith(m.path("provider").asText() + ":acme~");
         });
         assertThat(message("evolution:acme~shop-main:3EB0EVOFAKE0000000000301")).isNotNull();
-        assertThat(all(store().getEventsIndex())).isNotEmpty()
+        List<JsonNode> events = all(store().getEventsIndex());
+        assertThat(events).hasSize(1)
                 .allSatisfy(e -> assertThat(e.path("account_id").asText()).isEqualTo("acme~default"));
+        // its replay runs for acme again (tenant from the qualified account id): the same event, no default-tenant copy
+        JsonNode replay = JSON.readTree(admin("POST", "/admin/events/" + encode(events.get(0).path("_id").asText())
+                + "/replay").body());
+        assertThat(replay.path("outcome").asText()).as(replay.toString()).isEqualTo("still_ignored");
+        assertThat(all(store().getEventsIndex())).hasSize(1);
     }
 
     @Test
