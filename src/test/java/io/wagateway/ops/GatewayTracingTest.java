@@ -37,6 +37,18 @@ class GatewayTracingTest {
     }
 
     @Test
+    void theOtlpExporterOfTheDefaultsBuildsWithTheJdkSender() throws Exception {
+        // OTLP's default protocol in the SDK is grpc, for which no sender is on the classpath (the JDK sender is
+        // http/protobuf only): the gateway's defaults must pick http/protobuf, or TRACING_ENABLED=true fails to start
+        try (CamelContext context = new DefaultCamelContext()) {
+            GatewayTracing tracing = tracing(context, true);
+            tracing.setTracesExporter("otlp");
+            tracing.start();
+            assertThat(tracing.isActive()).isTrue();
+        }
+    }
+
+    @Test
     void onInstallsOneTracerPerContextEvenWhenTheBeanIsCreatedTwice() throws Exception {
         try (CamelContext context = new DefaultCamelContext()) {
             GatewayTracing first = tracing(context, true);
