@@ -76,6 +76,8 @@ public class GatewayTracing implements CamelContextAware {
         Map<String, String> defaults = new LinkedHashMap<>();
         defaults.put("otel.service.name", serviceName);
         defaults.put("otel.traces.exporter", tracesExporter);
+        // the SDK's default is grpc, which needs a gRPC sender: the JDK sender speaks OTLP over HTTP only
+        defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
         defaults.put("otel.metrics.exporter", "none"); // traces only: metrics are Micrometer's (/actuator/prometheus)
         defaults.put("otel.logs.exporter", "none");
         sdk = AutoConfiguredOpenTelemetrySdk.builder()
