@@ -54,7 +54,6 @@ public class ElasticsearchStore {
     public static final String PARTITIONING_MONTHLY = "monthly";
 
     private String url = "http://127.0.0.1:9200";
-    private java.util.List<java.net.URI> nodes = ClusterSettings.nodes(url);
     private String waitForActiveShards;
     private ClusterSettings.Replicas replicas = ClusterSettings.Replicas.parse(ClusterSettings.DEFAULT_REPLICAS);
     private String username;
@@ -166,7 +165,7 @@ public class ElasticsearchStore {
         connectedAtNanos = System.nanoTime();
         connection = connect(); // last: a thread that sees the connection sees everything above
         LOG.info("Elasticsearch store: {} ({} node(s); {}; wait_for_active_shards {}; indices {}{}, {}, {}, {}, {});"
-                + " bulk: {}, {} ops / {} bytes / {} in flight{}", url, nodes.size(), replicas,
+                + " bulk: {}, {} ops / {} bytes / {} in flight{}", url, getNodes().size(), replicas,
                 waitForActiveShards == null ? "unset" : waitForActiveShards,
                 messagesIndex, messagePartitions == null ? "" : " partitioned by month, retention "
                         + (retentionMonths <= 0 ? "none" : retentionMonths + " months"),
@@ -184,7 +183,8 @@ public class ElasticsearchStore {
 
     /** A new client and its bulk channel. Every write names an alias and sets {@code require_alias}. */
     private Connection connect() {
-        ElasticsearchClient connected = newClient(nodes, username, password, waitForActiveShards,
+        // parsed here, not in setUrl: a URL that cannot be parsed fails the start (or a rebuild), with its reason
+        ElasticsearchClient connected = newClient(ClusterSettings.nodes(url), username, password, waitForActiveShards,
                 new JacksonJsonpMapper(objectMapper));
         return new Connection(connected, bulkWriter.channel(connected),
                 java.util.concurrent.ConcurrentHashMap.newKeySet());
@@ -993,10 +993,9 @@ public class ElasticsearchStore {
     /**
      * @param url Elasticsearch base URL, e.g. {@code http://127.0.0.1:9200}, or several nodes of one cluster separated
      *            by commas ({@code http://es1:9200,http://es2:9200}); all take the same credentials
-     * @throws IllegalArgumentException when it names no node or a URL is malformed ({@link ClusterSettings#nodes})
+     *            (checked when the client is built: {@link ClusterSettings#nodes} says what is wrong)
      */
     public void setUrl(String url) {
-        this.nodes = ClusterSettings.nodes(url);
         this.url = url;
     }
 
@@ -1005,9 +1004,13 @@ public class ElasticsearchStore {
         return url;
     }
 
-    /** @return the nodes the client sends requests to (round robin), as configured */
+    /** @return the nodes the client sends requests to (round robin), as configured; empty when the URL is invalid */
     public java.util.List<java.net.URI> getNodes() {
-        return nodes;
+        try {
+            return ClusterSettings.nodes(url);
+        } catch (IllegalArgumentException e) {
+            return java.util.List.of();
+        }
     }
 
     /**
