@@ -48,4 +48,15 @@ class TenantSendRatesTest {
         assertThat(rates(5).perSecond("slow~default")).isEqualTo(2);
         assertThat(rates(5).perSecond("unknown~x")).isEqualTo(5);    // fails later, on its credentials
     }
+
+    @Test
+    void aSendOverItsTenantsRateIsDelayedAndAnUnlimitedTenantNever() throws Exception {
+        TenantSendRates r = rates(0);
+        assertThat(r.delayMs("slow~default")).isZero();                  // 2 per second: two go at once ...
+        assertThat(r.delayMs("slow~default")).isZero();
+        assertThat(r.delayMs("slow~default")).isBetween(1L, 1000L);       // ... the third waits for the next second
+        for (int i = 0; i < 10; i++) {
+            assertThat(r.delayMs("plain~default")).isZero();              // no limit: never delayed, whatever slow's
+        }
+    }
 }
