@@ -325,6 +325,18 @@ final class ElasticsearchPartitions {
         for (String index : "timer".equals(retention) ? rules.expired(retentionMonths, now, existing)
                 : List.<String>of()) {
             try {
+                // a late arrival (a history import, a redelivery of an old message) re-creates an expired month: the
+                // partition goes only when nothing in it was received within the retention either - never a message
+                // acknowledged minutes ago
+                String since = now.atZone(java.time.ZoneOffset.UTC).minusMonths(retentionMonths).toInstant().toString();
+                long recent = client.get().count(c -> c.index(index).ignoreUnavailable(true)
+                        .query(q -> q.range(r -> r.untyped(u -> u.field("received_at")
+                                .gte(co.elastic.clients.json.JsonData.of(since)))))).count();
+                if (recent > 0) {
+                    LOG.warn("Kept Elasticsearch partition {} past its retention: {} message(s) received since {}",
+                            index, recent, since);
+                    continue;
+                }
                 client.get().indices().delete(d -> d.index(index).ignoreUnavailable(true));
                 deleted.add(index);
                 LOG.info("Deleted Elasticsearch partition {} (retention {} months)", index, retentionMonths);
