@@ -81,7 +81,7 @@ public class TenantWebhooks {
         Object body = exchange.getMessage().getBody();
         String tenant = exchange.getProperty(TENANT, String.class);
         if (isDefault(tenant)) {
-            return body;
+            return qualifyDefault(body);
         }
         String provider = exchange.getProperty("provider", String.class);
         String name = exchange.getProperty(ENTRY, String.class);
@@ -104,6 +104,38 @@ public class TenantWebhooks {
         return body;
     }
 
+    /**
+     * The default tenant's items keep today's account ids, except one that contains {@code ~} (free-text WAHA
+     * sessions, Evolution instances): {@code default~<account>} ({@link Tenants#qualify}), never read as another
+     * tenant's. One {@code indexOf} per item.
+     */
+    private static Object qualifyDefault(Object body) {
+        if (body instanceof WebhookItem item) {
+            return qualifyDefault(item);
+        }
+        if (body instanceof List<?> list) {
+            List<Object> out = null;
+            for (int i = 0; i < list.size(); i++) {
+                Object o = list.get(i);
+                Object q = o instanceof WebhookItem item ? qualifyDefault(item) : o;
+                if (q != o && out == null) {
+                    out = new ArrayList<>(list);
+                }
+                if (out != null) {
+                    out.set(i, q);
+                }
+            }
+            return out == null ? body : out;
+        }
+        return body;
+    }
+
+    private static WebhookItem qualifyDefault(WebhookItem item) {
+        String account = item.accountId();
+        return account == null || account.indexOf(Tenants.SEPARATOR) < 0 ? item
+                : item.withAccountId(Tenants.qualify(Tenants.DEFAULT, account));
+    }
+
     /** The tenant's first entry of the provider (an event replay names no entry: the tenant is what qualifies). */
     private ProviderAccount anyEntry(String provider, String tenant) {
         Tenants.Tenant t = tenants == null ? null : tenants.tenant(tenant);
@@ -122,7 +154,7 @@ public class TenantWebhooks {
             RateLimitedLog.warn(LOG, "unlisted-account:" + entry.provider() + ":" + entry.tenant(),
                     "{} webhook on {} for account {}, which the entry does not list: stored under tenant {} anyway"
                             + " (add it to the entry, or point that account's webhook at its own tenant's path)",
-                    entry.provider(), entry.path(), account, entry.tenant());
+                    entry.provider(), entry.path(), io.wagateway.ops.LogMask.id(account), entry.tenant());
         }
         return item.withAccountId(Tenants.qualify(entry.tenant(), account));
     }

@@ -97,13 +97,19 @@ public class Tenants implements org.apache.camel.CamelContextAware {
      *
      * @param tenant  the tenant id; null, blank or {@link #DEFAULT} = the default tenant
      * @param account the provider's account id (may be null)
-     * @return {@code account} for the default tenant or a null account, else {@code <tenant>~<account>}
+     * @return {@code <tenant>~<account>}; for the default tenant {@code account} itself (today's ids), unless it
+     *         contains {@code ~}: then {@code default~<account>}, so that a default account named like
+     *         {@code acme~x} (a WAHA session, an Evolution instance are free text) never reads as tenant acme's
      */
     public static String qualify(String tenant, String account) {
-        if (account == null || tenant == null || tenant.isBlank() || DEFAULT.equals(tenant)) {
+        if (account == null) {
+            return null;
+        }
+        boolean byDefault = tenant == null || tenant.isBlank() || DEFAULT.equals(tenant);
+        if (byDefault && account.indexOf(SEPARATOR) < 0) {
             return account;
         }
-        return tenant + SEPARATOR + account;
+        return (byDefault ? DEFAULT : tenant) + SEPARATOR + account;
     }
 
     /**
@@ -124,15 +130,19 @@ public class Tenants implements org.apache.camel.CamelContextAware {
      * @return the provider's own account id, without the tenant
      */
     public static String accountOf(String accountKey) {
-        String tenant = tenantOf(accountKey);
-        return DEFAULT.equals(tenant) ? accountKey : accountKey.substring(tenant.length() + 1);
+        int i = accountKey == null ? -1 : accountKey.indexOf(SEPARATOR);
+        if (i <= 0 || !ID.matcher(accountKey.substring(0, i)).matches()) {
+            return accountKey;
+        }
+        return accountKey.substring(i + 1);
     }
 
     /**
      * Reads the tenants file (when set) and builds the default tenant from the single-provider properties.
      *
      * @throws IllegalArgumentException naming the tenant, entry or variable (never a secret) when the file is invalid
-     * @throws IllegalStateException    when the file is set but cannot be read
+     * @throws IllegalStateException    when the file is set, exists and cannot be read (a missing file = the
+     *                                  default tenant only, with a warning: the optional Secret of Kubernetes)
      */
     public void load() {
         Map<String, Tenant> loaded = new LinkedHashMap<>();
@@ -141,6 +151,12 @@ public class Tenants implements org.apache.camel.CamelContextAware {
             String yaml;
             try {
                 yaml = Files.readString(Path.of(file.trim()));
+            } catch (java.nio.file.NoSuchFileException e) {
+                // Kubernetes mounts the file from an optional Secret: no Secret = the default tenant only, said once
+                org.slf4j.LoggerFactory.getLogger(Tenants.class).warn(
+                        "No tenants file at {} (gateway.tenants.file): the default tenant only", file.trim());
+                tenants = loaded;
+                return;
             } catch (IOException e) {
                 throw new IllegalStateException("gateway.tenants.file " + file + " cannot be read: " + e.getMessage(), e);
             }

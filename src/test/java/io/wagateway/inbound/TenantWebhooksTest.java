@@ -104,6 +104,16 @@ class TenantWebhooksTest {
 
     @Test
     @SuppressWarnings("unchecked")
+    void aDefaultAccountWithATildeIsQualifiedAsTheDefaultTenantsNeverAsAnothers() throws Exception {
+        // a WAHA session (free text) named like a tenant's qualified id, on the shared path
+        List<WebhookItem> out = (List<WebhookItem>) bean().qualify(exchange(null, null, items("acme~111")));
+        assertThat(out.get(0).accountId()).isEqualTo("default~acme~111");
+        assertThat(Tenants.tenantOf(out.get(0).accountId())).isEqualTo(Tenants.DEFAULT);
+        assertThat(Tenants.accountOf(out.get(0).accountId())).isEqualTo("acme~111");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
     void anAccountTheEntryDoesNotListIsStillQualifiedButCounted() throws Exception {
         io.wagateway.ops.GatewayMetrics.registry();   // a registry that counts (the global one has none in a unit test)
         Counter unlisted = Metrics.counter("gateway.tenants.unlisted_account", "provider", "meta", "tenant", "acme");

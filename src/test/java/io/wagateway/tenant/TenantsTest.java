@@ -56,6 +56,10 @@ class TenantsTest {
         assertThat(Tenants.accountOf("acme~default")).isEqualTo("default");
         assertThat(Tenants.tenantOf("123")).isEqualTo("default");
         assertThat(Tenants.accountOf("123")).isEqualTo("123");
+        // a default account whose own name has a ~ is qualified as the default tenant's, never read as acme's
+        assertThat(Tenants.qualify(null, "acme~x")).isEqualTo("default~acme~x");
+        assertThat(Tenants.tenantOf("default~acme~x")).isEqualTo("default");
+        assertThat(Tenants.accountOf("default~acme~x")).isEqualTo("acme~x");
     }
 
     @Test
@@ -89,6 +93,16 @@ class TenantsTest {
         Tenants t = new Tenants();
         assertThatThrownBy(() -> t.parse("tenants: {acme: {evolution: [{api-key: x}]}}"))
                 .hasMessageContaining("unknown key 'evolution'");
+    }
+
+    @Test
+    void aMissingFileIsTheDefaultTenantOnly() {
+        Tenants t = new Tenants();
+        t.setWahaApiKey("k");
+        t.setFile("/nonexistent/tenants.yaml");   // Kubernetes: the optional Secret is not there
+        t.load();
+        assertThat(t.all()).extracting(Tenants.Tenant::id).containsExactly("default");
+        assertThat(t.credentials("waha", "default").token()).isEqualTo("k");
     }
 
     @Test
