@@ -106,7 +106,7 @@ public class TenantWebhooks {
 
     /**
      * The default tenant's items keep today's account ids, except one that contains {@code ~} (free-text WAHA
-     * sessions, Evolution instances): {@code default~<account>} ({@link Tenants#qualify}), never read as another
+     * sessions, a YAML provider's instances): {@code default~<account>} ({@link Tenants#qualify}), never read as another
      * tenant's. One {@code indexOf} per item.
      */
     private static Object qualifyDefault(Object body) {

@@ -99,7 +99,7 @@ public class Tenants implements org.apache.camel.CamelContextAware {
      * @param account the provider's account id (may be null)
      * @return {@code <tenant>~<account>}; for the default tenant {@code account} itself (today's ids), unless it
      *         contains {@code ~}: then {@code default~<account>}, so that a default account named like
-     *         {@code acme~x} (a WAHA session, an Evolution instance are free text) never reads as tenant acme's
+     *         {@code acme~x} (WAHA sessions and a YAML provider's instances are free text) never reads as tenant acme's
      */
     public static String qualify(String tenant, String account) {
         if (account == null) {
