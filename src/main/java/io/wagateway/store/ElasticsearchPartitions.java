@@ -329,6 +329,8 @@ final class ElasticsearchPartitions {
                 // partition goes only when nothing in it was received within the retention either - never a message
                 // acknowledged minutes ago
                 String since = now.atZone(java.time.ZoneOffset.UTC).minusMonths(retentionMonths).toInstant().toString();
+                // a count is a search: refreshed first, so a message written a moment ago is counted too
+                client.get().indices().refresh(r -> r.index(index).ignoreUnavailable(true));
                 long recent = client.get().count(c -> c.index(index).ignoreUnavailable(true)
                         .query(q -> q.range(r -> r.untyped(u -> u.field("received_at")
                                 .gte(co.elastic.clients.json.JsonData.of(since)))))).count();
