@@ -464,13 +464,7 @@ final class LifecycleBatcher {
                 return m;
             }, ObjectNode.class);
         } catch (Exception e) {
-            store.repairIfBroken(e);
-            if (e.toString().contains("index_not_found_exception")) {
-                onIndexMissing.run();
-            }
-            for (Plan p : plans) {
-                retryLater(p.work, e);
-            }
+            readFailed(plans, e);
             return null;
         }
         List<MultiGetResponseItem<ObjectNode>> docs = response.docs();
@@ -501,6 +495,17 @@ final class LifecycleBatcher {
         return results;
     }
 
+    /** A batch read that failed as a whole: the client repaired if broken, a missing index reported, every plan retried. */
+    private void readFailed(List<Plan> plans, Exception e) {
+        store.repairIfBroken(e);
+        if (e.toString().contains("index_not_found_exception")) {
+            onIndexMissing.run();
+        }
+        for (Plan p : plans) {
+            retryLater(p.work, e);
+        }
+    }
+
     /**
      * {@link #mget} when the messages alias is partitioned by month (docs/partitions.md): the lifecycles in one
      * {@code _mget} of their single index, the messages through the store's locator (its candidates ordered by the
@@ -529,13 +534,7 @@ final class LifecycleBatcher {
                 messages = store.getMessages(withMessage.stream().map(p -> p.messageDocId).toList(), hints);
             }
         } catch (Exception e) {
-            store.repairIfBroken(e);
-            if (e.toString().contains("index_not_found_exception")) {
-                onIndexMissing.run();
-            }
-            for (Plan p : plans) {
-                retryLater(p.work, e);
-            }
+            readFailed(plans, e);
             return null;
         }
         List<GetResult<ObjectNode>> results = new ArrayList<>();
